@@ -11,6 +11,12 @@ import sys
 
 # command -> (module exposing `main(argv: list[str]) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "render": ("harness.render_cli", "run the program under Pulumi's mocks, list what it declares"),
+    "policy": ("harness.policy_gate.cli", "run the policy pack over the rendered program, offline"),
+    "stack-name": ("harness.stack_name", "the per-branch stack name for a git branch"),
+    "sweep": ("harness.sweep", "delete expired honeyhive-* AWS resources (dry run unless --apply)"),
+    "leaks": ("harness.leaks", "fail if AWS still holds anything tagged with a stack"),
+    "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
 }
 
 

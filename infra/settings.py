@@ -1,0 +1,250 @@
+"""Stack settings: every config value validated before any resource is declared.
+
+`parse_settings` is pure (no Pulumi runtime), so the layer builder and the harness use the same
+rules as the program. All problems are reported at once, each naming the key, the value, what is
+allowed and the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from infra.spec import (
+    ARCHITECTURES,
+    CLOUDWATCH_RETENTION_DAYS,
+    EXPIRES_AT_FORMAT,
+    FLUSH_TIMEOUT_MS_RANGE,
+    FUNCTIONS,
+    LOG_FORMATS,
+    PROJECT,
+    SUPPORTED_RUNTIMES,
+)
+
+# The defaults Pulumi.yaml declares; tests/infra checks the two agree.
+DEFAULTS: Final[Mapping[str, str]] = {
+    "hhProject": "lambda-ci-test",
+    "hhSource": "aws-lambda-ci",
+    "runtime": "python3.11",
+    "architecture": "x86_64",
+    "logRetentionDays": "14",
+    "logFormat": "Text",
+    "flushTimeoutMs": "5000",
+    "layerArtifactDir": "build/layer",
+}
+OPTIONAL_KEYS: Final = ("hhApiKey", "hhApiUrl", "branch", "expiresAt", "functionRuntimes")
+KNOWN_KEYS: Final = frozenset(DEFAULTS) | frozenset(OPTIONAL_KEYS)
+REGION_KEY: Final = "aws:region"
+
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
+_EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_TEXT_MAX = 256
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """The stack's configuration is invalid; the message lists every problem and its fix."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid configuration for stack {stack!r}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    region: str
+    hh_project: str
+    hh_source: str
+    hh_api_url: str | None
+    runtime: str
+    function_runtimes: Mapping[str, str]
+    """Runtime of every function, keyed like `infra.spec.FUNCTIONS`."""
+    architecture: str
+    log_retention_days: int
+    log_format: str
+    flush_timeout_ms: int
+    branch: str | None
+    expires_at: str | None
+    layer_artifact_dir: Path
+
+    @property
+    def layer_runtimes(self) -> tuple[str, ...]:
+        """Runtimes that need an SDK layer: those of the functions that use the SDK."""
+        return tuple(
+            sorted({self.function_runtimes[k] for k, spec in FUNCTIONS.items() if spec.uses_sdk})
+        )
+
+
+def _fix(key: str, example: str, stack: str) -> str:
+    return f"`pulumi config set {key} {example} --stack {stack}`"
+
+
+class _Parser:
+    def __init__(self, stack: str, raw: Mapping[str, str]) -> None:
+        self.stack = stack
+        self.values = {k.removeprefix(f"{PROJECT}:"): v for k, v in raw.items()}
+        self.problems: list[str] = []
+
+    def get(self, key: str) -> str | None:
+        value = self.values.get(key, DEFAULTS.get(key))
+        return None if value is None else str(value)
+
+    def bad(
+        self, key: str, value: object, allowed: str, example: str, config_key: str = ""
+    ) -> None:
+        """Record `key = value` as wrong; `config_key` is the key to set when `key` is a part."""
+        fix = _fix(config_key or key, example, self.stack)
+        self.problems.append(f"{key} = {value!r}: {allowed} (fix: {fix})")
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(key) or ""
+        if value not in allowed:
+            self.bad(key, value, f"must be one of {', '.join(allowed)}", allowed[0])
+        return value
+
+    def integer(self, key: str, allowed: Callable[[int], bool], what: str) -> int:
+        value = self.get(key) or ""
+        try:
+            number = int(value)
+        except ValueError:
+            self.bad(key, value, "must be an integer", DEFAULTS[key])
+            return 0
+        if not allowed(number):
+            self.bad(key, number, what, DEFAULTS[key])
+        return number
+
+    def text(self, key: str) -> str:
+        value = (self.get(key) or "").strip()
+        if not value or len(value) > _TEXT_MAX:
+            self.bad(key, value, f"must be 1 to {_TEXT_MAX} characters", DEFAULTS[key])
+        return value
+
+
+def _function_runtimes(p: _Parser, default_runtime: str) -> dict[str, str]:
+    runtimes = dict.fromkeys(FUNCTIONS, default_runtime)
+    raw = p.get("functionRuntimes")
+    if raw is None:
+        return runtimes
+    example = '\'{"cold_start_test": "python3.13"}\''
+    try:
+        overrides = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        p.bad("functionRuntimes", raw, f"must be a JSON object ({exc.msg})", example)
+        return runtimes
+    if not isinstance(overrides, dict):
+        p.bad("functionRuntimes", raw, "must be a JSON object of function -> runtime", example)
+        return runtimes
+    for key, runtime in overrides.items():
+        if key not in FUNCTIONS:
+            p.bad(
+                f"functionRuntimes.{key}",
+                runtime,
+                f"unknown function; functions are {', '.join(FUNCTIONS)}",
+                example,
+                "functionRuntimes",
+            )
+        elif runtime not in SUPPORTED_RUNTIMES:
+            p.bad(
+                f"functionRuntimes.{key}",
+                runtime,
+                f"must be one of {', '.join(SUPPORTED_RUNTIMES)}",
+                example,
+                "functionRuntimes",
+            )
+        else:
+            runtimes[key] = runtime
+    return runtimes
+
+
+def _optional_url(p: _Parser) -> str | None:
+    url = p.get("hhApiUrl")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        p.bad(
+            "hhApiUrl",
+            url,
+            "must be an http(s) URL of the HoneyHive server",
+            "https://api.honeyhive.ai",
+        )
+    return url.rstrip("/")
+
+
+def _optional_expires_at(p: _Parser) -> str | None:
+    value = p.get("expiresAt")
+    if value is None:
+        return None
+    try:
+        if not _EXPIRES_AT.match(value):
+            raise ValueError(value)
+        datetime.strptime(value, EXPIRES_AT_FORMAT)
+    except ValueError:
+        p.bad(
+            "expiresAt",
+            value,
+            "must be a UTC time like 2026-01-31T18:00:00Z",
+            "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)",
+        )
+    return value
+
+
+def parse_settings(stack: str, raw: Mapping[str, str]) -> Settings:
+    """Validate the stack's config (full keys, e.g. `honeyhive-lambda-test:runtime`)."""
+    p = _Parser(stack, raw)
+    unknown = sorted(
+        k.removeprefix(f"{PROJECT}:")
+        for k in raw
+        if k.startswith(f"{PROJECT}:") and k.removeprefix(f"{PROJECT}:") not in KNOWN_KEYS
+    )
+    for key in unknown:
+        p.problems.append(
+            f"{key} is not a setting of this program (known: {', '.join(sorted(KNOWN_KEYS))}); "
+            f"fix: `pulumi config rm {key} --stack {stack}`"
+        )
+    region = raw.get(REGION_KEY, "")
+    if not _REGION.match(region):
+        p.bad(REGION_KEY, region, "must be an AWS region", "us-east-1")
+    if not (p.get("hhApiKey") or "").strip():
+        p.problems.append(
+            f"hhApiKey is not set: the SDK functions need a HoneyHive API key "
+            f"(fix: `pulumi config set --secret hhApiKey <key> --stack {stack}`)"
+        )
+    runtime = p.choice("runtime", SUPPORTED_RUNTIMES)
+    retention = p.integer(
+        "logRetentionDays",
+        CLOUDWATCH_RETENTION_DAYS.__contains__,
+        f"CloudWatch accepts {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))}",
+    )
+    low, high = FLUSH_TIMEOUT_MS_RANGE
+    flush = p.integer(
+        "flushTimeoutMs", lambda ms: low <= ms <= high, f"must be between {low} and {high} ms"
+    )
+    branch = p.get("branch")
+    settings = Settings(
+        stack=stack,
+        region=region,
+        hh_project=p.text("hhProject"),
+        hh_source=p.text("hhSource"),
+        hh_api_url=_optional_url(p),
+        runtime=runtime,
+        function_runtimes=_function_runtimes(p, runtime),
+        architecture=p.choice("architecture", ARCHITECTURES),
+        log_retention_days=retention,
+        log_format=p.choice("logFormat", LOG_FORMATS),
+        flush_timeout_ms=flush,
+        branch=(branch or "").strip() or None,
+        expires_at=_optional_expires_at(p),
+        layer_artifact_dir=REPO_ROOT / (p.get("layerArtifactDir") or DEFAULTS["layerArtifactDir"]),
+    )
+    if p.problems:
+        raise SettingsError(stack, p.problems)
+    return settings

@@ -1,0 +1,44 @@
+"""Tags every taggable resource carries (via the provider's default tags) and the layer's
+description, which stands in for tags because Lambda layers cannot be tagged."""
+
+from __future__ import annotations
+
+from infra.settings import Settings
+from infra.spec import (
+    LAYER_DESCRIPTION_MAX,
+    LAYER_DESCRIPTION_TEMPLATE,
+    MANAGED_BY,
+    NEVER_EXPIRES,
+    TAG_BRANCH,
+    TAG_EXPIRES_AT,
+    TAG_MANAGED_BY,
+    TAG_STACK,
+    TAG_VALUE_MAX,
+    UNSET_BRANCH,
+)
+
+_TAG_PUNCTUATION = frozenset(" _.:/=+-@")
+
+
+def tag_value(text: str) -> str:
+    """`text` with every character AWS refuses in a tag value replaced by `_`, truncated."""
+    cleaned = "".join(c if c.isalnum() or c in _TAG_PUNCTUATION else "_" for c in text)
+    return cleaned[:TAG_VALUE_MAX]
+
+
+def stack_tags(settings: Settings) -> dict[str, str]:
+    return {
+        TAG_STACK: tag_value(settings.stack),
+        TAG_BRANCH: tag_value(settings.branch or UNSET_BRANCH),
+        TAG_EXPIRES_AT: settings.expires_at or NEVER_EXPIRES,
+        TAG_MANAGED_BY: MANAGED_BY,
+    }
+
+
+def layer_description(settings: Settings) -> str:
+    description = LAYER_DESCRIPTION_TEMPLATE.format(
+        stack=settings.stack, expires_at=settings.expires_at or NEVER_EXPIRES
+    )
+    if len(description) > LAYER_DESCRIPTION_MAX:
+        raise ValueError(f"layer description longer than {LAYER_DESCRIPTION_MAX}: {description}")
+    return description

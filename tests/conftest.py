@@ -1,0 +1,47 @@
+"""Fixtures shared across the test tree."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infra.spec import ARCHITECTURES, SUPPORTED_RUNTIMES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_fixture_artifact(root: Path, runtime: str, arch: str) -> Path:
+    """A small but real layer artefact in the builder's format (zip + manifest)."""
+    directory = root / f"{runtime}-{arch}"
+    directory.mkdir(parents=True, exist_ok=True)
+    zip_path = directory / "layer.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        info = zipfile.ZipInfo(f"python/lib/{runtime}/site-packages/fixture_layer.py")
+        archive.writestr(info, "FIXTURE = True\n")
+    data = zip_path.read_bytes()
+    manifest = {
+        "runtime": runtime,
+        "arch": arch,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "zippedBytes": len(data),
+        "unzippedBytes": 15,
+        "bytecode": False,
+        "recipe": "fixture",
+        "packages": {},
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return zip_path
+
+
+@pytest.fixture(scope="session")
+def fixture_layer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fixture artefacts for every supported runtime and architecture."""
+    root = tmp_path_factory.mktemp("layer-artifacts")
+    for runtime in SUPPORTED_RUNTIMES:
+        for arch in ARCHITECTURES:
+            write_fixture_artifact(root, runtime, arch)
+    return root

@@ -1,0 +1,112 @@
+"""Every config mistake stops the program before it declares anything, and says how to fix it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.render import ProgramError, render
+from tests.infra.conftest import RenderStack
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "runtime",
+            "python3.8",
+            "runtime = 'python3.8': must be one of python3.11, python3.12, python3.13",
+        ),
+        ("runtime", "nodejs20.x", "runtime = 'nodejs20.x'"),
+        ("architecture", "sparc", "architecture = 'sparc': must be one of x86_64, arm64"),
+        ("logRetentionDays", "10", "logRetentionDays = 10: CloudWatch accepts 0, 1, 3, 5, 7, 14"),
+        ("logRetentionDays", "two weeks", "logRetentionDays = 'two weeks': must be an integer"),
+        ("logFormat", "xml", "logFormat = 'xml': must be one of Text, JSON"),
+        ("flushTimeoutMs", "99999", "flushTimeoutMs = 99999: must be between 100 and 25000 ms"),
+        (
+            "expiresAt",
+            "2026-13-40T00:00:00Z",
+            "expiresAt = '2026-13-40T00:00:00Z': must be a UTC time",
+        ),
+        ("expiresAt", "tomorrow", "expiresAt = 'tomorrow'"),
+        ("expiresAt", "2026-11-28 10:00:00", "expiresAt = '2026-11-28 10:00:00'"),
+        ("hhApiUrl", "ftp://example.com", "hhApiUrl = 'ftp://example.com': must be an http(s) URL"),
+        ("hhProject", " ", "hhProject = '': must be 1 to 256 characters"),
+        ("aws:region", "moon-base-1a", "aws:region = 'moon-base-1a': must be an AWS region"),
+        ("functionRuntimes", "[1]", "functionRuntimes = '[1]': must be a JSON object"),
+        ("functionRuntimes", "{oops", "functionRuntimes = '{oops': must be a JSON object"),
+        (
+            "functionRuntimes",
+            json.dumps({"nope": "python3.12"}),
+            "functionRuntimes.nope = 'python3.12': unknown function",
+        ),
+        (
+            "functionRuntimes",
+            json.dumps({"baseline": "python2.7"}),
+            "functionRuntimes.baseline = 'python2.7': must be one of",
+        ),
+        ("logRetentionDay", "3", "logRetentionDay is not a setting of this program"),
+    ],
+)
+def test_bad_config_is_refused_with_key_value_and_fix(
+    render_stack: RenderStack, key: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ProgramError) as excinfo:
+        render_stack("ci", **{key: value})
+    message = str(excinfo.value)
+    assert expected in message
+    assert "fix: `pulumi config" in message
+
+
+def test_all_problems_are_reported_together(render_stack: RenderStack) -> None:
+    with pytest.raises(ProgramError) as excinfo:
+        render_stack("ci", runtime="python3.9", architecture="mips", logFormat="yaml")
+    assert [line for line in str(excinfo.value).splitlines() if line.startswith("  - ")] == [
+        "  - runtime = 'python3.9': must be one of python3.11, python3.12, python3.13 "
+        "(fix: `pulumi config set runtime python3.11 --stack ci`)",
+        "  - architecture = 'mips': must be one of x86_64, arm64 "
+        "(fix: `pulumi config set architecture x86_64 --stack ci`)",
+        "  - logFormat = 'yaml': must be one of Text, JSON "
+        "(fix: `pulumi config set logFormat Text --stack ci`)",
+    ]
+
+
+def test_never_expiring_logs_are_the_policy_packs_call(render_stack: RenderStack) -> None:
+    """0 ("never expire") is a value CloudWatch takes; the pack, not the program, refuses it."""
+    capture = render_stack("ci", logRetentionDays="0")
+    assert {
+        r.inputs.get("retentionInDays", 0)
+        for r in capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    } == {0}
+
+
+def test_missing_api_key_is_refused_on_a_real_run(render_stack: RenderStack) -> None:
+    with pytest.raises(
+        ProgramError,
+        match=r"hhApiKey is not set.*pulumi config set --secret hhApiKey <key> --stack ci",
+    ):
+        render_stack("ci", supply_secrets=False)
+
+
+def test_missing_layer_artifact_says_to_run_make_layer(tmp_path: Path) -> None:
+    with pytest.raises(
+        ProgramError, match=r"python3.12/x86_64 has not been built.*make layer STACK=ci"
+    ):
+        render("ci", overrides={"layerArtifactDir": str(tmp_path), "runtime": "python3.12"})
+
+
+def test_stale_layer_artifact_is_refused(fixture_layer_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(fixture_layer_dir, tmp_path, dirs_exist_ok=True)
+    with (tmp_path / "python3.11-x86_64" / "layer.zip").open("ab") as handle:
+        handle.write(b"changed after the build")
+    with pytest.raises(ProgramError, match=r"does not match its manifest.*make layer"):
+        render("ci", overrides={"layerArtifactDir": str(tmp_path)})
+
+
+def test_artifact_for_another_target_is_refused(fixture_layer_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(fixture_layer_dir / "python3.12-x86_64", tmp_path / "python3.11-x86_64")
+    with pytest.raises(ProgramError, match=r"describes python3.12/x86_64, not python3.11/x86_64"):
+        render("ci", overrides={"layerArtifactDir": str(tmp_path)})
