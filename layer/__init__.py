@@ -1,0 +1,1 @@
+"""The HoneyHive SDK Lambda layer: pinned requirements and a reproducible builder."""

@@ -1,0 +1,44 @@
+"""manifest.json beside layer.zip (fields per docs/CONTRACTS.md, plus provenance)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+ARCHIVE = "layer.zip"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    runtime: str
+    arch: str
+    sha256: str  # hex of layer.zip
+    zippedBytes: int  # the contract names these in camelCase
+    unzippedBytes: int
+    bytecode: bool
+    recipe: str  # "lambda" | "seed"
+    packages: dict[str, str]  # canonical name -> version, as installed
+    # Provenance beyond the contract:
+    platform: str  # pip's --platform, or "host" for the seed recipe
+    interpreter: str | None  # full version of the Python that compiled bytecode / ran seed pip
+    pip: str
+    requirementsSha256: str
+    buildKey: str  # see layer.build.build_key
+
+    def write(self, directory: Path) -> None:
+        text = json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        tmp = directory / f".{MANIFEST}.tmp"
+        tmp.write_text(text)
+        tmp.replace(directory / MANIFEST)
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest as JSON, or None when absent or unreadable (then the build runs)."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
