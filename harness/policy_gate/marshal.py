@@ -1,0 +1,230 @@
+"""A render capture as the engine would hand it to an analyzer.
+
+What the engine sends (pkg/resource/deploy/step_generator.go and pkg/resource/plugin/
+analyzer_plugin.go in pulumi/pulumi):
+
+- `Analyze`, once per registered resource (components, providers and the root stack included),
+  with the resource's inputs, marshalled with KeepUnknowns, KeepSecrets and SkipInternalKeys,
+  and without KeepResources/KeepOutputValues: a resource reference becomes its ID (custom) or
+  URN (component), an output value becomes its value (a secret if it was one, unknown if it had
+  none). The provider is the provider resource's inputs (for a default provider: the stack's
+  `<package>:*` config).
+- `AnalyzeStack`, once, with every resource's outputs, parent, dependencies and the property
+  dependencies that are not empty.
+
+The capture holds the program's own `RegisterResourceRequest`s, so inputs are exact. Outputs are
+the inputs plus what the mocks computed (ids, ARNs), as for a create.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, resource_pb2
+
+from harness.capture import Archive, Capture, CapturedResource, Secret
+
+# Pulumi's wire signatures (sdk/go/common/resource/sig/sig.go) and the unknown sentinel.
+SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
+SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
+ARCHIVE_SIG: Final = "0def7320c3a5731c473e5ecbe6d01bc7"
+ASSET_SIG: Final = "c44067f5952c0a294b673a41bacd8c17"
+RESOURCE_SIG: Final = "5cf8f73096256a8f31e491e813e4eb8e"
+OUTPUT_SIG: Final = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+ROOT_STACK_TYPE: Final = "pulumi:pulumi:Stack"
+
+_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_SECONDS: Final = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def engine_value(value: Any) -> Any:
+    """A JSON-form property value as the engine marshals it for an analyzer."""
+    if isinstance(value, list):
+        return [engine_value(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    signature = value.get(SIG_KEY)
+    if signature == RESOURCE_SIG:
+        if "id" in value:  # a custom resource: its ID, unknown until it exists
+            return engine_value(value["id"]) or UNKNOWN
+        return value["urn"]
+    if signature == OUTPUT_SIG:
+        if "value" not in value:
+            return UNKNOWN
+        inner = engine_value(value["value"])
+        return {SIG_KEY: SECRET_SIG, "value": inner} if value.get("secret") else inner
+    return {
+        key: engine_value(item)
+        for key, item in value.items()
+        if signature is not None or not key.startswith("__")
+    }
+
+
+def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
+    result = struct_pb2.Struct()
+    result.update(dict(properties))
+    return result
+
+
+def inputs_of(request: resource_pb2.RegisterResourceRequest) -> dict[str, Any]:
+    properties: dict[str, Any] = engine_value(json_format.MessageToDict(request.object))
+    return properties
+
+
+def wire_value(value: Any) -> Any:
+    """A captured plain value (`Secret`, `Archive`, ...) in Pulumi's wire form."""
+    if isinstance(value, Secret):
+        return {SIG_KEY: SECRET_SIG, "value": wire_value(value.reveal())}
+    if isinstance(value, Archive):
+        if value.path is not None:
+            return {SIG_KEY: ARCHIVE_SIG, "path": str(value.path)}
+        assets = {k: {SIG_KEY: ASSET_SIG, "path": str(p)} for k, p in value.assets.items()}
+        return {SIG_KEY: ARCHIVE_SIG, "assets": assets}
+    if isinstance(value, Mapping):
+        return {str(k): wire_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire_value(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def outputs_of(resource: CapturedResource) -> dict[str, Any]:
+    """Inputs (secrets kept) plus the outputs the mocks computed."""
+    inputs = inputs_of(resource.request)
+    computed = {k: wire_value(v) for k, v in resource.state.items() if k not in inputs}
+    return {**inputs, **computed}
+
+
+def seconds(duration: str) -> float:
+    """A Go duration string (`5m`, `1h30m`) in seconds, as the engine stores custom timeouts."""
+    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION_PART.findall(duration))
+
+
+def options_of(
+    request: resource_pb2.RegisterResourceRequest,
+) -> analyzer_pb2.AnalyzerResourceOptions:
+    timeouts = request.customTimeouts
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(request.protect),
+        ignoreChanges=list(request.ignoreChanges),
+        deleteBeforeReplace=request.deleteBeforeReplace,
+        deleteBeforeReplaceDefined=request.deleteBeforeReplaceDefined,
+        additionalSecretOutputs=list(request.additionalSecretOutputs),
+        aliases=[*request.aliasURNs, *(a.urn for a in request.aliases if a.urn)],
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+            create=seconds(timeouts.create),
+            update=seconds(timeouts.update),
+            delete=seconds(timeouts.delete),
+        ),
+        parent=request.parent,
+    )
+
+
+def urn_name(urn: str) -> str:
+    """The engine's `URN.Name()`: the logical name, the part after the type."""
+    return urn.split("::", 3)[3]
+
+
+class CaptureMarshaller:
+    """The capture's resources (plus the root stack and default providers the engine adds)."""
+
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+        self.stack_urn = (
+            f"urn:pulumi:{capture.stack}::{capture.project}::{ROOT_STACK_TYPE}"
+            f"::{capture.project}-{capture.stack}"
+        )
+        self._by_urn = {r.urn: r for r in capture.resources}
+
+    def _default_provider(
+        self, resource: CapturedResource
+    ) -> analyzer_pb2.AnalyzerProviderResource:
+        package = resource.type.split(":", 1)[0]
+        version = resource.request.version
+        name = "default" + (f"_{re.sub(r'[.-]', '_', version)}" if version else "")
+        properties: dict[str, Any] = {
+            key.split(":", 1)[1]: value
+            for key, value in self.capture.config.items()
+            if key.startswith(f"{package}:")
+        }
+        if version:
+            properties["version"] = version
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=f"pulumi:providers:{package}",
+            properties=to_struct(properties),
+            urn=f"urn:pulumi:{self.capture.stack}::{self.capture.project}::"
+            f"pulumi:providers:{package}::{name}",
+            name=name,
+        )
+
+    def provider_of(
+        self, resource: CapturedResource
+    ) -> analyzer_pb2.AnalyzerProviderResource | None:
+        if not resource.custom or resource.type.startswith("pulumi:providers:"):
+            return None
+        provider = self._by_urn.get(resource.provider_urn)
+        if provider is None:
+            return self._default_provider(resource)
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=provider.type,
+            properties=to_struct(inputs_of(provider.request)),
+            urn=provider.urn,
+            name=urn_name(provider.urn),
+        )
+
+    def _root_stack_request(self) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(
+            type=ROOT_STACK_TYPE,
+            properties=to_struct({}),
+            urn=self.stack_urn,
+            name=urn_name(self.stack_urn),
+            options=analyzer_pb2.AnalyzerResourceOptions(),
+        )
+
+    def analyze_requests(self) -> list[analyzer_pb2.AnalyzeRequest]:
+        requests = [self._root_stack_request()]
+        for resource in self.capture.resources:
+            request = analyzer_pb2.AnalyzeRequest(
+                type=resource.type,
+                properties=to_struct(inputs_of(resource.request)),
+                urn=resource.urn,
+                name=urn_name(resource.urn),
+                options=options_of(resource.request),
+            )
+            if provider := self.provider_of(resource):
+                request.provider.CopyFrom(provider)
+            requests.append(request)
+        return requests
+
+    def stack_resources(self) -> Sequence[analyzer_pb2.AnalyzerResource]:
+        root = analyzer_pb2.AnalyzerResource(
+            type=ROOT_STACK_TYPE,
+            properties=to_struct(wire_value(self.capture.outputs)),
+            urn=self.stack_urn,
+            name=urn_name(self.stack_urn),
+            options=analyzer_pb2.AnalyzerResourceOptions(),
+        )
+        resources = [root]
+        for captured in self.capture.resources:
+            resource = analyzer_pb2.AnalyzerResource(
+                type=captured.type,
+                properties=to_struct(outputs_of(captured)),
+                urn=captured.urn,
+                name=urn_name(captured.urn),
+                options=options_of(captured.request),
+                parent=captured.parent,
+                dependencies=list(captured.dependencies),
+            )
+            for key, urns in captured.property_dependencies.items():
+                if urns:
+                    resource.propertyDependencies[key].urns.extend(urns)
+            if provider := self.provider_of(captured):
+                resource.provider.CopyFrom(provider)
+            resources.append(resource)
+        return resources

@@ -1,0 +1,147 @@
+"""Every rule, through the Analyzer protocol against the real pack process.
+
+The fixture program (fixtures/violations) declares, per rule, resources that break it and
+resources that keep it. Its render capture goes to the pack exactly as the gate sends it; these
+tests check that each bad resource is reported by its rule with a message that names the bad
+value and the fix, and that nothing else is reported at all.
+"""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from harness.capture import Capture
+from harness.policy_gate.gate import GateResult
+from harness.policy_gate.launcher import PackProcess
+from harness.policy_gate.report import Violation
+
+pytestmark = pytest.mark.slow
+
+# logical name -> {policy: a fragment its message must contain}
+EXPECTED: dict[str, dict[str, str]] = {
+    "bad-name-prefix": {"resource-names": "'fx-no-prefix-role' does not start with 'honeyhive-'"},
+    "bad-name-length": {"resource-names": "is 70 characters; AWS allows at most 64"},
+    "bad-name-charset": {"resource-names": "contains '.'; use only letters, digits"},
+    "bad-name-log-group": {"resource-names": "does not start with '/aws/lambda/honeyhive-'"},
+    "bad-name-bucket": {"resource-names": "contains 'FX_'; use only lowercase letters"},
+    "bad-name-layer": {"resource-names": "'fx-layer' does not start with 'honeyhive-'"},
+    "bad-no-name": {"explicit-names": "IAM role name is not set"},
+    "bad-name-prefix-option": {"explicit-names": "generated from namePrefix="},
+    "bad-bucket-prefix": {"explicit-names": "generated from bucketPrefix='honeyhive-fx-'"},
+    "honeyhive-fx-generated": {"explicit-names": "'honeyhive-fx-generated-1a2b3c4' is what the"},
+    "bad-action-star": {"iam-no-wildcard-actions": "allows '*': list the exact actions"},
+    "bad-action-service": {"iam-no-wildcard-actions": "allows 's3:*'"},
+    "bad-not-action": {
+        "iam-no-wildcard-actions": "'honeyhive-fx-inline' statement #1 uses NotAction"
+    },
+    "bad-policy-document": {"iam-no-wildcard-actions": "policy cannot be checked: not a JSON"},
+    "bad-resource-star": {
+        "iam-no-wildcard-resources": "grants ['lambda:UpdateFunctionCode'] on Resource '*'"
+    },
+    "bad-not-resource": {"iam-no-wildcard-resources": "uses NotResource"},
+    "bad-admin-attachment": {"iam-no-admin-policies": "policy/AdministratorAccess'"},
+    "bad-iam-full-access": {"iam-no-admin-policies": "policy/IAMFullAccess'"},
+    "bad-full-access": {"iam-no-admin-policies": "policy/AmazonS3FullAccess'"},
+    "bad-runtime": {"lambda-runtime": "runtime 'python3.8' is not allowed; use one of python3.11"},
+    "bad-memory": {"lambda-limits": "memorySize 2048 MB is above the 1024 MB limit"},
+    "bad-timeout": {"lambda-limits": "timeout 120 s is above the 60 s limit"},
+    "bad-layer-count": {"lambda-limits": "uses 6 layers; at most 5"},
+    "bad-function-url": {"no-public-invoke": "authorizationType 'NONE'"},
+    "bad-permission": {"no-public-invoke": "to principal '*'"},
+    "bad-untagged": {
+        "required-tags": "['honeyhive:branch', 'honeyhive:expires-at', 'honeyhive:managed-by']"
+    },
+    "bad-trust-role": {"lambda-role-trust": "also trusts ['Service:ec2.amazonaws.com']"},
+    "bad-external-role": {"lambda-role-trust": "role/honeyhive-elsewhere', which is not declared"},
+    "bad-layer-runtime": {"lambda-layer-compatible": "runs python3.12 but layer"},
+    "bad-layer-arch": {"lambda-layer-compatible": "runs on ['arm64'] but layer"},
+    "bad-external-layer": {"lambda-layer-compatible": "layer:elsewhere:1', which is not declared"},
+    "bad-no-log-group": {"lambda-log-groups": "logs to '/aws/lambda/honeyhive-fx-no-logs'"},
+    "bad-retention-zero": {"lambda-log-groups": "retentionInDays is 0, so CloudWatch never"},
+    "bad-retention-missing": {"lambda-log-groups": "retentionInDays is not set"},
+    "bad-retention-long": {"lambda-log-groups": "retentionInDays 365 is outside"},
+    "bad-big-layer": {"layer-archive-size": "it is 51.0 MB, above Lambda's 50 MB limit"},
+}
+
+# policy -> compliant resources of the kinds it examines (reported by no policy at all)
+COMPLIANT: dict[str, list[str]] = {
+    "resource-names": ["good-function", "good-role", "good-layer", "good-bucket", "good-log-group"],
+    "explicit-names": ["good-role-policy", "good-managed-policy", "good-bucket"],
+    "iam-no-wildcard-actions": ["good-role-policy", "good-managed-policy", "good-role"],
+    "iam-no-wildcard-resources": ["good-role-policy", "good-managed-policy"],
+    "iam-no-admin-policies": ["good-attachment", "good-role"],
+    "lambda-runtime": ["good-function", "good-function-default-logs"],
+    "lambda-limits": ["good-function", "good-function-default-logs"],
+    "no-public-invoke": ["good-function-url", "good-permission"],
+    "required-tags": ["good-own-tags", "good-bucket", "good-function", "good-managed-policy"],
+    "lambda-role-trust": ["good-role", "good-function", "uses-bad-trust-role"],
+    "lambda-layer-compatible": ["good-function", "good-layer", "python311-x86-layer"],
+    "lambda-log-groups": ["good-function-default-logs", "good-default-log-group", "good-log-group"],
+    "layer-archive-size": ["good-layer", "python311-x86-layer"],
+}
+
+
+def _by_name(result: GateResult) -> dict[str, list[Violation]]:
+    found: dict[str, list[Violation]] = {}
+    for item in result.violations:
+        found.setdefault(item.urn.split("::")[-1], []).append(item)
+    return found
+
+
+def test_exactly_the_bad_resources_are_reported_each_by_its_rule(
+    violations_result: GateResult,
+) -> None:
+    reported = {(name, v.policy) for name, vs in _by_name(violations_result).items() for v in vs}
+    expected = {(name, policy) for name, rules in EXPECTED.items() for policy in rules}
+    assert reported - expected == set(), "reported but not expected"
+    assert expected - reported == set(), "expected but not reported"
+
+
+@pytest.mark.parametrize(
+    ("name", "policy", "fragment"),
+    [
+        (name, policy, fragment)
+        for name, rules in EXPECTED.items()
+        for policy, fragment in rules.items()
+    ],
+)
+def test_violation_names_the_bad_value_and_the_fix(
+    violations_result: GateResult, name: str, policy: str, fragment: str
+) -> None:
+    messages = [v.message for v in _by_name(violations_result).get(name, []) if v.policy == policy]
+    assert any(fragment in m for m in messages), messages
+    enforcement = "advisory" if policy == "layer-archive-size" else "mandatory"
+    assert all(
+        v.enforcement == enforcement
+        for v in _by_name(violations_result)[name]
+        if v.policy == policy
+    )
+
+
+@pytest.mark.parametrize("policy", sorted(COMPLIANT))
+def test_compliant_resources_are_silent(
+    violations_result: GateResult, violations_capture: Capture, policy: str
+) -> None:
+    declared = {r.urn.split("::")[-1] for r in violations_capture.resources}
+    reported = _by_name(violations_result)
+    for name in COMPLIANT[policy]:
+        assert name in declared, f"the fixture no longer declares {name}"
+        assert reported.get(name, []) == []
+
+
+def test_every_policy_of_the_pack_is_exercised(pack: PackProcess) -> None:
+    info = analyzer_pb2_grpc.AnalyzerStub(pack.channel).GetAnalyzerInfo(empty_pb2.Empty())
+    policies = {p.name for p in info.policies}
+    assert info.name == "honeyhive-lambda-guard"
+    assert {p for rules in EXPECTED.values() for p in rules} == policies
+    assert set(COMPLIANT) == policies
+
+
+def test_the_gate_fails_on_the_fixture_and_counts_every_resource(
+    violations_result: GateResult, violations_capture: Capture
+) -> None:
+    assert not violations_result.passed
+    # every captured resource plus the root stack the engine registers first
+    assert violations_result.resources == len(violations_capture.resources) + 1
