@@ -1,0 +1,18 @@
+"""Entry point for `pulumi up` in bootstrap/.
+
+The language host puts this directory first on sys.path; the `bootstrap` package (shared with
+the tests and the repository's tooling) is imported from the repository root, one level up.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pulumi
+
+from bootstrap.settings import from_pulumi
+from bootstrap.stack import build
+
+for key, value in build(from_pulumi()).items():
+    pulumi.export(key, value)

@@ -1,0 +1,195 @@
+"""The deployer role's policy: exactly what CI does, on `honeyhive-*` only.
+
+CI runs, with this role: `pulumi preview/up/destroy` of the main program (per function a log
+group, a role with one inline policy, the function; a layer version per runtime), the
+post-deploy suite (invoke, read and update the function configuration to force cold starts),
+the TTL sweeper and the leak check, and (DIY backend) the Pulumi state in the state bucket.
+
+Each action below carries the reason it is needed; that table is the documentation. Three
+actions use `Resource: "*"` because AWS authorizes them on no resource at all (the Service
+Authorization Reference lists no resource type for them): `lambda:ListFunctions`,
+`lambda:ListLayers`, `iam:ListRoles`. `logs:DescribeLogGroups` is authorized against the
+account's log-group space, not a named group, so it gets this account and region's
+`log-group:*`. `sts:GetCallerIdentity` needs no permission at all.
+
+Explicitly not granted: anything on other names, `lambda:AddPermission` (no resource policy,
+no public invoke), function URLs, `iam:CreatePolicy`/`AttachRolePolicy` (the program only
+writes inline policies), and every change to the deployer role itself (an explicit Deny, since
+`honeyhive-ci-deployer` also matches `honeyhive-*`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bootstrap.settings import Settings
+
+DEPLOYER_ROLE = "honeyhive-ci-deployer"
+DEPLOYER_POLICY = "honeyhive-ci-deployer"
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: Mapping[str, str]
+    """action -> why CI needs it"""
+    resources: tuple[str, ...]
+    effect: str = "Allow"
+    condition: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        statement: dict[str, Any] = {
+            "Sid": self.sid,
+            "Effect": self.effect,
+            "Action": sorted(self.actions),
+            "Resource": list(self.resources) if len(self.resources) > 1 else self.resources[0],
+        }
+        if self.condition:
+            statement["Condition"] = {op: dict(kv) for op, kv in self.condition.items()}
+        return statement
+
+
+_FUNCTION_ACTIONS = {
+    "lambda:CreateFunction": "pulumi up creates each test function",
+    "lambda:GetFunction": "the provider reads a function after create and on refresh; boto3's "
+    "function_updated_v2 waiter in the post-deploy suite polls it",
+    "lambda:GetFunctionConfiguration": "the post-deploy suite reads the configuration before "
+    "forcing cold starts, to restore it afterwards",
+    "lambda:GetFunctionCodeSigningConfig": "the provider reads the code signing config of a "
+    "zip function on every read",
+    "lambda:ListVersionsByFunction": "the provider reads the function's latest version on read",
+    "lambda:UpdateFunctionCode": "pulumi up ships changed handler code",
+    "lambda:UpdateFunctionConfiguration": "pulumi up changes memory/env/layers; the suite sets "
+    "an env nonce to force each cold start and restores the configuration",
+    "lambda:DeleteFunction": "pulumi destroy, and the sweeper deletes expired functions",
+    "lambda:InvokeFunction": "the post-deploy suite and the benchmark invoke the functions",
+    "lambda:ListTags": "the provider reads tags; the sweeper and leak check read honeyhive:* "
+    "tags; AWS also requires it for GetFunction on a tagged function",
+    "lambda:TagResource": "CreateFunction with tags (the provider's default_tags) and tag updates",
+    "lambda:UntagResource": "tag updates that remove a tag",
+}
+_LAYER_ACTIONS = {
+    "lambda:PublishLayerVersion": "pulumi up publishes the SDK layer (a layer: ARN, not "
+    "function:, which was the seed's bug)",
+    "lambda:ListLayerVersions": "the sweeper and leak check read every version of a "
+    "honeyhive-* layer",
+}
+_LAYER_VERSION_ACTIONS = {
+    "lambda:GetLayerVersion": "the provider reads the layer version; CreateFunction and "
+    "UpdateFunctionConfiguration require it for each layer they attach",
+    "lambda:DeleteLayerVersion": "pulumi destroy, and the sweeper deletes expired versions",
+}
+_LAMBDA_LIST_ACTIONS = {
+    "lambda:ListFunctions": "the sweeper and leak check enumerate functions (no resource type: "
+    'AWS only accepts Resource "*")',
+    "lambda:ListLayers": "the sweeper and leak check enumerate layers (no resource type: AWS "
+    'only accepts Resource "*")',
+}
+_PASS_ROLE_ACTIONS = {
+    "iam:PassRole": "CreateFunction/UpdateFunctionConfiguration hand the function its execution "
+    "role; only to Lambda (iam:PassedToService)",
+}
+_ROLE_ACTIONS = {
+    "iam:CreateRole": "pulumi up creates each function's execution role",
+    "iam:GetRole": "the provider reads the role after create and on refresh",
+    "iam:DeleteRole": "pulumi destroy, and the sweeper deletes expired roles",
+    "iam:UpdateAssumeRolePolicy": "pulumi up applies a changed trust policy",
+    "iam:TagRole": "CreateRole with tags (default_tags) and tag updates",
+    "iam:UntagRole": "tag updates that remove a tag",
+    "iam:ListRoleTags": "the sweeper and leak check read honeyhive:* tags",
+    "iam:ListRolePolicies": "the provider reads inline policies of a role; the sweeper deletes "
+    "them before the role",
+    "iam:GetRolePolicy": "the provider reads the inline log policy",
+    "iam:PutRolePolicy": "pulumi up writes the inline log policy",
+    "iam:DeleteRolePolicy": "pulumi destroy and the sweeper delete the inline policy",
+    "iam:ListAttachedRolePolicies": "the provider reads managed_policy_arns; the sweeper "
+    "detaches managed policies before deleting a role",
+    "iam:DetachRolePolicy": "the sweeper detaches managed policies before deleting a role",
+    "iam:ListInstanceProfilesForRole": "the provider removes instance profiles before DeleteRole",
+}
+_IAM_LIST_ACTIONS = {
+    "iam:ListRoles": "the sweeper and leak check enumerate roles (no resource type: AWS only "
+    'accepts Resource "*")',
+}
+_LOG_GROUP_ACTIONS = {
+    "logs:CreateLogGroup": "pulumi up creates each function's log group before the function",
+    "logs:PutRetentionPolicy": "pulumi up sets the retention (logRetentionDays)",
+    "logs:DeleteLogGroup": "pulumi destroy, and the sweeper deletes expired log groups",
+    "logs:TagResource": "CreateLogGroup with tags (default_tags) and tag updates",
+    "logs:UntagResource": "tag updates that remove a tag",
+    "logs:ListTagsForResource": "the provider, the sweeper and the leak check read tags",
+}
+_LOG_LIST_ACTIONS = {
+    "logs:DescribeLogGroups": "the provider reads a log group; the sweeper and leak check list "
+    "/aws/lambda/honeyhive-* (authorized on the account's log-group space, not a name)",
+}
+_STATE_BUCKET_ACTIONS = {
+    "s3:ListBucket": "the DIY backend lists stacks and checkpoints in the state bucket",
+}
+_STATE_OBJECT_ACTIONS = {
+    "s3:GetObject": "the DIY backend reads stack checkpoints",
+    "s3:PutObject": "the DIY backend writes checkpoints, history and locks",
+    "s3:DeleteObject": "the DIY backend releases locks and `destroy --remove` deletes the stack",
+}
+
+
+def _self_protected_actions() -> dict[str, str]:
+    """Every IAM write this policy allows, denied on the deployer role itself."""
+    writes = {**_PASS_ROLE_ACTIONS, **_ROLE_ACTIONS}
+    return {
+        action: "no workflow may change, pass or delete the deployer role itself"
+        for action in writes
+        if not action.startswith(("iam:Get", "iam:List"))
+    }
+
+
+def statements(settings: Settings) -> list[Statement]:
+    region, account = settings.region, settings.account_id
+    lambda_arn = f"arn:aws:lambda:{region}:{account}"
+    role_arn = f"arn:aws:iam::{account}:role"
+    log_groups = f"arn:aws:logs:{region}:{account}:log-group"
+    found = [
+        Statement("LambdaFunctions", _FUNCTION_ACTIONS, (f"{lambda_arn}:function:honeyhive-*",)),
+        Statement("LambdaLayers", _LAYER_ACTIONS, (f"{lambda_arn}:layer:honeyhive-*",)),
+        Statement(
+            "LambdaLayerVersions", _LAYER_VERSION_ACTIONS, (f"{lambda_arn}:layer:honeyhive-*:*",)
+        ),
+        Statement("LambdaList", _LAMBDA_LIST_ACTIONS, ("*",)),
+        Statement(
+            "PassRolesToLambdaOnly",
+            _PASS_ROLE_ACTIONS,
+            (f"{role_arn}/honeyhive-*",),
+            condition={"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
+        ),
+        Statement("Roles", _ROLE_ACTIONS, (f"{role_arn}/honeyhive-*",)),
+        Statement("IamList", _IAM_LIST_ACTIONS, ("*",)),
+        # Without the trailing `:*` the pattern also matches the group ARN that the tag
+        # actions are authorized on.
+        Statement("LogGroups", _LOG_GROUP_ACTIONS, (f"{log_groups}:/aws/lambda/honeyhive-*",)),
+        Statement("LogGroupList", _LOG_LIST_ACTIONS, (f"{log_groups}:*",)),
+    ]
+    if settings.state_bucket:
+        bucket = f"arn:aws:s3:::{settings.state_bucket}"
+        found += [
+            Statement("StateBucket", _STATE_BUCKET_ACTIONS, (bucket,)),
+            Statement("StateObjects", _STATE_OBJECT_ACTIONS, (f"{bucket}/*",)),
+        ]
+    found.append(
+        Statement(
+            "NeverTheDeployerRoleItself",
+            _self_protected_actions(),
+            (f"{role_arn}/{DEPLOYER_ROLE}",),
+            effect="Deny",
+        )
+    )
+    return found
+
+
+def policy_document(settings: Settings) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [statement.document() for statement in statements(settings)],
+    }

@@ -1,0 +1,126 @@
+"""The bootstrap's config, validated before anything is declared.
+
+Every error names the key, the value and what is allowed, with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+PROJECT = "honeyhive-lambda-test-bootstrap"
+KEYS = (
+    "githubRepository",
+    "githubRepositoryIds",
+    "accountId",
+    "region",
+    "stateBucket",
+    "createOidcProvider",
+)
+DEFAULT_REGION = "us-east-1"
+
+_REPOSITORY = re.compile(
+    r"^(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<name>[A-Za-z0-9._-]{1,100})$"
+)
+_REPOSITORY_IDS = re.compile(r"^(?P<owner>[1-9][0-9]*)/(?P<name>[1-9][0-9]*)$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+# S3's rules (3-63 characters of lowercase letters, digits, dots and hyphens, starting and
+# ending with a letter or digit) without dots: a dotted name breaks TLS for virtual-hosted URLs.
+_BUCKET = re.compile(r"^honeyhive-[a-z0-9-]{0,52}[a-z0-9]$")
+_BUCKET_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    github_owner: str
+    github_repository: str
+    github_ids: tuple[str, str] | None
+    """(owner id, repository id) for GitHub's immutable subject claims."""
+    account_id: str
+    region: str
+    state_bucket: str | None
+    create_oidc_provider: bool
+
+    @property
+    def github_slug(self) -> str:
+        return f"{self.github_owner}/{self.github_repository}"
+
+
+def _fix(key: str, example: str) -> str:
+    return f"set it with `pulumi config set {key} {example}`"
+
+
+def parse(stack: str, values: Mapping[str, str | None]) -> Settings:
+    """Settings from raw config strings (None or empty = unset)."""
+
+    def get(key: str) -> str:
+        return (values.get(key) or "").strip()
+
+    repository = get("githubRepository")
+    match = _REPOSITORY.match(repository)
+    if match is None:
+        raise ConfigError(
+            f"githubRepository={repository!r} is not a GitHub owner/name; "
+            + _fix("githubRepository", "honeyhiveai/python-sdk")
+        )
+
+    ids_text = get("githubRepositoryIds")
+    ids = _REPOSITORY_IDS.match(ids_text)
+    if ids_text and ids is None:
+        raise ConfigError(
+            f"githubRepositoryIds={ids_text!r} is not OWNER_ID/REPO_ID (two positive integers: "
+            "the GitHub API's owner.id and id); " + _fix("githubRepositoryIds", "123456/789012")
+        )
+
+    account = get("accountId")
+    if not _ACCOUNT.match(account):
+        raise ConfigError(
+            f"accountId={account!r} is not a 12-digit AWS account id; "
+            + _fix("accountId", "123456789012")
+        )
+
+    region = get("region") or DEFAULT_REGION
+    if not _REGION.match(region):
+        raise ConfigError(f"region={region!r} is not an AWS region; " + _fix("region", "us-east-1"))
+
+    bucket = get("stateBucket") or None
+    if bucket is not None and (
+        not _BUCKET.match(bucket) or bucket.endswith(_BUCKET_FORBIDDEN_SUFFIXES)
+    ):
+        raise ConfigError(
+            f"stateBucket={bucket!r} is not a valid bucket name for the test bed: it must start "
+            "with 'honeyhive-', be 3-63 lowercase letters, digits and hyphens, and end with a "
+            "letter or digit; " + _fix("stateBucket", f"honeyhive-lambda-test-state-{account}")
+        )
+
+    create = get("createOidcProvider").lower() or "true"
+    if create not in {"true", "false"}:
+        raise ConfigError(
+            f"createOidcProvider={create!r} is not true or false; "
+            + _fix("createOidcProvider", "false")
+        )
+
+    return Settings(
+        stack=stack,
+        github_owner=match["owner"],
+        github_repository=match["name"],
+        github_ids=(ids["owner"], ids["name"]) if ids else None,
+        account_id=account,
+        region=region,
+        state_bucket=bucket,
+        create_oidc_provider=create == "true",
+    )
+
+
+def from_pulumi() -> Settings:
+    config = pulumi.Config()
+    return parse(pulumi.get_stack(), {key: config.get(key) for key in KEYS})

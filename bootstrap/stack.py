@@ -1,0 +1,73 @@
+"""Everything the bootstrap declares, through one explicit provider pinned to the account."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from bootstrap.deployer_policy import DEPLOYER_POLICY, DEPLOYER_ROLE, policy_document
+from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_policy
+from bootstrap.settings import Settings
+from bootstrap.state_bucket import StateBucket
+
+# The main program's tag keys (infra.spec); `never` keeps the sweeper away from these.
+TAGS_NEVER_EXPIRE = "never"
+
+
+def default_tags(settings: Settings) -> dict[str, str]:
+    return {
+        "honeyhive:stack": f"bootstrap-{settings.stack}",
+        "honeyhive:branch": "unset",
+        "honeyhive:expires-at": TAGS_NEVER_EXPIRE,
+        "honeyhive:managed-by": "pulumi",
+    }
+
+
+def build(settings: Settings) -> dict[str, pulumi.Input[str | None]]:
+    """Declare everything; return the stack outputs (the entry point exports them)."""
+    provider = aws.Provider(
+        "bootstrap",
+        region=settings.region,
+        allowed_account_ids=[settings.account_id],
+        default_tags={"tags": default_tags(settings)},
+    )
+    opts = pulumi.ResourceOptions(provider=provider)
+
+    oidc_arn: pulumi.Output[str]
+    if settings.create_oidc_provider:
+        oidc = aws.iam.OpenIdConnectProvider(
+            "github-actions", url=ISSUER_URL, client_id_lists=[AUDIENCE], opts=opts
+        )
+        oidc_arn = oidc.arn
+    else:
+        oidc_arn = pulumi.Output.from_input(provider_arn(settings.account_id))
+
+    role = aws.iam.Role(
+        "deployer",
+        name=DEPLOYER_ROLE,
+        description=f"CI deployer of honeyhive-lambda-test, for {settings.github_slug} only",
+        assume_role_policy=oidc_arn.apply(lambda arn: json.dumps(trust_policy(arn, settings))),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        "deployer",
+        name=DEPLOYER_POLICY,
+        role=role.id,
+        policy=json.dumps(policy_document(settings)),
+        opts=opts,
+    )
+
+    backend_url: str | None = None
+    if settings.state_bucket:
+        StateBucket("state", settings.state_bucket, opts)
+        backend_url = f"s3://{settings.state_bucket}?region={settings.region}"
+
+    return {
+        "deployerRoleArn": role.arn,
+        "oidcProviderArn": oidc_arn,
+        "region": settings.region,
+        "stateBucket": settings.state_bucket,
+        "backendUrl": backend_url,
+    }

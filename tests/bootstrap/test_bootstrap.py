@@ -1,0 +1,457 @@
+"""The bootstrap program under Pulumi's mocks: what it declares, who may assume the deployer
+role, and every statement of the deployer policy, action by action."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
+from pulumi.runtime.mocks import MockMonitor
+
+from bootstrap.deployer_policy import statements
+from bootstrap.settings import PROJECT, ConfigError, parse
+from bootstrap.stack import build
+
+ACCOUNT = "210987654321"
+REGION = "eu-central-1"
+BUCKET = "honeyhive-lambda-test-state"
+OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+BASE = {"githubRepository": "octo-org/octo-repo", "accountId": ACCOUNT, "region": REGION}
+
+
+class _Mocks(Mocks):
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        arns = {
+            "aws:iam/role:Role": f"arn:aws:iam::{ACCOUNT}:role/{args.inputs.get('name')}",
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (
+                f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+            ),
+        }
+        state = dict(args.inputs)
+        if args.typ in arns:
+            state["arn"] = arns[args.typ]
+        return f"{args.name}-id", state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
+        raise AssertionError(f"the bootstrap makes no provider calls, got {args.token}")
+
+
+@dataclass
+class Declared:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    protect: bool
+    provider: str
+
+
+class _Capture(MockMonitor):
+    def __init__(self) -> None:
+        super().__init__(_Mocks())
+        self.declared: list[Declared] = []
+        self.outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)
+            self.declared.append(
+                Declared(request.type, request.name, inputs, request.protect, request.provider)
+            )
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+def run(config: Mapping[str, str]) -> _Capture:
+    monitor = _Capture()
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack="prod", preview=False, monitor=monitor
+    )
+    pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in config.items()})
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> pulumi.Output[None]:
+        outputs = pulumi.Output.from_input(build(parse("prod", config)))
+        return outputs.apply(monitor.outputs.update)
+
+    program()
+    return monitor
+
+
+@pytest.fixture(scope="module")
+def diy() -> Iterator[_Capture]:
+    yield run({**BASE, "stateBucket": BUCKET})
+
+
+def one(capture: _Capture, type_: str) -> Declared:
+    found = [d for d in capture.declared if d.type == type_]
+    assert len(found) == 1, [d.type for d in capture.declared]
+    return found[0]
+
+
+def document(declared: Declared, key: str) -> dict[str, Any]:
+    value = declared.inputs[key]
+    parsed: dict[str, Any] = json.loads(value)
+    return parsed
+
+
+# --- the resource set ----------------------------------------------------------------------
+
+DIY_RESOURCES = [
+    ("pulumi:providers:aws", "bootstrap"),
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-actions"),
+    ("honeyhive:bootstrap:StateBucket", "state"),
+    ("aws:s3/bucket:Bucket", "state"),
+    ("aws:s3/bucketVersioning:BucketVersioning", "state"),
+    (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "state",
+    ),
+    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "state"),
+    ("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "state"),
+    ("aws:iam/role:Role", "deployer"),
+    ("aws:iam/rolePolicy:RolePolicy", "deployer"),
+]
+
+
+def test_the_diy_resource_set(diy: _Capture) -> None:
+    assert sorted((d.type, d.name) for d in diy.declared) == sorted(DIY_RESOURCES)
+
+
+def test_pulumi_cloud_backend_has_no_bucket_and_no_s3_grants() -> None:
+    capture = run(BASE)
+    assert not [d for d in capture.declared if "s3" in d.type or "StateBucket" in d.type]
+    policy = document(one(capture, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    assert not [a for s in policy["Statement"] for a in s["Action"] if a.startswith("s3:")]
+    assert capture.outputs["backendUrl"] is None
+
+
+def test_an_existing_oidc_provider_is_referenced_not_created() -> None:
+    capture = run({**BASE, "createOidcProvider": "false"})
+    assert not [d for d in capture.declared if "openIdConnectProvider" in d.type]
+    trust = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")
+    assert trust["Statement"][0]["Principal"] == {
+        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    }
+
+
+def test_every_resource_goes_through_the_pinned_provider(diy: _Capture) -> None:
+    provider = one(diy, "pulumi:providers:aws")
+    assert provider.inputs["region"] == REGION
+    assert json.loads(provider.inputs["allowedAccountIds"]) == [ACCOUNT]
+    assert json.loads(provider.inputs["defaultTags"]) == {
+        "tags": {
+            "honeyhive:stack": "bootstrap-prod",
+            "honeyhive:branch": "unset",
+            "honeyhive:expires-at": "never",
+            "honeyhive:managed-by": "pulumi",
+        }
+    }
+    for declared in diy.declared:
+        if declared.type.startswith("aws:"):
+            assert "pulumi:providers:aws::bootstrap::" in declared.provider, declared
+
+
+def test_outputs(diy: _Capture) -> None:
+    assert diy.outputs == {
+        "deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer",
+        "oidcProviderArn": OIDC_ARN,
+        "region": REGION,
+        "stateBucket": BUCKET,
+        "backendUrl": f"s3://{BUCKET}?region={REGION}",
+    }
+
+
+# --- who may assume the role ---------------------------------------------------------------
+
+
+def test_oidc_provider(diy: _Capture) -> None:
+    oidc = one(diy, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert oidc.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Capture) -> None:
+    role = one(diy, "aws:iam/role:Role")
+    assert role.inputs["name"] == "honeyhive-ci-deployer"
+    assert document(role, "assumeRolePolicy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "GitHubActionsOfThisRepository",
+                "Effect": "Allow",
+                "Principal": {
+                    "Federated": (
+                        f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+                    )
+                },
+                "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                    },
+                    "StringLike": {
+                        "token.actions.githubusercontent.com:sub": [
+                            "repo:octo-org/octo-repo:ref:refs/heads/*",
+                            "repo:octo-org/octo-repo:pull_request",
+                        ]
+                    },
+                },
+            }
+        ],
+    }
+
+
+def test_immutable_subject_claims_pin_the_ids() -> None:
+    capture = run({**BASE, "githubRepositoryIds": "123456/789012"})
+    trust = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")
+    assert trust["Statement"][0]["Condition"]["StringLike"] == {
+        "token.actions.githubusercontent.com:sub": [
+            "repo:octo-org@123456/octo-repo@789012:ref:refs/heads/*",
+            "repo:octo-org@123456/octo-repo@789012:pull_request",
+        ]
+    }
+
+
+# --- the deployer policy, statement by statement -------------------------------------------
+
+L = f"arn:aws:lambda:{REGION}:{ACCOUNT}"
+EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] | None]] = {
+    "LambdaFunctions": (
+        "Allow",
+        [
+            "lambda:CreateFunction",
+            "lambda:DeleteFunction",
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:GetFunctionConfiguration",
+            "lambda:InvokeFunction",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+            "lambda:TagResource",
+            "lambda:UntagResource",
+            "lambda:UpdateFunctionCode",
+            "lambda:UpdateFunctionConfiguration",
+        ],
+        [f"{L}:function:honeyhive-*"],
+        None,
+    ),
+    "LambdaLayers": (
+        "Allow",
+        ["lambda:ListLayerVersions", "lambda:PublishLayerVersion"],
+        [f"{L}:layer:honeyhive-*"],
+        None,
+    ),
+    "LambdaLayerVersions": (
+        "Allow",
+        ["lambda:DeleteLayerVersion", "lambda:GetLayerVersion"],
+        [f"{L}:layer:honeyhive-*:*"],
+        None,
+    ),
+    "LambdaList": ("Allow", ["lambda:ListFunctions", "lambda:ListLayers"], ["*"], None),
+    "PassRolesToLambdaOnly": (
+        "Allow",
+        ["iam:PassRole"],
+        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*"],
+        {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    ),
+    "Roles": (
+        "Allow",
+        [
+            "iam:CreateRole",
+            "iam:DeleteRole",
+            "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole",
+            "iam:ListRolePolicies",
+            "iam:ListRoleTags",
+            "iam:PutRolePolicy",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+        ],
+        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*"],
+        None,
+    ),
+    "IamList": ("Allow", ["iam:ListRoles"], ["*"], None),
+    "LogGroups": (
+        "Allow",
+        [
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:ListTagsForResource",
+            "logs:PutRetentionPolicy",
+            "logs:TagResource",
+            "logs:UntagResource",
+        ],
+        [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/honeyhive-*"],
+        None,
+    ),
+    "LogGroupList": (
+        "Allow",
+        ["logs:DescribeLogGroups"],
+        [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"],
+        None,
+    ),
+    "StateBucket": ("Allow", ["s3:ListBucket"], [f"arn:aws:s3:::{BUCKET}"], None),
+    "StateObjects": (
+        "Allow",
+        ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        [f"arn:aws:s3:::{BUCKET}/*"],
+        None,
+    ),
+    "NeverTheDeployerRoleItself": (
+        "Deny",
+        [
+            "iam:CreateRole",
+            "iam:DeleteRole",
+            "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:PassRole",
+            "iam:PutRolePolicy",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+        ],
+        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer"],
+        None,
+    ),
+}
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def test_every_deployer_statement_exactly(diy: _Capture) -> None:
+    policy_resource = one(diy, "aws:iam/rolePolicy:RolePolicy")
+    assert policy_resource.inputs["name"] == "honeyhive-ci-deployer"
+    assert policy_resource.inputs["role"] == "deployer-id"
+    policy = document(policy_resource, "policy")
+    assert policy["Version"] == "2012-10-17"
+    parsed = {
+        s["Sid"]: (
+            s["Effect"],
+            sorted(_as_list(s["Action"])),
+            sorted(_as_list(s["Resource"])),
+            s.get("Condition"),
+        )
+        for s in policy["Statement"]
+    }
+    assert len(parsed) == len(policy["Statement"]), "duplicate Sid"
+    assert parsed == {
+        sid: (e, sorted(a), sorted(r), c) for sid, (e, a, r, c) in EXPECTED_STATEMENTS.items()
+    }
+    for statement in policy["Statement"]:
+        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}
+
+
+def test_the_seed_bug_is_gone_layers_are_published_on_layer_arns(diy: _Capture) -> None:
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    for statement in policy["Statement"]:
+        if "lambda:PublishLayerVersion" in _as_list(statement["Action"]):
+            assert all(":layer:" in r for r in _as_list(statement["Resource"]))
+
+
+def test_wildcard_resources_only_for_actions_without_resource_types(diy: _Capture) -> None:
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    on_star = {
+        action
+        for s in policy["Statement"]
+        if "*" in _as_list(s["Resource"])
+        for action in _as_list(s["Action"])
+    }
+    assert on_star == {"lambda:ListFunctions", "lambda:ListLayers", "iam:ListRoles"}
+    actions = [a for s in policy["Statement"] for a in _as_list(s["Action"])]
+    assert not [a for a in actions if "*" in a]
+
+
+def test_policy_fits_the_inline_policy_size_limit(diy: _Capture) -> None:
+    """IAM counts an inline role policy without whitespace against 10,240 characters."""
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    assert len(json.dumps(policy, separators=(",", ":"))) < 10_240
+
+
+def test_every_action_has_a_reason() -> None:
+    settings = parse("prod", {**BASE, "stateBucket": BUCKET})
+    for statement in statements(settings):
+        for action, reason in statement.actions.items():
+            assert len(reason) > 15, (statement.sid, action)
+
+
+# --- the state bucket ----------------------------------------------------------------------
+
+
+def test_state_bucket_hardening(diy: _Capture) -> None:
+    bucket = one(diy, "aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucket"] == BUCKET
+    assert bucket.protect is True
+    assert one(diy, "aws:s3/bucketVersioning:BucketVersioning").inputs[
+        "versioningConfiguration"
+    ] == {"status": "Enabled"}
+    sse = one(
+        diy,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )
+    assert sse.inputs["rules"] == [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+    ]
+    block = one(diy, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert {k: block[k] for k in block if k != "bucket"} == {
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+    ownership = one(diy, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    for declared in diy.declared:
+        if declared.type.startswith("aws:s3/bucket") and declared.type != "aws:s3/bucket:Bucket":
+            assert declared.inputs["bucket"] == "state-id"
+
+
+# --- config validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"githubRepository": ""}, "githubRepository='' is not a GitHub owner/name"),
+        ({"githubRepository": "octo-repo"}, "githubRepository='octo-repo' is not a GitHub"),
+        ({"githubRepository": "a/b/c"}, "pulumi config set githubRepository"),
+        ({"githubRepositoryIds": "12/x"}, "githubRepositoryIds='12/x' is not OWNER_ID/REPO_ID"),
+        ({"accountId": "12345"}, "accountId='12345' is not a 12-digit AWS account id"),
+        ({"region": "Europe"}, "region='Europe' is not an AWS region"),
+        ({"stateBucket": "pulumi-state"}, "stateBucket='pulumi-state' is not a valid bucket"),
+        ({"stateBucket": "honeyhive-State"}, "must start with 'honeyhive-'"),
+        ({"stateBucket": "honeyhive-state.example"}, "lowercase letters, digits and hyphens"),
+        ({"stateBucket": "honeyhive-state-"}, "end with a letter or digit"),
+        ({"stateBucket": "honeyhive-" + "x" * 54}, "3-63"),
+        ({"stateBucket": "honeyhive-x-s3alias"}, "is not a valid bucket name"),
+        ({"createOidcProvider": "yes"}, "createOidcProvider='yes' is not true or false"),
+    ],
+)
+def test_bad_config_names_key_value_and_fix(change: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match="pulumi config set") as error:
+        parse("prod", {**BASE, **change})
+    assert message in str(error.value)
+
+
+def test_defaults() -> None:
+    settings = parse("prod", {"githubRepository": "o/r", "accountId": ACCOUNT})
+    assert settings.region == "us-east-1"
+    assert settings.state_bucket is None
+    assert settings.create_oidc_provider is True
+    assert settings.github_ids is None
+
+
+def test_longest_valid_bucket_name_is_accepted() -> None:
+    name = "honeyhive-" + "x" * 53
+    assert len(name) == 63
+    assert parse("prod", {**BASE, "stateBucket": name}).state_bucket == name
