@@ -14,7 +14,9 @@ PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: venv lint test layer render policy preview up destroy sweep leaks lock
+LOCAL_OUTPUTS := build/local/outputs.json
+
+.PHONY: venv lint test local layer render policy preview up destroy sweep leaks lock
 
 $(STAMP): requirements.txt requirements-dev.txt policy/requirements.txt constraints.txt
 	@test -x $(PY) || { echo "== creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -32,6 +34,15 @@ lint: venv
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The main job: the stack's functions on AWS's Runtime Interface Emulator, no AWS, no Docker.
+# layer -> policy gate -> serve (ingest + Lambda API) -> invoke each function -> stop.
+local: policy
+	@rm -f $(LOCAL_OUTPUTS)
+	@$(PY) -m harness local serve --stack $(STACK) --outputs $(LOCAL_OUTPUTS) & serve=$$!; \
+	trap 'kill -TERM $$serve 2>/dev/null; wait $$serve' EXIT; \
+	until test -f $(LOCAL_OUTPUTS); do kill -0 $$serve 2>/dev/null || exit 1; sleep 0.5; done; \
+	$(PY) -m harness local check --outputs $(LOCAL_OUTPUTS)
 
 # The SDK layer for the runtimes and architecture STACK uses (reused when unchanged).
 layer: venv

@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("harness.sweep", "delete expired honeyhive-* AWS resources (dry run unless --apply)"),
     "leaks": ("harness.leaks", "fail if AWS still holds anything tagged with a stack"),
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
+    "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
 }
 
 

@@ -1,0 +1,317 @@
+"""The front endpoint: Lambda's REST API on 127.0.0.1, enough for boto3's `lambda` client.
+
+`boto3.client("lambda", endpoint_url=api.url, region_name=..., aws_access_key_id="x",
+aws_secret_access_key="x")` works against it (signatures are not checked). Operations:
+- Invoke (`POST /2015-03-31/functions/{name}/invocations`): RequestResponse, Event (202, run in
+  the background), DryRun (204); `X-Amz-Client-Context` reaches `context.client_context`;
+  `X-Amz-Log-Type: Tail` -> `X-Amz-Log-Result`; function errors
+  -> `X-Amz-Function-Error: Unhandled`; payloads over 6 MB (1 MB for Event) -> 413
+  RequestTooLargeException; a body that is not JSON -> 400 InvalidRequestContentException;
+  unknown function or qualifier -> 404 ResourceNotFoundException.
+- GetFunction, GetFunctionConfiguration, ListFunctions.
+- UpdateFunctionConfiguration (Environment, MemorySize, Timeout, Handler, Description,
+  RevisionId precondition): applied at once, so `function_updated_v2` sees `Successful`; the
+  function's environments are dropped and the next invoke is cold.
+Threaded: every request has its own thread, and each function's pool starts environments as
+concurrency needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from harness.local.api_shapes import (
+    ApiError,
+    configuration,
+    function_document,
+    invalid_parameter,
+    not_found,
+    service_error,
+)
+from harness.local.environment import StartError
+from harness.local.invocation import ServiceError
+from harness.local.pool import PoolClosed, TooManyEnvironments
+from harness.local.progress import progress
+from harness.local.registry import FunctionRecord, Registry
+from harness.local.spec import DEFAULT_REGION, LOCAL_ACCOUNT, SpecError
+
+T = TypeVar("T")
+SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
+ASYNC_PAYLOAD_MAX = 1024 * 1024
+_UPDATABLE = {"Environment", "MemorySize", "Timeout", "Handler", "Description", "RevisionId"}
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$"), "invoke"),
+    ("GET", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$"), "get_config"),
+    ("PUT", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$"), "update"),
+    ("GET", re.compile(r"^/2015-03-31/functions/?$"), "list"),
+    ("GET", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/?$"), "get_function"),
+]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], registry: Registry, region: str) -> None:
+        super().__init__(address, _Handler)
+        self.registry = registry
+        self.region = region
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about clients that hung up (botocore drops idle keep-alive connections)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive: botocore reuses its connections
+    server_version = "honeyhive-local-lambda/1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: each invocation's log goes to the function's log file."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            for method, pattern, action in _ROUTES:
+                match = pattern.match(url.path)
+                if match and method == self.command:
+                    handler: Callable[..., None] = getattr(self, f"_{action}")
+                    query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                    handler(unquote(match.groupdict().get("name") or ""), query, body)
+                    return
+            raise ApiError(
+                404, "UnknownOperationException", f"no operation {self.command} {url.path}"
+            )
+        except ApiError as error:
+            self._error(error)
+        except Exception as exc:  # noqa: BLE001 - a bug here must still answer the client
+            traceback.print_exc()
+            self._error(service_error(f"the local Lambda API failed: {exc!r}"))
+
+    # --- operations ---------------------------------------------------------------------------
+
+    def _invoke(self, name: str, query: dict[str, str], body: bytes) -> None:
+        record = self._record(name, query.get("Qualifier"))
+        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        limit = ASYNC_PAYLOAD_MAX if kind == "Event" else SYNC_PAYLOAD_MAX
+        if len(body) > limit:
+            operation = "InvokeAsync" if kind == "Event" else "InvokeFunction"
+            raise ApiError(
+                413,
+                "RequestTooLargeException",
+                f"Request must be smaller than {limit} bytes for the {operation} operation",
+            )
+        payload = body or b"{}"
+        try:
+            json.loads(payload)
+        except ValueError as exc:
+            raise ApiError(
+                400,
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: {exc}",
+            ) from exc
+        if kind == "DryRun":
+            self._reply(204, b"")
+        elif kind == "Event":
+            self._run_async(record, payload)
+            self._reply(202, b"")
+        elif kind == "RequestResponse":
+            self._invoke_sync(record, payload)
+        else:
+            raise invalid_parameter(
+                f"X-Amz-Invocation-Type {kind!r} is not valid: use RequestResponse, Event or DryRun"
+            )
+
+    def _invoke_sync(self, record: FunctionRecord, payload: bytes) -> None:
+        context = self.headers.get("X-Amz-Client-Context")
+        invocation = _call(lambda: self.server.registry.invoke(record, payload, context))
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if invocation.function_error:
+            headers["X-Amz-Function-Error"] = invocation.function_error
+        if (self.headers.get("X-Amz-Log-Type") or "None") == "Tail":
+            headers["X-Amz-Log-Result"] = invocation.log_tail()
+        self._reply(200, invocation.payload, headers, request_id=invocation.request_id)
+
+    def _run_async(self, record: FunctionRecord, payload: bytes) -> None:
+        """Event: accepted at once, run in the background; its log goes to the function's log
+        (a failure of the local runtime itself is reported on stderr)."""
+        registry = self.server.registry
+        context = self.headers.get("X-Amz-Client-Context")
+
+        def run() -> None:
+            try:
+                _call(lambda: registry.invoke(record, payload, context))
+            except ApiError as error:
+                progress(f"event invoke of {record.spec.name} failed: {error.message}")
+
+        threading.Thread(target=run, name=f"event-{record.spec.name}", daemon=True).start()
+
+    def _get_config(self, name: str, query: dict[str, str], body: bytes) -> None:
+        self._json(200, configuration(self._record(name, query.get("Qualifier"))))
+
+    def _get_function(self, name: str, query: dict[str, str], body: bytes) -> None:
+        self._json(200, function_document(self._record(name, query.get("Qualifier"))))
+
+    def _list(self, name: str, query: dict[str, str], body: bytes) -> None:
+        functions = [configuration(record) for record in self.server.registry.functions()]
+        self._json(200, {"Functions": functions})
+
+    def _update(self, name: str, query: dict[str, str], body: bytes) -> None:
+        record = self._record(name, None)
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise invalid_parameter(f"the request body is not JSON: {exc}") from exc
+        unsupported = sorted(set(request) - _UPDATABLE)
+        if unsupported:
+            raise invalid_parameter(
+                f"the local runtime cannot update {', '.join(unsupported)}: it updates "
+                f"{', '.join(sorted(_UPDATABLE - {'RevisionId'}))}; change the program and "
+                "restart `serve` for anything else"
+            )
+        revision = request.get("RevisionId")
+        if revision is not None and revision != record.revision_id:
+            raise ApiError(
+                412,
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id",
+            )
+        environment = request.get("Environment")
+        variables = None
+        if environment is not None:
+            if not isinstance(environment, dict):
+                raise invalid_parameter("Environment must be an object with Variables")
+            variables = environment.get("Variables") or {}
+        try:
+            spec = record.spec.updated(
+                environment=variables,
+                memory_size=request.get("MemorySize"),
+                timeout=request.get("Timeout"),
+                handler=request.get("Handler"),
+                description=request.get("Description"),
+            )
+        except SpecError as exc:
+            raise invalid_parameter(str(exc)) from exc
+        self.server.registry.update(record, spec)
+        self._json(200, configuration(record, update_status="InProgress"))
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _record(self, name: str, qualifier: str | None) -> FunctionRecord:
+        record = self.server.registry.lookup(name, qualifier)
+        if record is None:
+            shown = f"{name}:{qualifier}" if qualifier else name
+            raise not_found(shown, self.server.region, LOCAL_ACCOUNT)
+        return record
+
+    def _json(self, status: int, document: Any) -> None:
+        self._reply(status, json.dumps(document).encode())
+
+    def _error(self, error: ApiError) -> None:
+        self._reply(
+            error.status,
+            json.dumps(error.document()).encode(),
+            {"x-amzn-ErrorType": error.code},
+        )
+
+    def _reply(
+        self,
+        status: int,
+        data: bytes,
+        headers: dict[str, str] | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", request_id or str(uuid.uuid4()))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _call(operation: Callable[[], T]) -> T:
+    """Run a pool operation, turning the local runtime's failures into Lambda's API errors."""
+    try:
+        return operation()
+    except TooManyEnvironments as exc:
+        raise ApiError(
+            429,
+            "TooManyRequestsException",
+            f"Rate Exceeded. ({exc})",
+            reason="ConcurrentInvocationLimitExceeded",
+        ) from exc
+    except (PoolClosed, ServiceError, StartError) as exc:
+        raise service_error(str(exc)) from exc
+
+
+class LambdaApi:
+    """The endpoint, served from a background thread. A context manager, or start()/stop()."""
+
+    def __init__(
+        self, registry: Registry, *, host: str = "127.0.0.1", port: int = 0, region: str = ""
+    ) -> None:
+        self._registry = registry
+        self._address = (host, port)
+        self._region = region or DEFAULT_REGION
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> LambdaApi:
+        self._httpd = _Server(self._address, self._registry, self._region)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="lambda-api", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the Lambda API is not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        """Stop accepting requests (environments are the registry's to stop)."""
+        if self._httpd is None or self._thread is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> LambdaApi:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
