@@ -20,12 +20,12 @@ import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from harness.background_server import BackgroundServer
 from harness.ingest.faults import SDK_ROUTES, SESSION_START, Fault, FaultTable
 from harness.ingest.otlp import (
     PROTOBUF_TYPE,
@@ -202,12 +202,14 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-class IngestServer:
+class IngestServer(BackgroundServer[_HTTPServer]):
     """The endpoint on 127.0.0.1 (port 0: a free one), served from a background thread.
 
     Use as a context manager, or `start()`/`stop()`. `secret` is the value whose every
     appearance outside the Authorization header is recorded (`secret_hits()`).
     """
+
+    what = "ingest server"
 
     def __init__(
         self,
@@ -217,59 +219,24 @@ class IngestServer:
         api_key: str | None = None,
         secret: str | None = None,
     ) -> None:
+        super().__init__()
         self._address = (host, port)
         self._api_key = api_key
         self._secret = secret
         self._store = Store()
         self._faults = FaultTable()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> IngestServer:
-        if self._httpd is not None:
-            raise RuntimeError("ingest server already started")
-        self._httpd = _HTTPServer(
+    def _make_server(self) -> _HTTPServer:
+        return _HTTPServer(
             self._address,
             store=self._store,
             faults=self._faults,
             api_key=self._api_key,
             secret=self._secret,
         )
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() waits for the loop to notice
-            name="ingest-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        if self._httpd is None or self._thread is None:
-            return
-        self._httpd.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> IngestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("ingest server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def _before_shutdown(self, httpd: _HTTPServer) -> None:
+        httpd.stopping.set()
 
     # --- faults -------------------------------------------------------------------------------
 

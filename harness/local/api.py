@@ -26,10 +26,10 @@ import traceback
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from harness.background_server import BackgroundServer
 from harness.local.api_shapes import (
     ApiError,
     configuration,
@@ -269,49 +269,18 @@ def _call(operation: Callable[[], T]) -> T:
         raise service_error(str(exc)) from exc
 
 
-class LambdaApi:
+class LambdaApi(BackgroundServer[_Server]):
     """The endpoint, served from a background thread. A context manager, or start()/stop()."""
+
+    what = "the Lambda API"
 
     def __init__(
         self, registry: Registry, *, host: str = "127.0.0.1", port: int = 0, region: str = ""
     ) -> None:
+        super().__init__()
         self._registry = registry
         self._address = (host, port)
         self._region = region or DEFAULT_REGION
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> LambdaApi:
-        self._httpd = _Server(self._address, self._registry, self._region)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="lambda-api", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the Lambda API is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def stop(self) -> None:
-        """Stop accepting requests (environments are the registry's to stop)."""
-        if self._httpd is None or self._thread is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> LambdaApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _make_server(self) -> _Server:
+        return _Server(self._address, self._registry, self._region)

@@ -19,6 +19,7 @@ from harness.policy_gate.gate import AnalyzerError, GateResult, check_capture, p
 from harness.policy_gate.launcher import PackProcess, PackStartError
 from harness.policy_gate.report import format_violation, summary
 from harness.render import REPO_ROOT, ProgramError, render
+from harness.render_cli import add_stack_arguments
 from harness.stack_config import ConfigFileError, parse_overrides
 
 DEFAULT_PACK: Final = REPO_ROOT / "policy"
@@ -33,21 +34,7 @@ def _parser() -> argparse.ArgumentParser:
             "`pulumi preview --policy-pack policy` checks, without cloud credentials."
         ),
     )
-    parser.add_argument(
-        "--program",
-        type=Path,
-        default=REPO_ROOT,
-        help="Pulumi program directory (default: this repository's program)",
-    )
-    parser.add_argument("--stack", required=True, help="stack name, e.g. ci")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value (no namespace: the project's), repeatable",
-    )
+    add_stack_arguments(parser)
     parser.add_argument(
         "--policy-config",
         type=Path,
