@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.interpreters import find_interpreter
 from layer import archive
 from layer.build import REPO, build, say
-from layer.interpreter import find_interpreter
 from layer.targets import ARCHES, RUNTIMES, Target, layer_sys_path
 
 PROBE = Path(__file__).with_name("probe.py")
@@ -30,7 +30,7 @@ DEFAULT_JSON = REPO / "build" / "bench" / "layer-import.json"
 
 
 def run_probe(
-    python: str, root: Path, target: Target, modules: tuple[str, ...] = SDK_MODULES,
+    python: Path, root: Path, target: Target, modules: tuple[str, ...] = SDK_MODULES,
     audit: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Import modules in a fresh interpreter whose sys.path holds only the layer (unpacked at
@@ -40,7 +40,7 @@ def run_probe(
         "root": str(root), "audit": audit,
     }  # fmt: skip
     result = subprocess.run(
-        [python, "-I", "-S", "-B", "-c", PROBE.read_text(), json.dumps(config)],
+        [str(python), "-I", "-S", "-B", "-c", PROBE.read_text(), json.dumps(config)],
         capture_output=True, text=True, timeout=120, check=False, cwd=root,
     )  # fmt: skip
     if result.returncode != 0:

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.interpreters import Interpreter, InterpreterNotFound, find_interpreter
 from layer import archive, bytecode, install, pins, prune
 from layer.gate import Limits, check_size
-from layer.interpreter import Interpreter, InterpreterNotFound, find_interpreter
 from layer.manifest import ARCHIVE, Manifest, read_manifest
 from layer.targets import Target
 
@@ -83,9 +83,11 @@ def _interpreter(target: Target, recipe: str, compiled: bool) -> Interpreter | N
     except InterpreterNotFound as exc:
         if recipe == "seed":
             raise
+        minor = target.python_version
         raise InterpreterNotFound(
-            f"{exc} Or build with --no-bytecode (recorded in the manifest; the layer then "
-            "recompiles every module it imports on each cold start)."
+            f"{exc}. Bytecode for a python{minor} layer must be compiled by python{minor}. "
+            "Or build with --no-bytecode (recorded in the manifest; the layer then recompiles "
+            "every module it imports on each cold start)."
         ) from None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from layer.targets import OPT, Target
 
 
-def compile_tree(python: str, site_packages: Path, target: Target) -> None:
+def compile_tree(python: Path, site_packages: Path, target: Target) -> None:
     """`compileall` with unchecked-hash pycs: Lambda's /opt is read-only and the zip's timestamps
     are fixed, so timestamp-checked pycs would be stale and every cold start would recompile.
 
@@ -19,7 +19,7 @@ def compile_tree(python: str, site_packages: Path, target: Target) -> None:
     in which set constants are marshalled: both make the output independent of the build.
     """
     command = [
-        python, "-S", "-s", "-m", "compileall", "-q", "-j", "0",
+        str(python), "-S", "-s", "-m", "compileall", "-q", "-j", "0",
         "--invalidation-mode", "unchecked-hash",
         "-d", f"{OPT}/{target.site_packages}",
         str(site_packages),

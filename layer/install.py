@@ -20,9 +20,9 @@ _COMMON = [
 ]  # fmt: skip
 
 
-def pip_version(python: str) -> str:
+def pip_version(python: Path) -> str:
     out = subprocess.run(
-        [python, "-m", "pip", "--version"], capture_output=True, text=True, check=True
+        [str(python), "-m", "pip", "--version"], capture_output=True, text=True, check=True
     )
     return out.stdout.split()[1]
 
@@ -42,11 +42,11 @@ def lambda_command(target: Target, site_packages: Path, requirements: Path) -> l
     ]  # fmt: skip
 
 
-def seed_command(python: str, layer_python: Path, requirements: Path) -> list[str]:
+def seed_command(python: Path, layer_python: Path, requirements: Path) -> list[str]:
     """The seed's `pip install -t layer/python` with the host's wheels, run by the runtime's own
     interpreter so at least the Python version matches. Same pins as ours, so a benchmark
     compares recipes, not package versions."""
-    return [python, "-m", "pip", "install", *_COMMON, "--target", str(layer_python),
+    return [str(python), "-m", "pip", "install", *_COMMON, "--target", str(layer_python),
             "-r", str(requirements)]  # fmt: skip
 
 

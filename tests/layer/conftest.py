@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.interpreters import Interpreter, InterpreterNotFound, find_interpreter
 from layer.build import Built, build
-from layer.interpreter import Interpreter, InterpreterNotFound, find_interpreter
 from layer.targets import Target
 
 # 3.11 is the stack's default runtime and must work here; 3.12/3.13 are tested when installed.

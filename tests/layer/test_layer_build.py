@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.interpreters import Interpreter
 from layer import archive, pins
 from layer.bench import SDK_MODULES, run_probe
 from layer.build import Built, build
 from layer.gate import LayerTooLarge, Limits
-from layer.interpreter import Interpreter
 from layer.manifest import MANIFEST
 from layer.targets import Target, layer_sys_path
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.interpreters import find_interpreter
 from layer import archive, bench, pins
 from layer.build import Built, build
-from layer.interpreter import find_interpreter
 from layer.targets import Target
 
 pytestmark = pytest.mark.slow

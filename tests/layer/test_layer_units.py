@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.interpreters import InterpreterNotFound, find_interpreter
 from layer import archive, pins, prune
 from layer.build import build_key, reusable
 from layer.gate import LayerTooLarge, Limits, check_size, package_sizes
-from layer.interpreter import InterpreterNotFound, find_interpreter
 from layer.targets import Target, layer_sys_path
 
 # --- targets -------------------------------------------------------------------------------
