@@ -12,6 +12,17 @@ Authorization Reference lists no resource type for them): `lambda:ListFunctions`
 account's log-group space, not a named group, so it gets this account and region's
 `log-group:*`. `sts:GetCallerIdentity` needs no permission at all.
 
+Roles get a permissions boundary (lambda_boundary.py). The two actions that can grant a role
+permissions, `iam:CreateRole` and `iam:PutRolePolicy`, are allowed only with that boundary
+(condition key `iam:PermissionsBoundary`: the boundary in the CreateRole request, the role's
+boundary for PutRolePolicy); so whatever inline policy a workflow writes, the role can still
+only write its log events. `iam:DeleteRolePolicy`/`DetachRolePolicy` accept the key too, but
+they only take permissions away (the program's role policies hold no Deny whose removal could
+widen a role); they stay unconditioned so that destroy and the sweeper can still remove roles
+created before the boundary existed. `iam:PassRole`, `UpdateAssumeRolePolicy` and the tag
+actions do not accept the key. Explicitly denied: removing or swapping a role's boundary, and
+any new version or the deletion of the boundary policy itself.
+
 Explicitly not granted: anything on other names, `lambda:AddPermission` (no resource policy,
 no public invoke), function URLs, `iam:CreatePolicy`/`AttachRolePolicy` (the program only
 writes inline policies), and every change to the deployer role itself (an explicit Deny, since
@@ -24,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bootstrap.lambda_boundary import boundary_arn
 from bootstrap.settings import Settings
 
 DEPLOYER_ROLE = "honeyhive-ci-deployer"
@@ -92,8 +104,13 @@ _PASS_ROLE_ACTIONS = {
     "iam:PassRole": "CreateFunction/UpdateFunctionConfiguration hand the function its execution "
     "role; only to Lambda (iam:PassedToService)",
 }
+_BOUNDED_ROLE_ACTIONS = {
+    "iam:CreateRole": "pulumi up creates each function's execution role (only with the "
+    "boundary: permissionsBoundary in the stack's config)",
+    "iam:PutRolePolicy": "pulumi up writes the inline log policy (only on a role that carries "
+    "the boundary, so no policy written can reach beyond it)",
+}
 _ROLE_ACTIONS = {
-    "iam:CreateRole": "pulumi up creates each function's execution role",
     "iam:GetRole": "the provider reads the role after create and on refresh",
     "iam:DeleteRole": "pulumi destroy, and the sweeper deletes expired roles",
     "iam:UpdateAssumeRolePolicy": "pulumi up applies a changed trust policy",
@@ -103,8 +120,8 @@ _ROLE_ACTIONS = {
     "iam:ListRolePolicies": "the provider reads inline policies of a role; the sweeper deletes "
     "them before the role",
     "iam:GetRolePolicy": "the provider reads the inline log policy",
-    "iam:PutRolePolicy": "pulumi up writes the inline log policy",
-    "iam:DeleteRolePolicy": "pulumi destroy and the sweeper delete the inline policy",
+    "iam:DeleteRolePolicy": "pulumi destroy and the sweeper delete the inline policy (no "
+    "boundary condition: it only narrows a role, and roles from before the boundary must go too)",
     "iam:ListAttachedRolePolicies": "the provider reads managed_policy_arns; the sweeper "
     "detaches managed policies before deleting a role",
     "iam:DetachRolePolicy": "the sweeper detaches managed policies before deleting a role",
@@ -135,10 +152,22 @@ _STATE_OBJECT_ACTIONS = {
     "s3:DeleteObject": "the DIY backend releases locks and `destroy --remove` deletes the stack",
 }
 
+_BOUNDARY_KEEPING_ACTIONS = {
+    "iam:DeleteRolePermissionsBoundary": "a role's boundary may never be removed: without it "
+    "the role could do whatever its inline policy says",
+    "iam:PutRolePermissionsBoundary": "a role's boundary may never be swapped for a wider policy",
+}
+_BOUNDARY_POLICY_ACTIONS = {
+    "iam:CreatePolicyVersion": "a new version could widen the boundary of every test role",
+    "iam:SetDefaultPolicyVersion": "switching versions could widen the boundary of every test role",
+    "iam:DeletePolicyVersion": "the boundary's versions are the admin's, not CI's",
+    "iam:DeletePolicy": "the boundary is the admin's (bootstrap), not CI's",
+}
+
 
 def _self_protected_actions() -> dict[str, str]:
     """Every IAM write this policy allows, denied on the deployer role itself."""
-    writes = {**_PASS_ROLE_ACTIONS, **_ROLE_ACTIONS}
+    writes = {**_PASS_ROLE_ACTIONS, **_BOUNDED_ROLE_ACTIONS, **_ROLE_ACTIONS}
     return {
         action: "no workflow may change, pass or delete the deployer role itself"
         for action in writes
@@ -151,6 +180,7 @@ def statements(settings: Settings) -> list[Statement]:
     lambda_arn = f"arn:aws:lambda:{region}:{account}"
     role_arn = f"arn:aws:iam::{account}:role"
     log_groups = f"arn:aws:logs:{region}:{account}:log-group"
+    boundary = boundary_arn(account)
     found = [
         Statement("LambdaFunctions", _FUNCTION_ACTIONS, (f"{lambda_arn}:function:honeyhive-*",)),
         Statement("LambdaLayers", _LAYER_ACTIONS, (f"{lambda_arn}:layer:honeyhive-*",)),
@@ -163,6 +193,12 @@ def statements(settings: Settings) -> list[Statement]:
             _PASS_ROLE_ACTIONS,
             (f"{role_arn}/honeyhive-*",),
             condition={"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
+        ),
+        Statement(
+            "RolesOnlyWithTheBoundary",
+            _BOUNDED_ROLE_ACTIONS,
+            (f"{role_arn}/honeyhive-*",),
+            condition={"StringEquals": {"iam:PermissionsBoundary": boundary}},
         ),
         Statement("Roles", _ROLE_ACTIONS, (f"{role_arn}/honeyhive-*",)),
         Statement("IamList", _IAM_LIST_ACTIONS, ("*",)),
@@ -177,14 +213,21 @@ def statements(settings: Settings) -> list[Statement]:
             Statement("StateBucket", _STATE_BUCKET_ACTIONS, (bucket,)),
             Statement("StateObjects", _STATE_OBJECT_ACTIONS, (f"{bucket}/*",)),
         ]
-    found.append(
+    found += [
         Statement(
             "NeverTheDeployerRoleItself",
             _self_protected_actions(),
             (f"{role_arn}/{DEPLOYER_ROLE}",),
             effect="Deny",
-        )
-    )
+        ),
+        Statement(
+            "RolesKeepTheirBoundary",
+            _BOUNDARY_KEEPING_ACTIONS,
+            (f"{role_arn}/honeyhive-*",),
+            effect="Deny",
+        ),
+        Statement("NeverTheBoundaryPolicy", _BOUNDARY_POLICY_ACTIONS, (boundary,), effect="Deny"),
+    ]
     return found
 
 

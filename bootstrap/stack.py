@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from bootstrap.deployer_policy import DEPLOYER_POLICY, DEPLOYER_ROLE, policy_document
 from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_policy
+from bootstrap.lambda_boundary import BOUNDARY_POLICY, boundary_document
 from bootstrap.settings import Settings
 from bootstrap.state_bucket import StateBucket
 
@@ -44,6 +45,16 @@ def build(settings: Settings) -> dict[str, pulumi.Input[str | None]]:
     else:
         oidc_arn = pulumi.Output.from_input(provider_arn(settings.account_id))
 
+    # The deployer's policy names this boundary by its ARN, which IAM derives from the name.
+    boundary = aws.iam.Policy(
+        "lambda-boundary",
+        name=BOUNDARY_POLICY,
+        description="Permissions boundary of the honeyhive-lambda-test functions' roles: "
+        "log writes to their own log groups only",
+        policy=json.dumps(boundary_document(settings.account_id)),
+        opts=opts,
+    )
+
     role = aws.iam.Role(
         "deployer",
         name=DEPLOYER_ROLE,
@@ -66,6 +77,7 @@ def build(settings: Settings) -> dict[str, pulumi.Input[str | None]]:
 
     return {
         "deployerRoleArn": role.arn,
+        "lambdaBoundaryArn": boundary.arn,
         "oidcProviderArn": oidc_arn,
         "region": settings.region,
         "stateBucket": settings.state_bucket,

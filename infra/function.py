@@ -18,6 +18,7 @@ class TestFunctionArgs:
     function_name: str
     role_name: str
     role_policy_name: str
+    permissions_boundary: str | None
     log_group_name: str
     runtime: str
     architecture: str
@@ -46,7 +47,12 @@ class TestFunction(pulumi.ComponentResource):
         )
         self.access = FunctionRole(
             name,
-            FunctionRoleArgs(args.role_name, args.role_policy_name, self.log_group.arn),
+            FunctionRoleArgs(
+                args.role_name,
+                args.role_policy_name,
+                self.log_group.arn,
+                args.permissions_boundary,
+            ),
             opts=child,
         )
         self.function = aws.lambda_.Function(

@@ -1,5 +1,6 @@
 """IAM for one function: a role only Lambda can assume and one inline policy that lets the
-function write to its own log group, and nothing else."""
+function write to its own log group, and nothing else. With a permissions boundary configured
+(`permissionsBoundary`; CI's deployer may create roles only with it), the role carries it."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ class FunctionRoleArgs:
     role_name: str
     policy_name: str
     log_group_arn: pulumi.Input[str]
+    permissions_boundary: str | None
+    """ARN of the managed policy set as the role's permissions boundary; None = no boundary."""
 
 
 class FunctionRole(pulumi.ComponentResource):
@@ -61,7 +64,11 @@ class FunctionRole(pulumi.ComponentResource):
         super().__init__("honeyhive:iam:FunctionRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
-            name, name=args.role_name, assume_role_policy=lambda_trust_policy(), opts=child
+            name,
+            name=args.role_name,
+            assume_role_policy=lambda_trust_policy(),
+            permissions_boundary=args.permissions_boundary,
+            opts=child,
         )
         self.policy = aws.iam.RolePolicy(
             name,

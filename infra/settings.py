@@ -38,12 +38,24 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "flushTimeoutMs": "5000",
     "layerArtifactDir": "build/layer",
 }
-OPTIONAL_KEYS: Final = ("hhApiKey", "hhApiUrl", "branch", "expiresAt", "functionRuntimes")
+OPTIONAL_KEYS: Final = (
+    "hhApiKey",
+    "hhApiUrl",
+    "branch",
+    "expiresAt",
+    "functionRuntimes",
+    "permissionsBoundary",
+)
 KNOWN_KEYS: Final = frozenset(DEFAULTS) | frozenset(OPTIONAL_KEYS)
 REGION_KEY: Final = "aws:region"
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
 _EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# A managed policy's ARN: partition (aws, aws-cn, aws-us-gov, ...), 12-digit account, then the
+# policy's path and name in IAM's character set (a name is at most 128 characters).
+_POLICY_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:iam::\d{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$"
+)
 _TEXT_MAX = 256
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
@@ -73,6 +85,8 @@ class Settings:
     flush_timeout_ms: int
     branch: str | None
     expires_at: str | None
+    permissions_boundary: str | None
+    """ARN of the managed policy every function role gets as its permissions boundary."""
     layer_artifact_dir: Path
 
     @property
@@ -197,6 +211,21 @@ def _optional_expires_at(p: _Parser) -> str | None:
     return value
 
 
+def _optional_policy_arn(p: _Parser) -> str | None:
+    value = p.get("permissionsBoundary")
+    if value is None:
+        return None
+    if not _POLICY_ARN.match(value):
+        p.bad(
+            "permissionsBoundary",
+            value,
+            "must be an IAM managed policy ARN, arn:<partition>:iam::<12-digit account>:policy/"
+            "<path/name> (the bootstrap stack's lambdaBoundaryArn output)",
+            "arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary",
+        )
+    return value
+
+
 def parse_settings(stack: str, raw: Mapping[str, str]) -> Settings:
     """Validate the stack's config (full keys, e.g. `honeyhive-lambda-test:runtime`)."""
     p = _Parser(stack, raw)
@@ -243,6 +272,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> Settings:
         flush_timeout_ms=flush,
         branch=(branch or "").strip() or None,
         expires_at=_optional_expires_at(p),
+        permissions_boundary=_optional_policy_arn(p),
         layer_artifact_dir=REPO_ROOT / (p.get("layerArtifactDir") or DEFAULTS["layerArtifactDir"]),
     )
     if p.problems:

@@ -85,6 +85,7 @@ class TestBed(pulumi.ComponentResource):
                     function_name=function_name,
                     role_name=naming.role_name(stack, spec),
                     role_policy_name=naming.role_policy_name(stack, spec),
+                    permissions_boundary=settings.permissions_boundary,
                     log_group_name=naming.log_group_name(function_name),
                     runtime=runtime,
                     architecture=settings.architecture,

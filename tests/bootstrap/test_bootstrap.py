@@ -22,6 +22,7 @@ REGION = "eu-central-1"
 BUCKET = "honeyhive-lambda-test-state"
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 BASE = {"githubRepository": "octo-org/octo-repo", "accountId": ACCOUNT, "region": REGION}
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/honeyhive-lambda-boundary"
 
 
 class _Mocks(Mocks):
@@ -31,6 +32,8 @@ class _Mocks(Mocks):
             "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (
                 f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
             ),
+            # IAM's ARN of a managed policy without a path.
+            "aws:iam/policy:Policy": f"arn:aws:iam::{ACCOUNT}:policy/{args.inputs.get('name')}",
         }
         state = dict(args.inputs)
         if args.typ in arns:
@@ -112,6 +115,7 @@ DIY_RESOURCES = [
     ),
     ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "state"),
     ("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "state"),
+    ("aws:iam/policy:Policy", "lambda-boundary"),
     ("aws:iam/role:Role", "deployer"),
     ("aws:iam/rolePolicy:RolePolicy", "deployer"),
 ]
@@ -158,6 +162,7 @@ def test_every_resource_goes_through_the_pinned_provider(diy: _Capture) -> None:
 def test_outputs(diy: _Capture) -> None:
     assert diy.outputs == {
         "deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer",
+        "lambdaBoundaryArn": BOUNDARY_ARN,
         "oidcProviderArn": OIDC_ARN,
         "region": REGION,
         "stateBucket": BUCKET,
@@ -258,10 +263,15 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
         [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*"],
         {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
     ),
+    "RolesOnlyWithTheBoundary": (
+        "Allow",
+        ["iam:CreateRole", "iam:PutRolePolicy"],
+        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*"],
+        {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}},
+    ),
     "Roles": (
         "Allow",
         [
-            "iam:CreateRole",
             "iam:DeleteRole",
             "iam:DeleteRolePolicy",
             "iam:DetachRolePolicy",
@@ -271,7 +281,6 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
             "iam:ListInstanceProfilesForRole",
             "iam:ListRolePolicies",
             "iam:ListRoleTags",
-            "iam:PutRolePolicy",
             "iam:TagRole",
             "iam:UntagRole",
             "iam:UpdateAssumeRolePolicy",
@@ -322,6 +331,23 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
         [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer"],
         None,
     ),
+    "RolesKeepTheirBoundary": (
+        "Deny",
+        ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*"],
+        None,
+    ),
+    "NeverTheBoundaryPolicy": (
+        "Deny",
+        [
+            "iam:CreatePolicyVersion",
+            "iam:DeletePolicy",
+            "iam:DeletePolicyVersion",
+            "iam:SetDefaultPolicyVersion",
+        ],
+        [BOUNDARY_ARN],
+        None,
+    ),
 }
 
 
@@ -370,6 +396,55 @@ def test_wildcard_resources_only_for_actions_without_resource_types(diy: _Captur
     assert on_star == {"lambda:ListFunctions", "lambda:ListLayers", "iam:ListRoles"}
     actions = [a for s in policy["Statement"] for a in _as_list(s["Action"])]
     assert not [a for a in actions if "*" in a]
+
+
+# Every action that can give a role permissions (IAM's `iam:PermissionsBoundary` condition key
+# applies to each of them).
+ROLE_PERMISSION_GRANTS = {
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+}
+
+
+def test_roles_get_permissions_only_within_the_boundary(diy: _Capture) -> None:
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    granting = [
+        s
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and ROLE_PERMISSION_GRANTS & set(_as_list(s["Action"]))
+    ]
+    assert granting, "the deployer must still be able to create roles"
+    for statement in granting:
+        assert statement["Condition"] == {
+            "StringEquals": {"iam:PermissionsBoundary": diy.outputs["lambdaBoundaryArn"]}
+        }, statement["Sid"]
+    denied = {
+        action
+        for s in policy["Statement"]
+        if s["Effect"] == "Deny"
+        and f"arn:aws:iam::{ACCOUNT}:role/honeyhive-*" in _as_list(s["Resource"])
+        for action in _as_list(s["Action"])
+    }
+    assert {"iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"} <= denied
+
+
+def test_lambda_boundary_policy(diy: _Capture) -> None:
+    boundary = one(diy, "aws:iam/policy:Policy")
+    assert boundary.inputs["name"] == "honeyhive-lambda-boundary"
+    assert "tags" not in boundary.inputs, "tagged through the provider's default_tags"
+    assert document(boundary, "policy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteToTestFunctionLogGroupsOnly",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"arn:aws:logs:*:{ACCOUNT}:log-group:/aws/lambda/honeyhive-*:*",
+            }
+        ],
+    }
 
 
 def test_policy_fits_the_inline_policy_size_limit(diy: _Capture) -> None:

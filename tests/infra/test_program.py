@@ -131,6 +131,22 @@ def test_iam_is_least_privilege(render_stack: RenderStack, key: str) -> None:
     assert not role.inputs.get("managedPolicyArns") and not role.inputs.get("inlinePolicies")
 
 
+BOUNDARY = "arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary"
+
+
+def test_every_role_carries_the_configured_permissions_boundary(render_stack: RenderStack) -> None:
+    roles = render_stack("ci", permissionsBoundary=BOUNDARY).of_type(ROLE)
+    assert {r.name: r.inputs.get("permissionsBoundary") for r in roles} == dict.fromkeys(
+        FUNCTIONS, BOUNDARY
+    )
+
+
+def test_without_the_key_no_role_has_a_boundary(render_stack: RenderStack) -> None:
+    roles = render_stack("ci").of_type(ROLE)
+    assert len(roles) == len(FUNCTIONS)
+    assert not [r.name for r in roles if "permissionsBoundary" in r.inputs]
+
+
 @pytest.mark.parametrize("key", list(FUNCTIONS))
 def test_function_waits_for_its_log_group_and_policy(render_stack: RenderStack, key: str) -> None:
     capture = render_stack("ci")

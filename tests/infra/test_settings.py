@@ -49,6 +49,31 @@ from tests.infra.conftest import RenderStack
             "functionRuntimes.baseline = 'python2.7': must be one of",
         ),
         ("logRetentionDay", "3", "logRetentionDay is not a setting of this program"),
+        (
+            "permissionsBoundary",
+            "honeyhive-lambda-boundary",
+            "permissionsBoundary = 'honeyhive-lambda-boundary': must be an IAM managed policy ARN",
+        ),
+        (
+            "permissionsBoundary",
+            "arn:aws:iam::12345:policy/honeyhive-lambda-boundary",
+            "permissionsBoundary = 'arn:aws:iam::12345:policy/honeyhive-lambda-boundary'",
+        ),
+        (
+            "permissionsBoundary",
+            "arn:aws:iam::123456789012:role/honeyhive-lambda-boundary",
+            "permissionsBoundary = 'arn:aws:iam::123456789012:role/honeyhive-lambda-boundary'",
+        ),
+        (
+            "permissionsBoundary",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "permissionsBoundary = 'arn:aws:iam::aws:policy/AdministratorAccess'",
+        ),
+        (
+            "permissionsBoundary",
+            "arn:aws:iam::123456789012:policy/",
+            "permissionsBoundary = 'arn:aws:iam::123456789012:policy/'",
+        ),
     ],
 )
 def test_bad_config_is_refused_with_key_value_and_fix(
@@ -59,6 +84,30 @@ def test_bad_config_is_refused_with_key_value_and_fix(
     message = str(excinfo.value)
     assert expected in message
     assert "fix: `pulumi config" in message
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary",
+        "arn:aws-us-gov:iam::123456789012:policy/ci/boundaries/honeyhive-lambda-boundary",
+    ],
+)
+def test_a_permissions_boundary_arn_is_accepted(render_stack: RenderStack, arn: str) -> None:
+    roles = render_stack("ci", permissionsBoundary=arn).of_type("aws:iam/role:Role")
+    assert {r.inputs["permissionsBoundary"] for r in roles} == {arn}
+
+
+def test_a_bad_permissions_boundary_says_where_the_arn_comes_from(
+    render_stack: RenderStack,
+) -> None:
+    with pytest.raises(ProgramError) as excinfo:
+        render_stack("ci", permissionsBoundary="arn:aws:iam::123456789012:policy/a b")
+    assert (
+        "(the bootstrap stack's lambdaBoundaryArn output) (fix: `pulumi config set "
+        "permissionsBoundary arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary "
+        "--stack ci`)"
+    ) in str(excinfo.value)
 
 
 def test_all_problems_are_reported_together(render_stack: RenderStack) -> None:
