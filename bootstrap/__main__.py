@@ -11,8 +11,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi
 
-from bootstrap.settings import from_pulumi
+from bootstrap.settings import ConfigError, from_pulumi
 from bootstrap.stack import build
 
-for key, value in build(from_pulumi()).items():
+try:
+    settings = from_pulumi()
+except ConfigError as exc:
+    raise pulumi.RunError(str(exc)) from exc  # the CLI shows the message, not a traceback
+for key, value in build(settings).items():
     pulumi.export(key, value)

@@ -134,6 +134,8 @@ _IAM_LIST_ACTIONS = {
 _LOG_GROUP_ACTIONS = {
     "logs:CreateLogGroup": "pulumi up creates each function's log group before the function",
     "logs:PutRetentionPolicy": "pulumi up sets the retention (logRetentionDays)",
+    "logs:DeleteRetentionPolicy": "the provider's update when retention goes back to 0 (never "
+    "expire: the program accepts it, the policy pack refuses it)",
     "logs:DeleteLogGroup": "pulumi destroy, and the sweeper deletes expired log groups",
     "logs:TagResource": "CreateLogGroup with tags (default_tags) and tag updates",
     "logs:UntagResource": "tag updates that remove a tag",

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.iam import LOG_WRITE_ACTIONS
+
 BOUNDARY_POLICY = "honeyhive-lambda-boundary"
-LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
 def boundary_arn(account_id: str) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from infra.spec import REGION_PATTERN
+
 PROJECT = "honeyhive-lambda-test-bootstrap"
 KEYS = (
     "githubRepository",
@@ -27,7 +29,10 @@ _REPOSITORY = re.compile(
 )
 _REPOSITORY_IDS = re.compile(r"^(?P<owner>[1-9][0-9]*)/(?P<name>[1-9][0-9]*)$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+_REGION = re.compile(REGION_PATTERN)
+# The ARNs the bootstrap writes are in the `aws` partition; GovCloud, China and ISO regions
+# would need theirs.
+_OTHER_PARTITIONS = ("us-gov-", "cn-", "us-iso")
 # S3's rules (3-63 characters of lowercase letters, digits, dots and hyphens, starting and
 # ending with a letter or digit) without dots: a dotted name breaks TLS for virtual-hosted URLs.
 _BUCKET = re.compile(r"^honeyhive-[a-z0-9-]{0,52}[a-z0-9]$")
@@ -91,6 +96,11 @@ def parse(stack: str, values: Mapping[str, str | None]) -> Settings:
     region = get("region") or DEFAULT_REGION
     if not _REGION.match(region):
         raise ConfigError(f"region={region!r} is not an AWS region; " + _fix("region", "us-east-1"))
+    if region.startswith(_OTHER_PARTITIONS):
+        raise ConfigError(
+            f"region={region!r} is outside the commercial `aws` partition, whose ARNs the "
+            "bootstrap writes; " + _fix("region", "us-east-1")
+        )
 
     bucket = get("stateBucket") or None
     if bucket is not None and (

@@ -12,17 +12,24 @@ from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_poli
 from bootstrap.lambda_boundary import BOUNDARY_POLICY, boundary_document
 from bootstrap.settings import Settings
 from bootstrap.state_bucket import StateBucket
-
-# The main program's tag keys (infra.spec); `never` keeps the sweeper away from these.
-TAGS_NEVER_EXPIRE = "never"
+from infra.spec import (
+    MANAGED_BY,
+    NEVER_EXPIRES,
+    TAG_BRANCH,
+    TAG_EXPIRES_AT,
+    TAG_MANAGED_BY,
+    TAG_STACK,
+    UNSET_BRANCH,
+)
 
 
 def default_tags(settings: Settings) -> dict[str, str]:
+    """The main program's tags; `never` keeps the sweeper away from these resources."""
     return {
-        "honeyhive:stack": f"bootstrap-{settings.stack}",
-        "honeyhive:branch": "unset",
-        "honeyhive:expires-at": TAGS_NEVER_EXPIRE,
-        "honeyhive:managed-by": "pulumi",
+        TAG_STACK: f"bootstrap-{settings.stack}",
+        TAG_BRANCH: UNSET_BRANCH,
+        TAG_EXPIRES_AT: NEVER_EXPIRES,
+        TAG_MANAGED_BY: MANAGED_BY,
     }
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from infra.spec import (
     EXPIRES_AT_FORMAT,
@@ -34,6 +34,7 @@ from infra.spec import (
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_lambda.type_defs import LayerVersionsListItemTypeDef
     from mypy_boto3_logs import CloudWatchLogsClient
 
 
@@ -113,13 +114,41 @@ def layer_tags(description: str) -> dict[str, str] | None:
     return {TAG_STACK: match["stack"], TAG_EXPIRES_AT: match["expires_at"]}
 
 
+T = TypeVar("T")
+_GONE = frozenset({"ResourceNotFoundException", "NoSuchEntity"})
+
+
+def is_gone(error: Exception) -> bool:
+    """A NotFound from AWS: the resource went away (a destroy, the sweeper) after it was listed."""
+    response = getattr(error, "response", None) or {}
+    return response.get("Error", {}).get("Code") in _GONE
+
+
+def _unless_gone(read: Callable[..., T], **kwargs: Any) -> T | None:
+    """`read(**kwargs)`, or None when its resource vanished between the list call and this one;
+    one such resource must not hide the others of its kind."""
+    try:
+        return read(**kwargs)
+    except Exception as error:
+        if is_gone(error):
+            return None
+        raise
+
+
 def functions(client: LambdaClient) -> Iterator[Resource]:
     for page in client.get_paginator("list_functions").paginate():
         for function in page["Functions"]:
             name, arn = function["FunctionName"], function["FunctionArn"]
-            if name.startswith(NAME_PREFIX):
-                tags = client.list_tags(Resource=arn).get("Tags", {})
-                yield Resource(Kind.FUNCTION, name, arn, tags)
+            if not name.startswith(NAME_PREFIX):
+                continue
+            response = _unless_gone(client.list_tags, Resource=arn)
+            if response is not None:
+                yield Resource(Kind.FUNCTION, name, arn, response.get("Tags", {}))
+
+
+def _all_versions(client: LambdaClient, name: str) -> list[LayerVersionsListItemTypeDef]:
+    pages = client.get_paginator("list_layer_versions").paginate(LayerName=name)
+    return [version for page in pages for version in page["LayerVersions"]]
 
 
 def layer_versions(client: LambdaClient) -> Iterator[Resource]:
@@ -129,28 +158,29 @@ def layer_versions(client: LambdaClient) -> Iterator[Resource]:
             name = layer["LayerName"]
             if not name.startswith(NAME_PREFIX):
                 continue
-            versions = client.get_paginator("list_layer_versions").paginate(LayerName=name)
-            for versions_page in versions:
-                for version in versions_page["LayerVersions"]:
-                    description = version.get("Description", "")
-                    tags = layer_tags(description)
-                    yield Resource(
-                        Kind.LAYER_VERSION,
-                        name,
-                        version["LayerVersionArn"],
-                        tags or {},
-                        layer_version=version["Version"],
-                        unparsed=None if tags is not None else description,
-                    )
+            for version in _unless_gone(_all_versions, client=client, name=name) or []:
+                description = version.get("Description", "")
+                tags = layer_tags(description)
+                yield Resource(
+                    Kind.LAYER_VERSION,
+                    name,
+                    version["LayerVersionArn"],
+                    tags or {},
+                    layer_version=version["Version"],
+                    unparsed=None if tags is not None else description,
+                )
 
 
 def roles(client: IAMClient) -> Iterator[Resource]:
     for page in client.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             name = role["RoleName"]
-            if name.startswith(NAME_PREFIX):
-                tags = client.list_role_tags(RoleName=name)["Tags"]
-                yield Resource(Kind.ROLE, name, role["Arn"], {t["Key"]: t["Value"] for t in tags})
+            if not name.startswith(NAME_PREFIX):
+                continue
+            response = _unless_gone(client.list_role_tags, RoleName=name)
+            if response is not None:
+                tags = {t["Key"]: t["Value"] for t in response["Tags"]}
+                yield Resource(Kind.ROLE, name, role["Arn"], tags)
 
 
 def log_groups(client: CloudWatchLogsClient) -> Iterator[Resource]:
@@ -159,8 +189,9 @@ def log_groups(client: CloudWatchLogsClient) -> Iterator[Resource]:
         for group in page["logGroups"]:
             # Tag calls take the ARN without the trailing `:*` that `arn` carries.
             arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
-            tags = client.list_tags_for_resource(resourceArn=arn).get("tags", {})
-            yield Resource(Kind.LOG_GROUP, group["logGroupName"], arn, tags)
+            response = _unless_gone(client.list_tags_for_resource, resourceArn=arn)
+            if response is not None:
+                yield Resource(Kind.LOG_GROUP, group["logGroupName"], arn, response.get("tags", {}))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import os
 import runpy
 import sys
 import threading
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -33,7 +34,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from harness.capture import Archive, Capture, CapturedResource, Secret
 from harness.mock_aws import AwsMocks
-from harness.stack_config import StackConfig, load_stack_config, offline_secret
+from harness.stack_config import ConfigFileError, StackConfig, load_stack_config, offline_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGION = "us-east-1"
@@ -181,6 +182,12 @@ def _run_program(
         contextvars.copy_context().run(run)
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from exc
+    except Exception as exc:
+        # Not a refusal the program meant (those are RunErrors) but a crash: still a failed
+        # run, reported with where it happened, as `pulumi up` would show it.
+        raise ProgramError(
+            f"the program failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        ) from exc
     finally:
         logger.removeHandler(recorder)
     return monitor, recorder.messages
@@ -226,6 +233,13 @@ def render(
     if supply_secrets:
         for key in config.secret_keys - set(values):
             values[key] = offline_secret(key)
+    missing = sorted(config.required_keys - set(values))
+    if missing:
+        raise ConfigFileError(
+            f"stack {stack!r} is missing configuration value(s) {', '.join(missing)} "
+            f"(Pulumi.yaml declares them without a default, so the Pulumi CLI would refuse the "
+            f"stack too); fix: `pulumi config set <key> <value> --stack {stack}`"
+        )
     monitor, messages = _run_program(config, values, secret_keys)
     resources = tuple(_captured(request, urn, monitor) for request, urn in monitor.requests)
     outputs = _plain(monitor.stack_outputs or {})

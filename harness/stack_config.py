@@ -45,6 +45,9 @@ class StackConfig:
     """Full keys (`namespace:key`) to the string the engine would hand the program."""
     secret_keys: frozenset[str]
     """Keys that are secret: `secure:` in the stack file, or declared `secret: true`."""
+    required_keys: frozenset[str]
+    """Keys `Pulumi.yaml` declares with a type and no default: the CLI refuses a stack that
+    has no value for one of them."""
 
 
 def _as_config_string(value: Any) -> str:
@@ -68,21 +71,26 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _project_defaults(project: str, config: Mapping[str, Any]) -> tuple[dict[str, str], set[str]]:
-    """Default values, and the keys declared `secret: true`."""
+def _project_defaults(
+    project: str, config: Mapping[str, Any]
+) -> tuple[dict[str, str], set[str], set[str]]:
+    """Default values, the keys declared `secret: true`, and those declared without a default."""
     defaults: dict[str, str] = {}
     secret: set[str] = set()
+    required: set[str] = set()
     for key, entry in config.items():
         if isinstance(entry, dict):
             if entry.get("secret") is True:
                 secret.add(_full_key(project, key))
+            if "type" in entry and "default" not in entry:
+                required.add(_full_key(project, key))
             if "value" in entry:
                 defaults[_full_key(project, key)] = _as_config_string(entry["value"])
             elif "default" in entry:
                 defaults[_full_key(project, key)] = _as_config_string(entry["default"])
         elif entry is not None:
             defaults[_full_key(project, key)] = _as_config_string(entry)
-    return defaults, secret
+    return defaults, secret, required
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, str]:
@@ -111,7 +119,7 @@ def load_stack_config(
     main_dir = program_dir / str(project_data.get("main") or ".")
     main = main_dir if main_dir.suffix == ".py" else main_dir / "__main__.py"
 
-    values, secret_keys = _project_defaults(project, project_data.get("config") or {})
+    values, secret_keys, required = _project_defaults(project, project_data.get("config") or {})
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
     stack_values = (_read_yaml(stack_file).get("config") or {}) if stack_file.is_file() else {}
     for key, value in stack_values.items():
@@ -131,4 +139,5 @@ def load_stack_config(
         main=main,
         values=values,
         secret_keys=frozenset(secret_keys),
+        required_keys=frozenset(required),
     )

@@ -25,6 +25,7 @@ from harness.aws_inventory import (
     connect,
     expiry,
     inventory,
+    is_gone,
 )
 from infra.spec import EXPIRES_AT_FORMAT
 
@@ -108,6 +109,9 @@ def sweep(clients: Clients, now: datetime, apply: bool) -> int:
         try:
             delete(clients, resource)
         except (ClientError, BotoCoreError) as error:
+            if is_gone(error):
+                print(f"{resource.label} was already gone")
+                continue
             not_deleted += 1
             print(f"ERROR could not delete {resource.label}: {error}", file=sys.stderr)
 

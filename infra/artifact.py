@@ -41,7 +41,7 @@ def artifact_dir(root: Path, runtime: str, arch: str) -> Path:
     return root / f"{runtime}-{arch}"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -71,7 +71,7 @@ def load_artifact(root: Path, runtime: str, arch: str, stack: str) -> LayerArtif
             f"{manifest_path} describes {expected[0]}/{expected[1]}, "
             f"not {runtime}/{arch}; {rebuild}"
         )
-    actual_sha = _sha256(zip_path)
+    actual_sha = sha256_file(zip_path)
     if actual_sha != recorded_sha:
         raise ArtifactError(
             f"{zip_path} does not match its manifest (sha256 {actual_sha} != {recorded_sha}): "

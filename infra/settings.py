@@ -24,6 +24,7 @@ from infra.spec import (
     FUNCTIONS,
     LOG_FORMATS,
     PROJECT,
+    REGION_PATTERN,
     SUPPORTED_RUNTIMES,
 )
 
@@ -49,7 +50,7 @@ OPTIONAL_KEYS: Final = (
 KNOWN_KEYS: Final = frozenset(DEFAULTS) | frozenset(OPTIONAL_KEYS)
 REGION_KEY: Final = "aws:region"
 
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
+_REGION = re.compile(REGION_PATTERN)
 _EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 # A managed policy's ARN: partition (aws, aws-cn, aws-us-gov, ...), 12-digit account, then the
 # policy's path and name in IAM's character set (a name is at most 128 characters).

@@ -17,6 +17,10 @@ MANAGED_BY: Final = "pulumi"
 
 SUPPORTED_RUNTIMES: Final = ("python3.11", "python3.12", "python3.13")
 ARCHITECTURES: Final = ("x86_64", "arm64")
+# Lambda's architecture names -> the Linux machine names (uname -m, manylinux platform tags).
+LINUX_MACHINES: Final = MappingProxyType({"x86_64": "x86_64", "arm64": "aarch64"})
+# An AWS region name in any partition (us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1).
+REGION_PATTERN: Final = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$"
 LOG_FORMATS: Final = ("Text", "JSON")
 
 # Values CloudWatch Logs accepts for a retention policy. 0 is Pulumi's "never expire" (no

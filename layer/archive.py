@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -62,14 +61,6 @@ def unpack(archive_path: Path, dest: Path) -> None:
             mode = stat.S_IMODE(info.external_attr >> 16)
             if mode:
                 path.chmod(mode)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def unzipped_bytes(archive_path: Path) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.interpreters import Interpreter, InterpreterNotFound, find_interpreter
+from infra.artifact import sha256_file
 from layer import archive, bytecode, install, pins, prune
 from layer.gate import Limits, check_size
 from layer.manifest import ARCHIVE, Manifest, read_manifest
@@ -70,7 +71,7 @@ def reusable(directory: Path, key: str) -> dict[str, Any] | None:
         previous is not None
         and previous.get("buildKey") == key
         and zipped.is_file()
-        and archive.sha256_file(zipped) == previous.get("sha256")
+        and sha256_file(zipped) == previous.get("sha256")
     )
     return previous if intact else None
 
@@ -118,7 +119,7 @@ def build(
         if recipe == "seed" and interp
         else importlib.metadata.version("pip")
     )
-    requirements_sha256 = archive.sha256_file(requirements)
+    requirements_sha256 = sha256_file(requirements)
     key = build_key(
         target, requirements_sha256=requirements_sha256, recipe=recipe, compiled=compiled,
         interpreter=interp.version if interp else None, pip=pip,
@@ -140,7 +141,7 @@ def build(
             archive.zip_tree(Path(tmp), partial)
         check_size(partial, limits, label)
         manifest = Manifest(
-            runtime=target.runtime, arch=target.arch, sha256=archive.sha256_file(partial),
+            runtime=target.runtime, arch=target.arch, sha256=sha256_file(partial),
             zippedBytes=partial.stat().st_size, unzippedBytes=archive.unzipped_bytes(partial),
             bytecode=compiled, recipe=recipe, packages=packages,
             platform=target.pip_platform if recipe == "lambda" else "host",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.spec import ARCHITECTURES, SUPPORTED_RUNTIMES
+from infra.spec import LINUX_MACHINES, SUPPORTED_RUNTIMES
 
 RUNTIMES = SUPPORTED_RUNTIMES
-# Lambda's architecture names -> the Linux machine name pip's manylinux platform tags use.
-ARCHES = {arch: {"arm64": "aarch64"}.get(arch, arch) for arch in ARCHITECTURES}
+ARCHES = LINUX_MACHINES
 RECIPES = ("lambda", "seed")
 # Where Lambda mounts a layer's contents.
 OPT = "/opt"

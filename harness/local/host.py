@@ -9,9 +9,9 @@ import platform
 from pathlib import Path
 
 from harness import interpreters
+from infra.spec import LINUX_MACHINES
 
-# Lambda's architecture names -> Linux machine names.
-MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+MACHINES = LINUX_MACHINES
 
 
 class HostError(RuntimeError):

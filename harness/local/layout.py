@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.local.spec import Code
+from infra.artifact import sha256_file
+from layer.archive import unpack
 
 CACHE_MAX_IDLE_S = 7 * 24 * 3600
 
@@ -49,7 +51,7 @@ def unpack_layers(layers: tuple[Path, ...], cache: Path) -> Path:
     for layer in layers:
         if not zipfile.is_zipfile(layer):
             raise LayoutError(f"layer {layer} is not a zip file: pass the layer's .zip artefact")
-        digest.update(_sha256(layer).encode())
+        digest.update(sha256_file(layer).encode())
     opt = cache / digest.hexdigest()[:32]
     if not opt.is_dir():
         cache.mkdir(parents=True, exist_ok=True)
@@ -76,14 +78,6 @@ def _prune(cache: Path, keep: Path) -> None:
             (cache / f".{entry.name}.lock").unlink(missing_ok=True)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _unpack_code(code: Code, task_root: Path) -> None:
     if isinstance(code, Path):
         if code.is_dir():
@@ -104,13 +98,8 @@ def _unpack_code(code: Code, task_root: Path) -> None:
 
 
 def _extract(archive: Path, target: Path) -> None:
-    """Unzip, keeping each file's Unix mode (layers carry executables in bin/)."""
+    """Unzip as Lambda does (the layer builder's reader: modes kept, paths confined)."""
     try:
-        with zipfile.ZipFile(archive) as zipped:
-            for info in zipped.infolist():
-                path = Path(zipped.extract(info, target))
-                mode = (info.external_attr >> 16) & 0o777
-                if mode and not info.is_dir():
-                    path.chmod(mode)
-    except (OSError, zipfile.BadZipFile) as exc:
+        unpack(archive, target)
+    except (OSError, RuntimeError, zipfile.BadZipFile) as exc:
         raise LayoutError(f"cannot unpack {archive}: {exc}") from exc

@@ -294,6 +294,7 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
         [
             "logs:CreateLogGroup",
             "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
             "logs:ListTagsForResource",
             "logs:PutRetentionPolicy",
             "logs:TagResource",
@@ -503,6 +504,8 @@ def test_state_bucket_hardening(diy: _Capture) -> None:
         ({"githubRepositoryIds": "12/x"}, "githubRepositoryIds='12/x' is not OWNER_ID/REPO_ID"),
         ({"accountId": "12345"}, "accountId='12345' is not a 12-digit AWS account id"),
         ({"region": "Europe"}, "region='Europe' is not an AWS region"),
+        ({"region": "us-gov-west-1"}, "outside the commercial `aws` partition"),
+        ({"region": "cn-north-1"}, "outside the commercial `aws` partition"),
         ({"stateBucket": "pulumi-state"}, "stateBucket='pulumi-state' is not a valid bucket"),
         ({"stateBucket": "honeyhive-State"}, "must start with 'honeyhive-'"),
         ({"stateBucket": "honeyhive-state.example"}, "lowercase letters, digits and hyphens"),

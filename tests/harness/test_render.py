@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.render import render
 from harness.stack_config import ConfigFileError, load_stack_config, parse_overrides
 from tests.conftest import REPO_ROOT
 
@@ -111,3 +112,15 @@ def test_config_errors_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError, match="expected key=value"):
         parse_overrides(["=x"])
     assert parse_overrides(["a=b=c", "d="]) == {"a": "b=c", "d": ""}
+
+
+def test_a_declared_key_without_default_must_be_set_as_the_cli_demands(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nconfig:\n  size: {type: integer}\n"
+    )
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\npulumi.export('size', pulumi.Config().require('size'))\n"
+    )
+    with pytest.raises(ConfigFileError, match=r"missing configuration value\(s\) demo:size"):
+        render("dev", program_dir=tmp_path)
+    assert render("dev", program_dir=tmp_path, overrides={"size": "3"}).outputs == {"size": "3"}

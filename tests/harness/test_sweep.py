@@ -310,3 +310,27 @@ def test_clients_use_the_region_given(aws: World) -> None:
     clients: Clients = connect("eu-west-1")
     assert clients.region == "eu-west-1"
     assert clients.lambda_.meta.region_name == "eu-west-1"
+
+
+def test_a_resource_that_vanishes_mid_listing_hides_nothing_else(
+    aws: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent destroy deletes a function between ListFunctions and its ListTags: that
+    function is skipped, every other expired resource is still swept, and the run succeeds."""
+    aws.function("honeyhive-gh-racing-basic", tags("gh-racing", PAST))
+    clients = connect(REGION)
+    vanished: list[str] = []
+
+    def delete_first(params: dict[str, Any], **_: Any) -> None:
+        arn = params["Resource"]
+        if "honeyhive-gh-racing-basic" in arn and not vanished:
+            aws.lambda_.delete_function(FunctionName="honeyhive-gh-racing-basic")
+            vanished.append(arn)
+
+    clients.lambda_.meta.events.register("before-parameter-build.lambda.ListTags", delete_first)
+    monkeypatch.setattr(sweep, "connect", lambda region: clients)
+    code, out, _ = run(["--apply", "--now", NOW], capsys)
+    assert vanished, "the race was not provoked"
+    assert code == 0
+    assert "honeyhive-gh-racing-basic" not in out
+    assert not EXPIRED & aws.snapshot(), "every other expired resource went"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.render import ProgramError, render
+from harness.stack_config import ConfigFileError
 from tests.infra.conftest import RenderStack
 
 
@@ -132,12 +133,25 @@ def test_never_expiring_logs_are_the_policy_packs_call(render_stack: RenderStack
     } == {0}
 
 
-def test_missing_api_key_is_refused_on_a_real_run(render_stack: RenderStack) -> None:
+def test_missing_api_key_is_refused_like_the_cli_does(render_stack: RenderStack) -> None:
+    """Pulumi.yaml declares hhApiKey without a default: the CLI refuses a stack without it."""
+    with pytest.raises(ConfigFileError, match=r"missing configuration value\(s\) \S+:hhApiKey"):
+        render_stack("ci", supply_secrets=False)
+
+
+def test_empty_api_key_is_refused_by_the_program(render_stack: RenderStack) -> None:
     with pytest.raises(
         ProgramError,
         match=r"hhApiKey is not set.*pulumi config set --secret hhApiKey <key> --stack ci",
     ):
-        render_stack("ci", supply_secrets=False)
+        render_stack("ci", hhApiKey=" ")
+
+
+def test_a_crashing_program_is_a_program_error(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: crashing\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("raise KeyError('oops')\n")
+    with pytest.raises(ProgramError, match=r"the program failed: KeyError: 'oops'"):
+        render("dev", program_dir=tmp_path)
 
 
 def test_missing_layer_artifact_says_to_run_make_layer(tmp_path: Path) -> None:

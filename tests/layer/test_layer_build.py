@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.interpreters import Interpreter
+from infra.artifact import sha256_file
 from layer import archive, pins
 from layer.bench import SDK_MODULES, run_probe
 from layer.build import Built, build
@@ -50,7 +51,7 @@ def test_an_unchanged_build_is_reused(built_layer: BuildLayer, layer_root: Path)
     assert again.reused
     assert again.seconds < 5
     assert again.manifest["sha256"] == first.manifest["sha256"]
-    assert archive.sha256_file(again.archive) == first.manifest["sha256"]
+    assert sha256_file(again.archive) == first.manifest["sha256"]
 
 
 def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
@@ -69,7 +70,7 @@ def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
     assert manifest["unzippedBytes"] == sum(i.file_size for i in infos)
     in_zip = {pins.canonical(m["Name"]): m["Version"] for m in metadata}
     assert manifest["packages"] == in_zip == pins.read_pins()
-    assert manifest["requirementsSha256"] == archive.sha256_file(pins.REQUIREMENTS)
+    assert manifest["requirementsSha256"] == sha256_file(pins.REQUIREMENTS)
     expected = {"runtime": "python3.11", "arch": "x86_64", "bytecode": True, "recipe": "lambda"}
     assert {k: manifest[k] for k in expected} == expected
     assert manifest["platform"] == "manylinux2014_x86_64"
@@ -164,7 +165,7 @@ def test_size_gate_refuses_a_reused_layer_and_leaves_it(
     message = str(caught.value)
     assert f"{reused.manifest['zippedBytes']} bytes zipped" in message
     assert "limit < 1000000" in message and "pydantic-core" in message
-    assert archive.sha256_file(reused.archive) == reused.manifest["sha256"], "left as it was"
+    assert sha256_file(reused.archive) == reused.manifest["sha256"], "left as it was"
 
 
 def test_no_bytecode_build_is_gated_then_recorded(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.interpreters import InterpreterNotFound, find_interpreter
+from infra.artifact import sha256_file
 from layer import archive, pins, prune
 from layer.build import build_key, reusable
 from layer.gate import LayerTooLarge, Limits, check_size, package_sizes
@@ -331,7 +332,7 @@ def test_build_key_changes_with_every_input() -> None:
 
 def test_reuse_needs_the_same_key_and_an_intact_zip(tmp_path: Path) -> None:
     (tmp_path / "layer.zip").write_bytes(b"zip")
-    manifest = {"buildKey": "k", "sha256": archive.sha256_file(tmp_path / "layer.zip")}
+    manifest = {"buildKey": "k", "sha256": sha256_file(tmp_path / "layer.zip")}
     assert reusable(tmp_path, "k") is None, "no manifest"
     (tmp_path / "manifest.json").write_text("{not json")
     assert reusable(tmp_path, "k") is None, "unreadable manifest"
