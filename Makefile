@@ -65,7 +65,7 @@ preview: layer
 
 up: layer
 	$(require_pulumi)
-	pulumi up --stack $(STACK) --yes --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
+	pulumi up --stack $(STACK) --yes$(if $(REFRESH), --refresh) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
 
 destroy: venv
 	$(require_pulumi)

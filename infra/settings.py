@@ -184,11 +184,11 @@ def _optional_url(p: _Parser) -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    if parts.scheme != "https" or not parts.hostname:
         p.bad(
             "hhApiUrl",
             url,
-            "must be an http(s) URL of the HoneyHive server",
+            "must be an https URL of the HoneyHive server (the API key travels in every request)",
             "https://api.honeyhive.ai",
         )
     return url.rstrip("/")

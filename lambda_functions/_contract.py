@@ -37,6 +37,9 @@ from typing import Any
 
 MAX_TEST_TYPE_CHARS = 128
 MAX_DATA_BYTES = 32 * 1024  # `data` as compact UTF-8 JSON
+# Deeper than this and encoding `data` (or the SDK's span attributes) would recurse into
+# Python's recursion limit; Lambda's own JSON decoder accepts ~1000 levels.
+MAX_DATA_DEPTH = 64
 DEFAULT_FLUSH_TIMEOUT_MS = 5000
 # Kept back from the remaining time so a handler whose network calls ran out their budget
 # still has time to build and return its response before Lambda's own timeout.
@@ -97,9 +100,25 @@ def parse_event(event: object, default_test_type: str) -> Event:
     return Event(test_type=test_type, data=data, iteration=iteration)
 
 
+def _nesting_exceeds(value: object, limit: int) -> bool:
+    """Whether objects/arrays nest deeper than `limit` (iterative: no recursion to exhaust)."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def _data_problems(data: object) -> list[str]:
     if not isinstance(data, dict):
         return [f"data must be a JSON object, got {json_type(data)}"]
+    if _nesting_exceeds(data, MAX_DATA_DEPTH):
+        return [f"data must nest objects and arrays at most {MAX_DATA_DEPTH} levels deep"]
     try:
         encoded = json.dumps(
             data, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -197,6 +216,8 @@ class Function:
             parsed = parse_event(event, self.default_test_type)
         except BadEvent as exc:
             return self._error(400, body, str(exc), started)
+        except Exception as exc:  # noqa: BLE001 - the contract: never an unhandled exception
+            return self._error(500, body, f"checking the event failed: {describe(exc)}", started)
         body["testType"] = parsed.test_type
         if self.init.error is not None:
             return self._error(500, body, self.init.error, started)

@@ -3,7 +3,8 @@
 Reads the outputs `serve` wrote (or any stack outputs with `endpointUrl`), invokes every function
 with the seed's payload through boto3 (`LogType=Tail`), and prints, per function: the answer, Init
 Duration, Duration, Max Memory Used (from the REPORT line) and how many spans the ingest received
-for the session the function reported. Exit 0 when every function answered statusCode 200.
+for the session the function reported. Exit 0 when every function answered statusCode 200 and,
+for the SDK functions, flushed successfully and every span it made reached the ingest.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ SEED_EVENT = {"test_type": "ci_validation", "data": {"message": "CI test"}}
 class Row:
     function: str
     answer: str
-    ok: bool
+    problems: tuple[str, ...]
     init_ms: float | None
     duration_ms: float
     max_memory_mb: int
@@ -52,13 +53,30 @@ def check(outputs: dict[str, Any]) -> list[Row]:
         report = parse_report(decode_log_result(response["LogResult"]))
         payload = json.loads(response["Payload"].read() or b"null")
         status, body = _answer(payload)
-        ok = "FunctionError" not in response and status == 200
         answer = response.get("FunctionError") or f"{status} {body.get('status', '')}".strip()
         session = body.get("sessionId")
         spans = _spans(outputs.get("ingestUrl"), session) if session else None
+        problems = _problems(response, status, body, spans)
         init, duration = report.init_duration_ms, report.duration_ms
-        rows.append(Row(key, answer, ok, init, duration, report.max_memory_used_mb, spans))
+        rows.append(Row(key, answer, problems, init, duration, report.max_memory_used_mb, spans))
     return rows
+
+
+def _problems(
+    response: Any, status: int | None, body: dict[str, Any], spans: int | None
+) -> tuple[str, ...]:
+    """Why a function's answer is not a pass: an error, or (SDK functions) lost spans."""
+    if "FunctionError" in response or status != 200:
+        return ("did not answer 200",)
+    if not body.get("sessionId"):
+        return ()  # baseline: no SDK, nothing exported
+    problems = []
+    if body.get("flushSuccess") is not True:
+        problems.append("its flush did not succeed")
+    expected = body.get("spanCount")
+    if isinstance(expected, int) and spans is not None and spans < expected:
+        problems.append(f"the ingest received {spans} of its {expected} span(s)")
+    return tuple(problems)
 
 
 def _answer(payload: Any) -> tuple[int | None, dict[str, Any]]:
@@ -121,8 +139,7 @@ def main(argv: list[str]) -> int:
         return 2
     rows = check(outputs)
     print(table(rows))
-    failed = [row.function for row in rows if not row.ok]
-    if failed:
-        print(f"local check: not answered 200: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    failed = [f"{row.function}: {'; '.join(row.problems)}" for row in rows if row.problems]
+    for line in failed:
+        print(f"local check: {line}", file=sys.stderr)
+    return 1 if failed else 0

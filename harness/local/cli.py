@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from harness.local import check
+from harness.local.environment import StartError
 from harness.local.host import HostError, host_architecture
+from harness.local.invocation import ServiceError
 from harness.local.layout import LayoutError
 from harness.local.oneshot import run
 from harness.local.runtime_dir import RuntimeDirError
@@ -59,6 +61,9 @@ def _invoke_main(argv: list[str]) -> int:
         return _invoke(parser.parse_args(argv))
     except (SpecError, HostError, LayoutError, RuntimeDirError, UsageError) as exc:
         print(f"local invoke: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StartError, ServiceError) as exc:  # the emulator, not the function, failed
+        print(f"local invoke: the local runtime failed: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -115,7 +120,7 @@ def _event(value: str) -> bytes:
         text = value
     try:
         json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise UsageError(f"--event is not JSON ({exc}): pass JSON text or @FILE") from exc
     return text.encode()
 

@@ -79,7 +79,7 @@ def test_check_invokes_each_function_once_and_counts_its_spans(served: Any) -> N
     *_, outputs = served
     rows = {row.function: row for row in check(outputs)}
     assert set(rows) == set(outputs["functions"])
-    assert all(row.ok and row.answer == "200 SUCCESS" for row in rows.values())
+    assert all(row.problems == () and row.answer == "200 SUCCESS" for row in rows.values())
     assert all(row.init_ms is not None for row in rows.values())  # each one's first invoke
     assert rows["baseline"].spans is None  # no SDK, no session
     assert rows["basic_tracing"].spans == 3
@@ -125,6 +125,20 @@ def test_ingest_faults_do_not_hang_the_caller(served: Any) -> None:
     body, report = invoke(client, functions["cold_start_test"]["name"])
     assert body["flushSuccess"] is False
     assert report.status == "success"
+
+
+def test_check_fails_sdk_functions_whose_spans_were_lost(served: Any) -> None:
+    """Answering 200 is not enough for an SDK function: its spans must reach the ingest."""
+    _, ingest, outputs = served
+    ingest.set_fault(ANY_ROUTE, refuse=True)
+    try:
+        rows = {row.function: row for row in check(outputs)}
+    finally:
+        ingest.clear_faults()
+    assert rows["baseline"].problems == ()
+    for key in ("working_sdk_test", "cold_start_test", "basic_tracing"):
+        assert rows[key].answer == "200 SUCCESS"
+        assert "its flush did not succeed" in rows[key].problems, rows[key]
 
 
 # --- the command ------------------------------------------------------------------------------

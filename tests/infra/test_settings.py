@@ -34,7 +34,12 @@ from tests.infra.conftest import RenderStack
         ),
         ("expiresAt", "tomorrow", "expiresAt = 'tomorrow'"),
         ("expiresAt", "2026-11-28 10:00:00", "expiresAt = '2026-11-28 10:00:00'"),
-        ("hhApiUrl", "ftp://example.com", "hhApiUrl = 'ftp://example.com': must be an http(s) URL"),
+        ("hhApiUrl", "ftp://example.com", "hhApiUrl = 'ftp://example.com': must be an https URL"),
+        (
+            "hhApiUrl",
+            "http://hh.example.com",
+            "hhApiUrl = 'http://hh.example.com': must be an https",
+        ),
         ("hhProject", " ", "hhProject = '': must be 1 to 256 characters"),
         ("aws:region", "moon-base-1a", "aws:region = 'moon-base-1a': must be an AWS region"),
         ("functionRuntimes", "[1]", "functionRuntimes = '[1]': must be a JSON object"),

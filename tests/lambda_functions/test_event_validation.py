@@ -87,3 +87,27 @@ def test_any_json_is_either_a_valid_event_or_a_bad_event(event: Any) -> None:
     assert isinstance(parsed.test_type, str) and 1 <= len(parsed.test_type) <= 128
     assert parsed.data is None or isinstance(parsed.data, dict)
     assert parsed.iteration is None or (type(parsed.iteration) is int and parsed.iteration >= 0)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        data = {"d": data}
+    return data
+
+
+def test_data_nested_to_the_limit_is_accepted() -> None:
+    data = _nested(contract.MAX_DATA_DEPTH)
+    assert contract.parse_event({"data": data}, "default").data == data
+
+
+@pytest.mark.parametrize("depth", [65, 986, 5000])
+def test_data_nested_too_deep_is_refused_not_crashed(depth: int) -> None:
+    """986 levels parse in awslambdaric but made json.dumps raise RecursionError."""
+    with pytest.raises(contract.BadEvent, match="at most 64 levels deep"):
+        contract.parse_event({"data": _nested(depth)}, "default")
+    deep_list: list[Any] = []
+    for _ in range(depth):
+        deep_list = [deep_list]
+    with pytest.raises(contract.BadEvent, match="at most 64 levels deep"):
+        contract.parse_event({"data": {"l": deep_list}}, "default")
