@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "leaks": ("harness.leaks", "fail if AWS still holds anything tagged with a stack"),
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
+    "bench": ("harness.bench.cli", "cold-start benchmark: our layer vs the seed recipe, locally"),
 }
 
 

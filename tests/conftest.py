@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from infra.spec import ARCHITECTURES, SUPPORTED_RUNTIMES
+from tests.deployed.options import add_options
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The post-deploy suite's options, here so that `pytest` from the repository root knows
+    them too (tests/deployed/options.py says why)."""
+    add_options(parser)
 
 
 def write_fixture_artifact(root: Path, runtime: str, arch: str) -> Path:

@@ -4,6 +4,8 @@ Routes (what honeyhive 1.7 calls, plus read-back for callers in other processes)
 - `POST /session/start`, body `{"session": {...}}` -> the session event (`session_id`,
   `event_id`, `org_id`, `workspace_id`, `project_id`, ...: the SDK's response model requires them).
 - `POST /opentelemetry/v1/traces`, OTLP JSON or protobuf, gzip/deflate accepted.
+- `POST /v1/events/export` (HoneyHive's read API, bearer auth): one session's events, i.e. its
+  session event and one event per span, as `HoneyHive(...).events.export` reads them.
 - `GET /_ingest/health`, `GET /_ingest/sessions`, `GET /_ingest/sessions/{id}/spans` (no auth).
 
 Both SDK routes need `Authorization: Bearer <token>` (401 without; with `api_key` set, the token
@@ -36,6 +38,7 @@ from harness.ingest.otlp import (
 )
 from harness.ingest.store import Store
 
+EVENTS_EXPORT = "/v1/events/export"
 _SPANS_ROUTE = re.compile(r"^/_ingest/sessions/(?P<session_id>[^/]+)/spans$")
 
 
@@ -95,20 +98,32 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         route = urlsplit(self.path).path
         token = self._observe(route, body)
+        if route == EVENTS_EXPORT:
+            if self._authorized(token):
+                self._export_events(body)
+            return
         if route not in SDK_ROUTES:
             self._json(404, {"error": f"no route POST {route}"})
             return
         fault = self.server.faults.for_route(route)
         if fault is not None and self._apply(fault):
             return
+        if not self._authorized(token):
+            return
+        if route == SESSION_START:
+            self._start_session(body)
+        else:
+            self._export_traces(body)
+
+    def _authorized(self, token: str | None) -> bool:
+        """Whether the bearer token may call the API; answers 401 when not."""
         if token is None:
             self._json(401, {"error": "missing Authorization: Bearer <api key>"})
         elif self.server.api_key is not None and token != self.server.api_key:
             self._json(401, {"error": "invalid API key"})
-        elif route == SESSION_START:
-            self._start_session(body)
         else:
-            self._export_traces(body)
+            return True
+        return False
 
     def _observe(self, route: str, body: bytes) -> str | None:
         """Record the bearer token and any sighting of the secret; return the token."""
@@ -176,6 +191,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, ExportTraceServiceResponse().SerializeToString(), PROTOBUF_TYPE)
         else:
             self._json(200, {})
+
+    def _export_events(self, body: bytes) -> None:
+        """HoneyHive's read route (what `HoneyHive(...).events.export` calls), for one
+        session: the only filter supported is `session_id` `is` <id>."""
+        try:
+            request = json.loads(body)
+            [session_filter] = request["filters"]
+            if (session_filter["field"], session_filter["operator"]) != ("session_id", "is"):
+                raise ValueError(session_filter)
+            session_id = str(session_filter["value"])
+            limit, page = int(request.get("limit", 1000)), int(request.get("page", 1))
+        except (ValueError, KeyError, TypeError) as exc:
+            self._json(
+                400,
+                {"error": f"this ingest exports one session: filters=[{{field: session_id, "
+                 f"operator: is, value: <id>}}] ({type(exc).__name__}: {exc})"},
+            )  # fmt: skip
+            return
+        events = self.server.store.events(session_id)
+        start = max(page - 1, 0) * limit
+        self._json(200, {"events": events[start : start + limit], "totalEvents": len(events)})
 
     # --- replies ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ class Store:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[str, dict[str, Any]] = {}
+        self._session_events: dict[str, dict[str, Any]] = {}
         self._spans: list[dict[str, Any]] = []
         self._tokens: defaultdict[str, set[str]] = defaultdict(set)
         self._requests: list[dict[str, Any]] = []
@@ -48,6 +49,7 @@ class Store:
             record = self._session_record(session_id)
             record["started"] = True
             record["request"] = copy.deepcopy(fields)
+            self._session_events[session_id] = copy.deepcopy(event)
         return event
 
     def add_spans(self, spans: list[dict[str, Any]]) -> None:
@@ -84,6 +86,17 @@ class Store:
         with self._lock:
             return copy.deepcopy([s for s in self._spans if s["sessionId"] == session_id])
 
+    def events(self, session_id: str) -> list[dict[str, Any]]:
+        """The session as HoneyHive's events export shows it: its session event (when the SDK
+        started it through the API), then one event per span."""
+        with self._lock:
+            session_event = self._session_events.get(session_id)
+            spans = [s for s in self._spans if s["sessionId"] == session_id]
+            events = [copy.deepcopy(session_event)] if session_event else []
+            root = session_event["event_id"] if session_event else None
+            events += [_span_event(span, root) for span in spans]
+        return events
+
     def all_spans(self) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._spans)
@@ -99,3 +112,18 @@ class Store:
     def secret_hits(self) -> list[dict[str, str]]:
         with self._lock:
             return copy.deepcopy(self._secret_hits)
+
+
+def _span_event(span: dict[str, Any], session_event_id: str | None) -> dict[str, Any]:
+    attributes = span["attributes"]
+    return {
+        "event_id": span["spanId"],
+        "session_id": span["sessionId"],
+        "parent_id": span["parentSpanId"] or session_event_id,
+        "event_type": attributes.get("honeyhive_event_type", "tool"),
+        "event_name": span["name"],
+        "project_id": "local-project",
+        "start_time": span["startTimeUnixNano"] / 1e6,
+        "end_time": span["endTimeUnixNano"] / 1e6,
+        "metadata": {k: v for k, v in attributes.items() if k.startswith("honeyhive_metadata.")},
+    }

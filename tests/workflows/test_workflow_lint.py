@@ -173,3 +173,30 @@ def test_deploy_always_destroys_then_checks_for_leaks() -> None:
     destroy, leaks = steps[order[2]], steps[order[3]]
     assert destroy["if"].startswith("always()")
     assert leaks["if"].startswith("always()")
+
+
+def _make_calls() -> set[tuple[str, str]]:
+    """(workflow, target) for every `make <target>` a workflow step runs."""
+    calls = set()
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for job in load(path)["jobs"].values():
+            for step in job.get("steps", []):
+                for match in re.finditer(
+                    r"(?:^|[;&|]\s*)make\s+([a-z][\w-]*)", step.get("run", ""), re.M
+                ):
+                    calls.add((path.name, match.group(1)))
+    return calls
+
+
+def test_every_make_target_a_workflow_runs_exists() -> None:
+    calls = _make_calls()
+    assert {target for _, target in calls} >= {"test", "layer", "policy", "up", "destroy"}
+    for workflow, target in sorted(calls):
+        dry_run = subprocess.run(
+            ["make", "-n", target, "STACK=gh-example"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert dry_run.returncode == 0, f"{workflow} runs `make {target}`: {dry_run.stderr}"

@@ -1,0 +1,175 @@
+"""What each measured invocation must satisfy. Every check returns its problems as sentences
+that name the function, the invocation and the value; an empty list means it passed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from harness.postdeploy.invoke import Invocation
+from harness.postdeploy.secret import Secret
+from harness.postdeploy.spans import SpanRecord
+from harness.postdeploy.stats import percentile
+from harness.postdeploy.target import FunctionOutput
+
+TIMINGS = ("sdkImport", "tracerInit", "handler", "flush")
+EXPECTED_SPANS: dict[str, set[str]] = {
+    "working_sdk_test": {"working_sdk_test"},
+    "cold_start_test": {"cold_start_test"},
+    "basic_tracing": {"basic_tracing.handle", "basic_tracing.validate", "basic_tracing.transform"},
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _where(function: FunctionOutput, invocation: Invocation) -> str:
+    return f"{function.key} (request {invocation.request_id or '?'})"
+
+
+def _answer_problems(
+    function: FunctionOutput, invocation: Invocation, status: int
+) -> tuple[list[str], dict[str, Any] | None]:
+    where = _where(function, invocation)
+    if invocation.function_error:
+        return [
+            f"{where}: function error {invocation.function_error}: {invocation.payload_text[:300]}"
+        ], None
+    problems = []
+    if invocation.status_code != status:
+        problems.append(f"{where}: statusCode {invocation.status_code}, expected {status}")
+    body = invocation.body
+    if body is None:
+        problems.append(f"{where}: body is not a JSON object: {invocation.payload_text[:300]}")
+        return problems, None
+    if body.get("function") != function.name:
+        problems.append(f"{where}: body.function {body.get('function')!r} != {function.name!r}")
+    if body.get("requestId") != invocation.request_id:
+        problems.append(
+            f"{where}: body.requestId {body.get('requestId')!r} is not the invoke's request id"
+        )
+    if invocation.report is None:
+        problems.append(f"{where}: {invocation.report_error}")
+    return problems, body
+
+
+def contract_problems(function: FunctionOutput, invocation: Invocation) -> list[str]:
+    """A 200 with every body field of the contract, typed, echoing the event."""
+    problems, body = _answer_problems(function, invocation, 200)
+    if body is None:
+        return problems
+    where = _where(function, invocation)
+    event = invocation.event if isinstance(invocation.event, dict) else {}
+    expected: dict[str, Any] = {"status": "SUCCESS", "testType": event.get("test_type")}
+    if "iteration" in event:
+        expected["iteration"] = event["iteration"]
+    if not function.sdk:
+        expected |= {"sdkVersion": None, "sessionId": None, "flushSuccess": None}
+    else:
+        expected["flushSuccess"] = True
+    for field, value in expected.items():
+        if body.get(field) != value:
+            problems.append(f"{where}: body.{field} is {body.get(field)!r}, expected {value!r}")
+    if not isinstance(body.get("coldStart"), bool):
+        problems.append(f"{where}: body.coldStart must be a boolean, got {body.get('coldStart')!r}")
+    if function.sdk:
+        for field in ("sdkVersion", "sessionId"):
+            if not isinstance(body.get(field), str) or not body[field]:
+                problems.append(f"{where}: body.{field} must be a non-empty string")
+    timings = body.get("timingsMs")
+    if not isinstance(timings, dict) or not all(_is_number(timings.get(t)) for t in TIMINGS):
+        problems.append(f"{where}: body.timingsMs must hold numbers {TIMINGS}, got {timings!r}")
+    return problems
+
+
+def bad_event_problems(function: FunctionOutput, invocation: Invocation) -> list[str]:
+    """A 400 whose body says what was wrong (never an unhandled error)."""
+    problems, body = _answer_problems(function, invocation, 400)
+    if body is None:
+        return problems
+    where = _where(function, invocation)
+    if body.get("status") != "ERROR":
+        problems.append(f"{where}: body.status is {body.get('status')!r}, expected 'ERROR'")
+    if not isinstance(body.get("error"), str) or not body["error"]:
+        problems.append(f"{where}: a 400 must say what was wrong in body.error")
+    return problems
+
+
+def warm_problems(function: FunctionOutput, invocation: Invocation) -> list[str]:
+    """An invoke that reused an environment: the contract, no Init Duration, coldStart false."""
+    where = _where(function, invocation)
+    problems = contract_problems(function, invocation)
+    if invocation.report is not None and invocation.report.init_duration_ms is not None:
+        problems.append(
+            f"{where}: cold (Init Duration {invocation.report.init_duration_ms:.2f} ms) where a "
+            "warm environment was expected"
+        )
+    body = invocation.body
+    if body is not None and body.get("coldStart") is not False:
+        problems.append(f"{where}: body.coldStart is {body.get('coldStart')!r}, expected False")
+    return problems
+
+
+def cold_problems(function: FunctionOutput, invocation: Invocation) -> list[str]:
+    """The invoke after a configuration change: a new environment, with its Init Duration."""
+    where = _where(function, invocation)
+    problems = contract_problems(function, invocation)
+    if invocation.report is not None and invocation.report.init_duration_ms is None:
+        problems.append(f"{where}: no Init Duration in REPORT after a configuration change")
+    body = invocation.body
+    if body is not None and body.get("coldStart") is not True:
+        problems.append(f"{where}: body.coldStart is {body.get('coldStart')!r}, expected True")
+    return problems
+
+
+def threshold_problem(
+    function: str, metric: str, values: Sequence[float], limit_ms: float, option: str
+) -> str | None:
+    """None when the p50 is within the limit; else a sentence with every number."""
+    if not values:
+        return f"{function}: no {metric} samples to compare with {option} {limit_ms:g} ms"
+    p50 = percentile(values, 50)
+    if p50 <= limit_ms:
+        return None
+    samples = ", ".join(f"{v:.1f}" for v in values)
+    return (
+        f"{function}: {metric} p50 {p50:.1f} ms exceeds {option} {limit_ms:g} ms "
+        f"({len(values)} samples: {samples})"
+    )
+
+
+def span_problems(
+    function: str, session_id: str, expected: set[str], spans: Sequence[SpanRecord]
+) -> list[str]:
+    names = {span.name for span in spans}
+    problems = []
+    missing = sorted(expected - names)
+    if missing:
+        problems.append(
+            f"{function}: session {session_id} lacks span(s) {', '.join(missing)} "
+            f"(found: {', '.join(sorted(names)) or 'none'})"
+        )
+    strays = sorted({str(s.session_id) for s in spans if s.session_id != session_id})
+    if strays:
+        problems.append(
+            f"{function}: spans read for session {session_id} carry session id(s) "
+            f"{', '.join(strays)}"
+        )
+    return problems
+
+
+def secret_findings(
+    secret: Secret, outputs_text: str, invocations: Iterable[tuple[str, Invocation]]
+) -> list[str]:
+    """Where the API key shows up (never the key itself): outputs, responses, log tails."""
+    findings = []
+    if secret.found_in(outputs_text):
+        findings.append("the stack outputs contain the API key")
+    for key, invocation in invocations:
+        for part, text in (("response", invocation.payload_text), ("log tail", invocation.log)):
+            if secret.found_in(text):
+                findings.append(
+                    f"the {part} of {key} (request {invocation.request_id}) contains the API key"
+                )
+    return findings

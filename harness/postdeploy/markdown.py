@@ -1,0 +1,118 @@
+"""report.md: the report's tables, from the report.json document (so both always agree)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+LOCAL_NOTE = (
+    "Local target: AWS's Runtime Interface Emulator on this machine's shared CPU, not Lambda's "
+    "CPU share; Init Duration and Max Memory Used are measured by the local runtime, Billed "
+    "Duration is computed as AWS bills (init included). Compare ratios, not absolute numbers."
+)
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _usd(value: Any) -> str:
+    return "-" if value is None else f"${value:.6f}"
+
+
+def _stat(summary: Any, key: str) -> str:
+    return _ms(summary.get(key)) if isinstance(summary, dict) else "-"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def render(report: dict[str, Any]) -> str:
+    target, settings, tests = report["target"], report["settings"], report["tests"]
+    functions: dict[str, Any] = report["functions"]
+    verdict = "PASSED" if report["passed"] else "FAILED"
+    lines = [
+        f"# Post-deploy report: {target['kind']} ({target['source']})",
+        "",
+        f"**{verdict}**: {tests['passed']} passed, {tests['failed']} failed, "
+        f"{tests['error']} errors, {tests['skipped']} skipped; region {target['region']}; "
+        f"{report['startedAt']} to {report['finishedAt']}. {settings['coldStarts']} forced cold "
+        f"starts and {settings['warmInvokes']} warm invokes per function.",
+        "",
+    ]
+    if report["error"]:
+        lines += [f"**The run stopped:** {report['error']}", ""]
+    lines += ["## Cold starts (forced by a configuration change)", ""]
+    lines += table(
+        ["function", "arch", "memory", "init p50 ms", "init p95 ms", "duration p50 ms",
+         "billed p50 ms", "SDK overhead ms", "max memory used"],
+        [
+            [key, f["architecture"], f"{f['memorySizeMb']} MB", _stat(f["cold"]["init"], "p50"),
+             _stat(f["cold"]["init"], "p95"), _stat(f["cold"]["durationMs"], "p50"),
+             _stat(f["cold"]["billedMs"], "p50"), _ms(f["sdkOverheadMs"]),
+             "-" if f["maxMemoryUsedMb"] is None else f"{f['maxMemoryUsedMb']} MB"]
+            for key, f in functions.items()
+        ],
+    )  # fmt: skip
+    lines += ["", "SDK overhead: the function's init p50 minus baseline's (no layer, no SDK).", ""]
+    lines += ["## Warm invokes", ""]
+    lines += table(
+        ["function", "duration p50 ms", "duration p95 ms", "billed p50 ms"],
+        [
+            [key, _stat(f["warm"]["durationMs"], "p50"), _stat(f["warm"]["durationMs"], "p95"),
+             _stat(f["warm"]["billedMs"], "p50")]
+            for key, f in functions.items()
+        ],
+    )  # fmt: skip
+    prices = report["prices"]
+    lines += ["", "## Cost per 1,000 invocations", ""]
+    lines += table(
+        ["function", "arch", "memory", "cold (init billed)", "warm"],
+        [
+            [key, f["architecture"], f"{f['memorySizeMb']} MB", _usd(f["cold"]["costPer1000Usd"]),
+             _usd(f["warm"]["costPer1000Usd"])]
+            for key, f in functions.items()
+        ],
+    )  # fmt: skip
+    lines += [
+        "",
+        f"Mean billed duration x memory x GB-second price + request price; {prices['basis']} "
+        f"as of {prices['asOf']} ({prices['source']}).",
+        "",
+        "## Thresholds",
+        "",
+    ]
+    rows = []
+    for key, f in functions.items():
+        for metric, option in (("coldInitP50", "--max-cold-p50-ms"),
+                               ("warmDurationP50", "--max-warm-p50-ms")):  # fmt: skip
+            check = f["thresholds"][metric]
+            rows.append([key, metric, _ms(check["p50Ms"]), f"{check['maxMs']:g} ({option})",
+                         "ok" if check["ok"] else "**MISSED**"])  # fmt: skip
+    lines += table(["function", "metric", "p50 ms", "threshold ms", "result"], rows)
+    lines += _problems(report, functions)
+    lines += ["", "## Notes", ""]
+    spans = report["spans"]
+    lines.append(f"- Spans: read back from {spans['source']}." if spans["source"]
+                 else f"- Spans: {spans['skipped']}")  # fmt: skip
+    if target["kind"] == "local":
+        lines.append(f"- {LOCAL_NOTE}")
+    return "\n".join(lines) + "\n"
+
+
+def _problems(report: dict[str, Any], functions: dict[str, Any]) -> list[str]:
+    failures = report["tests"]["failures"]
+    errors = [(key, e) for key, f in functions.items() for e in f["errors"]]
+    restore = report["restoreProblems"]
+    if not (failures or errors or restore):
+        return []
+    lines = ["", "## Failures", ""]
+    for failure in failures:
+        first = (failure["message"] or "").strip().splitlines()
+        lines.append(f"- `{failure['test']}`: {first[0] if first else ''}")
+    lines += [f"- {key}: {error}" for key, error in errors]
+    lines += [f"- configuration restore: {problem}" for problem in restore]
+    return lines

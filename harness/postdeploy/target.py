@@ -1,0 +1,153 @@
+"""The deployed (or locally served) stack under test, from its outputs.
+
+Outputs come from a file (`--outputs FILE`: what `python -m harness local serve` writes, or a
+saved `pulumi stack output --json`) or from the Pulumi CLI (`--stack S`). The shape is the
+program's contract: `functions` keyed by the four test functions, each `{name, arn, runtime,
+memorySize, timeout, logGroup}`, plus `region`; the local runtime adds `endpointUrl` (its Lambda
+API) and `ingestUrl` (its HoneyHive-compatible ingest).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BASELINE = "baseline"
+FUNCTION_KEYS = ("working_sdk_test", "cold_start_test", "basic_tracing", BASELINE)
+PULUMI_TIMEOUT_S = 120
+
+
+class TargetError(ValueError):
+    """The outputs cannot be used; the message names the source, the problem and the fix."""
+
+
+class PulumiMissing(TargetError):
+    """`--stack` needs the Pulumi CLI, and it is not on PATH."""
+
+
+@dataclass(frozen=True)
+class FunctionOutput:
+    key: str
+    name: str
+    arn: str
+    runtime: str
+    memory_size: int
+    timeout: int
+
+    @property
+    def sdk(self) -> bool:
+        """Every test function but `baseline` runs the SDK from the layer."""
+        return self.key != BASELINE
+
+
+@dataclass(frozen=True)
+class Target:
+    source: str
+    """Where the outputs came from: `outputs file <path>` or `stack <name>`."""
+    outputs: Mapping[str, Any]
+    region: str
+    functions: Mapping[str, FunctionOutput]
+
+    @property
+    def endpoint_url(self) -> str | None:
+        value = self.outputs.get("endpointUrl")
+        return str(value) if value else None
+
+    @property
+    def ingest_url(self) -> str | None:
+        value = self.outputs.get("ingestUrl")
+        return str(value) if value else None
+
+    @property
+    def kind(self) -> str:
+        """`local` when the outputs name a Lambda endpoint of their own, else `aws`."""
+        return "local" if self.endpoint_url else "aws"
+
+    def outputs_text(self) -> str:
+        return json.dumps(self.outputs, sort_keys=True)
+
+
+def from_outputs_file(path: Path) -> Target:
+    source = f"outputs file {path}"
+    try:
+        document = json.loads(path.read_text())
+    except OSError as exc:
+        raise TargetError(
+            f"cannot read {path}: {exc.strerror or exc}; start the local runtime with "
+            f"`python -m harness local serve --stack ci --outputs {path}` or save "
+            f"`pulumi stack output --json --stack S > {path}`"
+        ) from exc
+    except ValueError as exc:
+        raise TargetError(f"{path} is not JSON ({exc}): pass the stack outputs file") from exc
+    return parse_outputs(document, source)
+
+
+def from_stack(stack: str) -> Target:
+    """`pulumi stack output --json --stack S` (secrets are not among the outputs by contract)."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise PulumiMissing(
+            f"--stack {stack} reads `pulumi stack output --json`, but the Pulumi CLI is not on "
+            "PATH: install it (https://www.pulumi.com/docs/install/) or pass --outputs FILE"
+        )
+    command = [pulumi, "stack", "output", "--json", "--stack", stack]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TargetError(f"`{' '.join(command[1:])}` did not answer in {exc.timeout} s") from exc
+    if done.returncode != 0:
+        raise TargetError(
+            f"`pulumi {' '.join(command[1:])}` failed (exit {done.returncode}): "
+            f"{done.stderr.strip()[-500:]}; is the stack deployed and are you logged in?"
+        )
+    try:
+        document = json.loads(done.stdout)
+    except ValueError as exc:
+        raise TargetError(f"`pulumi stack output --json` printed no JSON: {exc}") from exc
+    return parse_outputs(document, f"stack {stack}")
+
+
+def parse_outputs(document: Any, source: str) -> Target:
+    if not isinstance(document, dict):
+        raise TargetError(f"{source}: the outputs must be a JSON object, got {type(document)}")
+    functions = document.get("functions")
+    if not isinstance(functions, dict):
+        raise TargetError(
+            f"{source}: no `functions` map in the outputs (keys: {sorted(document)}); "
+            "is this the honeyhive-lambda-test stack?"
+        )
+    missing = [key for key in FUNCTION_KEYS if key not in functions]
+    if missing:
+        raise TargetError(
+            f"{source}: `functions` lacks {', '.join(missing)} (has {sorted(functions)}); "
+            "deploy the current program"
+        )
+    region = document.get("region")
+    if not isinstance(region, str) or not region:
+        raise TargetError(f"{source}: `region` must be a region name, got {region!r}")
+    parsed = {key: _function(source, key, functions[key]) for key in FUNCTION_KEYS}
+    return Target(source=source, outputs=document, region=region, functions=parsed)
+
+
+def _function(source: str, key: str, entry: Any) -> FunctionOutput:
+    fields = ("name", "arn", "runtime", "memorySize", "timeout")
+    if not isinstance(entry, dict) or any(field not in entry for field in fields):
+        raise TargetError(f"{source}: functions.{key} must have {', '.join(fields)}, got {entry!r}")
+    try:
+        return FunctionOutput(
+            key=key,
+            name=str(entry["name"]),
+            arn=str(entry["arn"]),
+            runtime=str(entry["runtime"]),
+            memory_size=int(entry["memorySize"]),
+            timeout=int(entry["timeout"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise TargetError(f"{source}: functions.{key} has a bad value: {exc}") from exc

@@ -1,0 +1,85 @@
+"""The post-deploy suite's command-line options.
+
+Registered from tests/conftest.py: pytest parses the command line with the options of the
+conftest files it loads first, and from the repository root (`testpaths = ["tests"]`) that is
+tests/conftest.py but not tests/deployed/conftest.py, so `pytest --outputs FILE` would not parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from harness.postdeploy.measure import Settings
+
+DEFAULTS = Settings()
+
+
+def _whole(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value!r}")
+    return number
+
+
+def _milliseconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of milliseconds > 0, got {value!r}")
+    return number
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("post-deploy", "the post-deploy suite (tests/deployed)")
+    group.addoption(
+        "--outputs",
+        type=Path,
+        help="stack outputs JSON: `python -m harness local serve` writes one (with endpointUrl)",
+    )
+    group.addoption("--stack", help="read the outputs with `pulumi stack output --json --stack S`")
+    group.addoption(
+        "--cold-starts",
+        type=_whole,
+        default=DEFAULTS.cold_starts,
+        help=f"forced cold starts per function (default {DEFAULTS.cold_starts})",
+    )
+    group.addoption(
+        "--warm-invokes",
+        type=_whole,
+        default=DEFAULTS.warm_invokes,
+        help=f"warm invokes per function (default {DEFAULTS.warm_invokes})",
+    )
+    group.addoption(
+        "--max-cold-p50-ms",
+        type=_milliseconds,
+        default=DEFAULTS.max_cold_p50_ms,
+        help=f"bound on each function's Init Duration p50 (default {DEFAULTS.max_cold_p50_ms:g})",
+    )
+    group.addoption(
+        "--max-warm-p50-ms",
+        type=_milliseconds,
+        default=DEFAULTS.max_warm_p50_ms,
+        help=f"bound on each function's warm Duration p50 (default {DEFAULTS.max_warm_p50_ms:g})",
+    )
+    group.addoption(
+        "--report-dir",
+        type=Path,
+        help="where report.json and report.md go (default build/local or build/aws)",
+    )
+
+
+def settings(config: pytest.Config) -> Settings:
+    return Settings(
+        cold_starts=config.getoption("--cold-starts"),
+        warm_invokes=config.getoption("--warm-invokes"),
+        max_cold_p50_ms=config.getoption("--max-cold-p50-ms"),
+        max_warm_p50_ms=config.getoption("--max-warm-p50-ms"),
+    )
