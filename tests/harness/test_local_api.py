@@ -17,15 +17,10 @@ from harness.local.api import LambdaApi
 from harness.local.registry import Registry
 from harness.local.spec import FunctionSpec
 from harness.local.toolchain import Toolchain
-from tests.harness.local_fixtures import lambda_client, spec, toolchain, wait_until
+from tests.harness.local_fixtures import lambda_client, spec, wait_until
 
 pytestmark = pytest.mark.slow
 FUNCTIONS = ("echo", "fail", "sleep", "hog", "chatty")
-
-
-@pytest.fixture(scope="module")
-def tools() -> Toolchain:
-    return toolchain()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,39 +12,16 @@ import pytest
 
 from harness.lambda_report import parse_report
 from harness.local.invocation import Invocation
-from harness.local.pool import FunctionPool
 from harness.local.toolchain import Toolchain
 from tests.harness.local_fixtures import (
     BROKEN,
     LAYER_VALUE,
     all_dead,
     layer_zip,
-    make_pool,
-    spec,
-    toolchain,
     wait_until,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def tools() -> Toolchain:
-    return toolchain()
-
-
-@pytest.fixture
-def pools(tools: Toolchain, tmp_path: Path) -> Iterator[Any]:
-    made: list[FunctionPool] = []
-
-    def make(name: str, handler: str, **settings: Any) -> FunctionPool:
-        pool = make_pool(spec(name, handler, **settings), tools, tmp_path / name)
-        made.append(pool)
-        return pool
-
-    yield make
-    for pool in made:
-        pool.close()
 
 
 def body(invocation: Invocation) -> Any:

@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.local.invocation import ServiceError
-from harness.local.pool import FunctionPool, TooManyEnvironments
-from harness.local.toolchain import Toolchain
-from tests.harness.local_fixtures import all_dead, make_pool, spec, toolchain, wait_until
+from harness.local.pool import TooManyEnvironments
+from tests.harness.local_fixtures import all_dead, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def tools() -> Toolchain:
-    return toolchain()
-
-
-@pytest.fixture
-def pools(tools: Toolchain, tmp_path: Path) -> Iterator[Any]:
-    made: list[FunctionPool] = []
-
-    def make(name: str, handler: str, **options: Any) -> FunctionPool:
-        settings = options.pop("settings", {})
-        pool = make_pool(spec(name, handler, **settings), tools, tmp_path / name, **options)
-        made.append(pool)
-        return pool
-
-    yield make
-    for pool in made:
-        pool.close()
 
 
 def pid(payload: bytes) -> int:
@@ -44,7 +21,7 @@ def pid(payload: bytes) -> int:
 
 
 def test_an_update_makes_the_next_invoke_cold_with_the_new_configuration(pools: Any) -> None:
-    pool = pools("upd-fn", "echo", settings={"environment": {"NONCE": "1"}})
+    pool = pools("upd-fn", "echo", environment={"NONCE": "1"})
     before = pool.invoke(b"{}")
     old = pool.pids()
     pool.update(pool.spec.updated(environment={"NONCE": "2"}, memory_size=256))
@@ -79,7 +56,7 @@ def test_busy_environments_make_new_cold_ones(pools: Any) -> None:
 
 
 def test_idle_environments_are_reaped_after_the_ttl(pools: Any) -> None:
-    pool = pools("ttl-fn", "echo", idle_ttl_s=0.2)
+    pool = pools("ttl-fn", "echo", pool_options={"idle_ttl_s": 0.2})
     pool.invoke(b"{}")
     processes = pool.pids()
     assert pool.reap() == 0  # still fresh
@@ -90,7 +67,7 @@ def test_idle_environments_are_reaped_after_the_ttl(pools: Any) -> None:
 
 
 def test_the_environment_limit_throttles(pools: Any) -> None:
-    pool = pools("limit-fn", "sleep", max_environments=1)
+    pool = pools("limit-fn", "sleep", pool_options={"max_environments": 1})
     with ThreadPoolExecutor(1) as executor:
         running = executor.submit(pool.invoke, b'{"seconds": 1}')
         wait_until(lambda: pool.state().busy == 1, 10, "the first invoke to start")
