@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,28 +12,12 @@ from moto import mock_aws
 
 from harness import leaks
 from harness.aws_inventory import connect
+from infra.iam import lambda_trust_policy
+from tests.harness.moto_support import fake_credentials, handler_zip
 
 REGION = "eu-west-1"
 STACK = "gh-feature-x"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "")
-    return buffer.getvalue()
+TRUST = lambda_trust_policy()
 
 
 class Account:
@@ -59,14 +40,14 @@ class Account:
             Runtime="python3.11",
             Role=role,
             Handler="handler.h",
-            Code={"ZipFile": _zip()},
+            Code={"ZipFile": handler_zip()},
             Tags=tags,
         )
         self.logs.create_log_group(logGroupName=f"/aws/lambda/{name}", tags=tags)
         self.lambda_.publish_layer_version(
             LayerName=f"{prefix}{stack}-sdk",
             Description=f"honeyhive-lambda-test sdk layer; stack={stack}; expires-at=never",
-            Content={"ZipFile": _zip()},
+            Content={"ZipFile": handler_zip()},
         )
 
     def destroy(self, stack: str) -> None:
@@ -79,13 +60,8 @@ class Account:
 
 @pytest.fixture
 def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.delenv("AWS_REGION", raising=False)
     with mock_aws():
         created = Account()
@@ -137,7 +113,9 @@ def test_an_unparsable_layer_description_is_a_warning_not_a_leak(
     account: Account, capsys: pytest.CaptureFixture[str]
 ) -> None:
     account.lambda_.publish_layer_version(
-        LayerName="honeyhive-hand-made", Description="built by hand", Content={"ZipFile": _zip()}
+        LayerName="honeyhive-hand-made",
+        Description="built by hand",
+        Content={"ZipFile": handler_zip()},
     )
     code, out, _ = run(["--stack", STACK], capsys)
     assert code == 0

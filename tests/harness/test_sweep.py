@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,36 +13,20 @@ from moto import mock_aws
 
 from harness import sweep
 from harness.aws_inventory import Clients, connect
+from infra.iam import lambda_trust_policy
+from tests.harness.moto_support import fake_credentials, handler_zip
 
 REGION = "us-east-1"
 NOW = "2026-06-01T00:00:00Z"
 PAST = "2026-05-31T23:59:59Z"
 FUTURE = "2026-06-01T00:00:01Z"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+TRUST = lambda_trust_policy()
 LOG_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}],
     }
 )
-
-
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def lambda_handler(event, context):\n    return {}\n")
-    return buffer.getvalue()
 
 
 def tags(stack: str, expires_at: str | None) -> dict[str, str]:
@@ -65,7 +47,7 @@ class World:
         self.lambda_ = boto3.client("lambda", region_name=REGION)
         self.iam = boto3.client("iam", region_name=REGION)
         self.logs = boto3.client("logs", region_name=REGION)
-        self.code = _zip()
+        self.code = handler_zip()
         self.execution_role = self.role("honeyhive-execution", None)
 
     def role(self, name: str, role_tags: dict[str, str] | None, inline: bool = False) -> str:
@@ -178,13 +160,8 @@ def build(world: World) -> None:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
+    monkeypatch.setenv("AWS_REGION", REGION)
     with mock_aws():
         world = World()
         build(world)
