@@ -12,25 +12,12 @@ from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_poli
 from bootstrap.lambda_boundary import BOUNDARY_POLICY, boundary_document
 from bootstrap.settings import Settings
 from bootstrap.state_bucket import StateBucket
-from infra.spec import (
-    MANAGED_BY,
-    NEVER_EXPIRES,
-    TAG_BRANCH,
-    TAG_EXPIRES_AT,
-    TAG_MANAGED_BY,
-    TAG_STACK,
-    UNSET_BRANCH,
-)
+from infra.tags import tags_for
 
 
 def default_tags(settings: Settings) -> dict[str, str]:
-    """The main program's tags; `never` keeps the sweeper away from these resources."""
-    return {
-        TAG_STACK: f"bootstrap-{settings.stack}",
-        TAG_BRANCH: UNSET_BRANCH,
-        TAG_EXPIRES_AT: NEVER_EXPIRES,
-        TAG_MANAGED_BY: MANAGED_BY,
-    }
+    """The main program's tags, never expiring: the sweeper must not touch the bootstrap."""
+    return tags_for(f"bootstrap-{settings.stack}", branch=None, expires_at=None)
 
 
 def build(settings: Settings) -> dict[str, pulumi.Input[str | None]]:

@@ -26,13 +26,18 @@ def tag_value(text: str) -> str:
     return cleaned[:TAG_VALUE_MAX]
 
 
-def stack_tags(settings: Settings) -> dict[str, str]:
+def tags_for(stack: str, branch: str | None, expires_at: str | None) -> dict[str, str]:
+    """The required tags; the sweeper reads `expires-at` (`never` keeps it away)."""
     return {
-        TAG_STACK: tag_value(settings.stack),
-        TAG_BRANCH: tag_value(settings.branch or UNSET_BRANCH),
-        TAG_EXPIRES_AT: settings.expires_at or NEVER_EXPIRES,
+        TAG_STACK: tag_value(stack),
+        TAG_BRANCH: tag_value(branch or UNSET_BRANCH),
+        TAG_EXPIRES_AT: expires_at or NEVER_EXPIRES,
         TAG_MANAGED_BY: MANAGED_BY,
     }
+
+
+def stack_tags(settings: Settings) -> dict[str, str]:
+    return tags_for(settings.stack, settings.branch, settings.expires_at)
 
 
 def layer_description(settings: Settings) -> str:
