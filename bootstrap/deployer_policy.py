@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bootstrap.lambda_boundary import boundary_arn
-from bootstrap.settings import Settings
+from bootstrap.settings import BootstrapSettings
 
 DEPLOYER_ROLE = "honeyhive-ci-deployer"
 DEPLOYER_POLICY = "honeyhive-ci-deployer"
@@ -177,7 +177,7 @@ def _self_protected_actions() -> dict[str, str]:
     }
 
 
-def statements(settings: Settings) -> list[Statement]:
+def statements(settings: BootstrapSettings) -> list[Statement]:
     region, account = settings.region, settings.account_id
     lambda_arn = f"arn:aws:lambda:{region}:{account}"
     role_arn = f"arn:aws:iam::{account}:role"
@@ -233,7 +233,7 @@ def statements(settings: Settings) -> list[Statement]:
     return found
 
 
-def policy_document(settings: Settings) -> dict[str, Any]:
+def policy_document(settings: BootstrapSettings) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [statement.document() for statement in statements(settings)],

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bootstrap.settings import Settings
+from bootstrap.settings import BootstrapSettings
 
 ISSUER_HOST = "token.actions.githubusercontent.com"
 ISSUER_URL = f"https://{ISSUER_HOST}"
@@ -33,7 +33,7 @@ def provider_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{ISSUER_HOST}"
 
 
-def subjects(settings: Settings) -> list[str]:
+def subjects(settings: BootstrapSettings) -> list[str]:
     if settings.github_ids is None:
         repository = settings.github_slug
     else:
@@ -44,7 +44,7 @@ def subjects(settings: Settings) -> list[str]:
     return [f"repo:{repository}:{ref}" for ref in TRUSTED_REFS]
 
 
-def trust_policy(oidc_provider_arn: str, settings: Settings) -> dict[str, Any]:
+def trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.spec import REGION_PATTERN
+from infra.errors import ProblemList
+from infra.spec import DEFAULT_REGION, REGION_PATTERN
 
 PROJECT = "honeyhive-lambda-test-bootstrap"
 KEYS = (
@@ -22,7 +23,6 @@ KEYS = (
     "stateBucket",
     "createOidcProvider",
 )
-DEFAULT_REGION = "us-east-1"
 
 _REPOSITORY = re.compile(
     r"^(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<name>[A-Za-z0-9._-]{1,100})$"
@@ -39,12 +39,19 @@ _BUCKET = re.compile(r"^honeyhive-[a-z0-9-]{0,52}[a-z0-9]$")
 _BUCKET_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
 
 
-class ConfigError(ValueError):
-    pass
+class BootstrapError(Exception):
+    """The base of the bootstrap's errors."""
+
+
+class ConfigError(ProblemList, BootstrapError):
+    """The bootstrap's config is invalid; the message lists every problem, each with its fix."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        super().__init__(f"invalid configuration for bootstrap stack {stack!r}", problems)
 
 
 @dataclass(frozen=True)
-class Settings:
+class BootstrapSettings:
     stack: str
     github_owner: str
     github_repository: str
@@ -64,16 +71,18 @@ def _fix(key: str, example: str) -> str:
     return f"set it with `pulumi config set {key} {example}`"
 
 
-def parse(stack: str, values: Mapping[str, str | None]) -> Settings:
-    """Settings from raw config strings (None or empty = unset)."""
+def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
+    """BootstrapSettings from raw config strings (None or empty = unset); every problem is
+    reported at once."""
 
     def get(key: str) -> str:
         return (values.get(key) or "").strip()
 
+    problems: list[str] = []
     repository = get("githubRepository")
     match = _REPOSITORY.match(repository)
     if match is None:
-        raise ConfigError(
+        problems.append(
             f"githubRepository={repository!r} is not a GitHub owner/name; "
             + _fix("githubRepository", "honeyhiveai/python-sdk")
         )
@@ -81,45 +90,52 @@ def parse(stack: str, values: Mapping[str, str | None]) -> Settings:
     ids_text = get("githubRepositoryIds")
     ids = _REPOSITORY_IDS.match(ids_text)
     if ids_text and ids is None:
-        raise ConfigError(
+        problems.append(
             f"githubRepositoryIds={ids_text!r} is not OWNER_ID/REPO_ID (two positive integers: "
             "the GitHub API's owner.id and id); " + _fix("githubRepositoryIds", "123456/789012")
         )
 
     account = get("accountId")
     if not _ACCOUNT.match(account):
-        raise ConfigError(
+        problems.append(
             f"accountId={account!r} is not a 12-digit AWS account id; "
             + _fix("accountId", "123456789012")
         )
 
     region = get("region") or DEFAULT_REGION
     if not _REGION.match(region):
-        raise ConfigError(f"region={region!r} is not an AWS region; " + _fix("region", "us-east-1"))
-    if region.startswith(_OTHER_PARTITIONS):
-        raise ConfigError(
+        problems.append(
+            f"region={region!r} is not an AWS region; " + _fix("region", DEFAULT_REGION)
+        )
+    elif region.startswith(_OTHER_PARTITIONS):
+        problems.append(
             f"region={region!r} is outside the commercial `aws` partition, whose ARNs the "
-            "bootstrap writes; " + _fix("region", "us-east-1")
+            "bootstrap writes; " + _fix("region", DEFAULT_REGION)
         )
 
     bucket = get("stateBucket") or None
     if bucket is not None and (
         not _BUCKET.match(bucket) or bucket.endswith(_BUCKET_FORBIDDEN_SUFFIXES)
     ):
-        raise ConfigError(
+        example = (
+            f"honeyhive-lambda-test-state-{account if _ACCOUNT.match(account) else '<account>'}"
+        )
+        problems.append(
             f"stateBucket={bucket!r} is not a valid bucket name for the test bed: it must start "
             "with 'honeyhive-', be 3-63 lowercase letters, digits and hyphens, and end with a "
-            "letter or digit; " + _fix("stateBucket", f"honeyhive-lambda-test-state-{account}")
+            "letter or digit; " + _fix("stateBucket", example)
         )
 
     create = get("createOidcProvider").lower() or "true"
     if create not in {"true", "false"}:
-        raise ConfigError(
+        problems.append(
             f"createOidcProvider={create!r} is not true or false; "
             + _fix("createOidcProvider", "false")
         )
 
-    return Settings(
+    if problems or match is None:
+        raise ConfigError(stack, problems)
+    return BootstrapSettings(
         stack=stack,
         github_owner=match["owner"],
         github_repository=match["name"],
@@ -131,6 +147,6 @@ def parse(stack: str, values: Mapping[str, str | None]) -> Settings:
     )
 
 
-def from_pulumi() -> Settings:
+def from_pulumi() -> BootstrapSettings:
     config = pulumi.Config()
     return parse(pulumi.get_stack(), {key: config.get(key) for key in KEYS})

@@ -10,17 +10,17 @@ import pulumi_aws as aws
 from bootstrap.deployer_policy import DEPLOYER_POLICY, DEPLOYER_ROLE, policy_document
 from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_policy
 from bootstrap.lambda_boundary import BOUNDARY_POLICY, boundary_document
-from bootstrap.settings import Settings
+from bootstrap.settings import BootstrapSettings
 from bootstrap.state_bucket import StateBucket
 from infra.tags import tags_for
 
 
-def default_tags(settings: Settings) -> dict[str, str]:
+def default_tags(settings: BootstrapSettings) -> dict[str, str]:
     """The main program's tags, never expiring: the sweeper must not touch the bootstrap."""
     return tags_for(f"bootstrap-{settings.stack}", branch=None, expires_at=None)
 
 
-def build(settings: Settings) -> dict[str, pulumi.Input[str | None]]:
+def build(settings: BootstrapSettings) -> dict[str, pulumi.Input[str | None]]:
     """Declare everything; return the stack outputs (the entry point exports them)."""
     provider = aws.Provider(
         "bootstrap",

@@ -11,14 +11,24 @@ import sys
 
 # command -> (module exposing `main(argv: list[str]) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "render": ("harness.render_cli", "run the program under Pulumi's mocks, list what it declares"),
+    "render": (
+        "harness.program.cli",
+        "run the program under Pulumi's mocks, list what it declares",
+    ),
     "policy": ("harness.policy_gate.cli", "run the policy pack over the rendered program, offline"),
-    "stack-name": ("harness.stack_name", "the per-branch stack name for a git branch"),
-    "sweep": ("harness.sweep", "delete expired honeyhive-* AWS resources (dry run unless --apply)"),
-    "leaks": ("harness.leaks", "fail if AWS still holds anything tagged with a stack"),
+    "stack-name": ("harness.program.stack_name", "the per-branch stack name for a git branch"),
+    "sweep": (
+        "harness.cleanup.sweep",
+        "delete expired honeyhive-* AWS resources (dry run unless --apply)",
+    ),
+    "leaks": ("harness.cleanup.leaks", "fail if AWS still holds anything tagged with a stack"),
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
     "bench": ("harness.bench.cli", "cold-start benchmark: our layer vs the seed recipe, locally"),
+    "suite": (
+        "harness.postdeploy.cli",
+        "the post-deploy suite against a stack, deployed or served locally",
+    ),
 }
 
 

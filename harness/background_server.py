@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 from http.server import ThreadingHTTPServer
-from types import TracebackType
 from typing import Generic, Self, TypeVar
+
+from harness.lifecycle import Started
 
 Server = TypeVar("Server", bound=ThreadingHTTPServer)
 
@@ -14,7 +15,7 @@ Server = TypeVar("Server", bound=ThreadingHTTPServer)
 POLL_INTERVAL_S = 0.05
 
 
-class BackgroundServer(Generic[Server]):
+class BackgroundServer(Started, Generic[Server]):
     """Subclasses build their server in `_make_server()`; `what` names it in errors."""
 
     what = "server"
@@ -57,14 +58,3 @@ class BackgroundServer(Generic[Server]):
             raise RuntimeError(f"{self.what} is not started")
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

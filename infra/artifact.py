@@ -14,12 +14,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-ZIP_NAME = "layer.zip"
-MANIFEST_NAME = "manifest.json"
+from infra.errors import InfraError
+from infra.spec import LAYER_MANIFEST, LAYER_ZIP
+
 _CHUNK = 1 << 20
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(InfraError):
     """The layer artefact is missing, stale or built for another target."""
 
 
@@ -51,7 +52,7 @@ def sha256_file(path: Path) -> str:
 
 def load_artifact(root: Path, runtime: str, arch: str, stack: str) -> LayerArtifact:
     directory = artifact_dir(root, runtime, arch)
-    zip_path, manifest_path = directory / ZIP_NAME, directory / MANIFEST_NAME
+    zip_path, manifest_path = directory / LAYER_ZIP, directory / LAYER_MANIFEST
     rebuild = (
         f"run `make layer STACK={stack}` (or `python -m layer --runtime {runtime} --arch {arch}`)"
     )

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pulumi
 
+from infra.errors import InfraError
 from infra.spec import FUNCTIONS
 
 
-class CodeError(RuntimeError):
+class CodeError(InfraError):
     """The handler directory is missing a handler module."""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from infra.errors import InfraError
 from infra.spec import (
     FUNCTION_NAME_MAX,
     LAYER_NAME_MAX,
@@ -89,7 +90,7 @@ def branch_stack_name(branch: str) -> str:
     The result is itself a clean slug, so the resource names derived from it stay readable.
     """
     if not branch.strip():
-        raise ValueError("branch name is empty: pass the git branch, e.g. `feature/login`")
+        raise InfraError("branch name is empty: pass the git branch, e.g. `feature/login`")
     stem = slug(branch)
     if stem == branch and len(BRANCH_STACK_PREFIX) + len(stem) <= BRANCH_STACK_MAX:
         return BRANCH_STACK_PREFIX + stem

@@ -16,15 +16,20 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from infra.errors import InfraError, ProblemList
 from infra.spec import (
     ARCHITECTURES,
     CLOUDWATCH_RETENTION_DAYS,
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_RUNTIME,
     EXPIRES_AT_FORMAT,
     FLUSH_TIMEOUT_MS_RANGE,
     FUNCTIONS,
+    LAYER_ARTIFACT_DIR,
     LOG_FORMATS,
     PROJECT,
     REGION_PATTERN,
+    REPO_ROOT,
     SUPPORTED_RUNTIMES,
 )
 
@@ -32,12 +37,12 @@ from infra.spec import (
 DEFAULTS: Final[Mapping[str, str]] = {
     "hhProject": "lambda-ci-test",
     "hhSource": "aws-lambda-ci",
-    "runtime": "python3.11",
-    "architecture": "x86_64",
+    "runtime": DEFAULT_RUNTIME,
+    "architecture": DEFAULT_ARCHITECTURE,
     "logRetentionDays": "14",
     "logFormat": "Text",
     "flushTimeoutMs": "5000",
-    "layerArtifactDir": "build/layer",
+    "layerArtifactDir": LAYER_ARTIFACT_DIR,
 }
 OPTIONAL_KEYS: Final = (
     "hhApiKey",
@@ -58,20 +63,17 @@ _POLICY_ARN = re.compile(
     r"^arn:aws(-[a-z]+)*:iam::\d{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$"
 )
 _TEXT_MAX = 256
-REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 
-class SettingsError(ValueError):
+class SettingsError(ProblemList, InfraError):
     """The stack's configuration is invalid; the message lists every problem and its fix."""
 
     def __init__(self, stack: str, problems: list[str]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid configuration for stack {stack!r}:\n{lines}")
+        super().__init__(f"invalid configuration for stack {stack!r}", problems)
 
 
 @dataclass(frozen=True)
-class Settings:
+class StackSettings:
     stack: str
     region: str
     hh_project: str
@@ -227,7 +229,7 @@ def _optional_policy_arn(p: _Parser) -> str | None:
     return value
 
 
-def parse_settings(stack: str, raw: Mapping[str, str]) -> Settings:
+def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
     """Validate the stack's config (full keys, e.g. `honeyhive-lambda-test:runtime`)."""
     p = _Parser(stack, raw)
     unknown = sorted(
@@ -259,7 +261,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> Settings:
         "flushTimeoutMs", lambda ms: low <= ms <= high, f"must be between {low} and {high} ms"
     )
     branch = p.get("branch")
-    settings = Settings(
+    settings = StackSettings(
         stack=stack,
         region=region,
         hh_project=p.text("hhProject"),

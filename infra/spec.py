@@ -1,24 +1,35 @@
-"""The one place for the test bed's names, limits, runtimes and functions.
+"""The one place for the test bed's facts: names, limits, runtimes, functions, span names, the
+SDK's environment variables and the layer artefact's contract.
 
-Everything else (settings validation, naming, the components, the harness) reads these values;
-none of them repeats a literal defined here.
+Everything in `infra`, `layer`, `harness` and `bootstrap` imports these values instead of
+repeating them. The two parts that must run alone keep their own copies: the policy pack
+(`policy/hhguard`, run by the Pulumi CLI without this repository on its path) and the handlers
+(`lambda_functions`, run by Lambda); `tests/policy/test_agreement.py` and
+`tests/lambda_functions/test_agreement.py` pin those copies to this module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 PROJECT: Final = "honeyhive-lambda-test"
 NAME_PREFIX: Final = "honeyhive-"
 LOG_GROUP_PREFIX: Final = "/aws/lambda/"
 MANAGED_BY: Final = "pulumi"
+LAMBDA_SERVICE_PRINCIPAL: Final = "lambda.amazonaws.com"
 
 SUPPORTED_RUNTIMES: Final = ("python3.11", "python3.12", "python3.13")
+DEFAULT_RUNTIME: Final = "python3.11"
 ARCHITECTURES: Final = ("x86_64", "arm64")
+DEFAULT_ARCHITECTURE: Final = "x86_64"
 # Lambda's architecture names -> the Linux machine names (uname -m, manylinux platform tags).
 LINUX_MACHINES: Final = MappingProxyType({"x86_64": "x86_64", "arm64": "aarch64"})
+DEFAULT_REGION: Final = "us-east-1"
 # An AWS region name in any partition (us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1).
 REGION_PATTERN: Final = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$"
 LOG_FORMATS: Final = ("Text", "JSON")
@@ -39,9 +50,6 @@ LOG_GROUP_NAME_MAX: Final = 512
 TAG_VALUE_MAX: Final = 256
 LAYER_DESCRIPTION_MAX: Final = 256
 
-# Lambda's own bounds for the values we let config change.
-FLUSH_TIMEOUT_MS_RANGE: Final = (100, 25_000)
-
 TAG_STACK: Final = "honeyhive:stack"
 TAG_BRANCH: Final = "honeyhive:branch"
 TAG_EXPIRES_AT: Final = "honeyhive:expires-at"
@@ -55,16 +63,53 @@ LAYER_DESCRIPTION_TEMPLATE: Final = (
     "honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}"
 )
 
+# --- the SDK functions' environment (honeyhive reads HH_*; the handlers read FLUSH_TIMEOUT_MS) ---
+ENV_API_KEY: Final = "HH_API_KEY"
+ENV_API_URL: Final = "HH_API_URL"
+ENV_PROJECT: Final = "HH_PROJECT"
+ENV_SOURCE: Final = "HH_SOURCE"
+ENV_TEST_MODE: Final = "HH_TEST_MODE"
+SDK_ENV_PREFIX: Final = "HH_"
+FLUSH_TIMEOUT_ENV: Final = "FLUSH_TIMEOUT_MS"
+# The handlers' own default when FLUSH_TIMEOUT_MS is unset, and the config's bounds.
+DEFAULT_FLUSH_TIMEOUT_MS: Final = 5000
+FLUSH_TIMEOUT_MS_RANGE: Final = (100, 25_000)
+
+# --- the event contract the handlers enforce (a bad event gets a 400 naming the problem) ---
+EVENT_DATA_MAX_BYTES: Final = 32 * 1024
+"""`data` as compact UTF-8 JSON."""
+EVENT_DATA_MAX_DEPTH: Final = 64
+"""Objects and arrays nested in `data`."""
+
+# --- the layer artefact: what `python -m layer` writes and the program reads ---
+LAYER_ZIP: Final = "layer.zip"
+LAYER_MANIFEST: Final = "manifest.json"
+LAYER_ARTIFACT_DIR: Final = "build/layer"
+"""Relative to the repository (the `layerArtifactDir` config default)."""
+SEED_LAYER_ARTIFACT_DIR: Final = "build/layer-seed"
+"""Where the seed recipe's layers go (benchmarks only, never deployed)."""
+# Lambda's limits for a directly uploaded layer; strictly smaller is required (bytes).
+LAYER_ZIPPED_MAX_BYTES: Final = 50 * 1024 * 1024
+LAYER_UNZIPPED_MAX_BYTES: Final = 250 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """A test function: its handler module in lambda_functions/ and its Lambda settings."""
+    """A test function: its handler module in lambda_functions/, its Lambda settings, and the
+    names of the spans one invocation exports (none for a function without the SDK)."""
 
     key: str
     memory_mb: int
     timeout_s: int
-    uses_sdk: bool
     description: str
+    spans: tuple[str, ...] = ()
+    seed_iterations: tuple[int, ...] = ()
+    """The original plan's cold-start payloads (`{"iteration": i}`) for this function."""
+
+    @property
+    def uses_sdk(self) -> bool:
+        """Whether it runs the SDK from the layer (and gets the HH_* variables and the key)."""
+        return bool(self.spans)
 
     @property
     def handler(self) -> str:
@@ -81,13 +126,30 @@ FUNCTIONS: Final = MappingProxyType(
     {
         spec.key: spec
         for spec in (
-            FunctionSpec("working_sdk_test", 512, 30, True, "end to end through the SDK"),
-            FunctionSpec("cold_start_test", 256, 30, True, "SDK import and init at cold start"),
-            FunctionSpec("basic_tracing", 256, 30, True, "nested spans with Lambda attributes"),
-            FunctionSpec("baseline", 256, 30, False, "the same contract with no SDK (the floor)"),
+            FunctionSpec(
+                "working_sdk_test", 512, 30, "end to end through the SDK", ("working_sdk_test",)
+            ),
+            FunctionSpec(
+                "cold_start_test",
+                256,
+                30,
+                "SDK import and init at cold start",
+                ("cold_start_test",),
+                seed_iterations=(1, 2, 3),
+            ),
+            FunctionSpec(
+                "basic_tracing",
+                256,
+                30,
+                "nested spans with Lambda attributes",
+                ("basic_tracing.handle", "basic_tracing.validate", "basic_tracing.transform"),
+            ),
+            FunctionSpec("baseline", 256, 30, "the same contract with no SDK (the floor)"),
         )
     }
 )
-
-# Environment variable the handlers read for their flush bound.
-FLUSH_TIMEOUT_ENV: Final = "FLUSH_TIMEOUT_MS"
+SDK_FUNCTIONS: Final = tuple(key for key, spec in FUNCTIONS.items() if spec.uses_sdk)
+BASELINE: Final = "baseline"
+"""The function without the SDK that overhead numbers are measured against."""
+BENCH_FUNCTION: Final = "working_sdk_test"
+"""The SDK function whose cold starts the benchmark compares across layers."""

@@ -17,8 +17,17 @@ from infra.artifact import ArtifactError, LayerArtifact, load_artifact
 from infra.code import CodeError, function_code
 from infra.function import TestFunction, TestFunctionArgs
 from infra.layer import SdkLayer, SdkLayerArgs
-from infra.settings import REPO_ROOT, Settings, SettingsError, parse_settings
-from infra.spec import FLUSH_TIMEOUT_ENV, FUNCTIONS
+from infra.settings import SettingsError, StackSettings, parse_settings
+from infra.spec import (
+    ENV_API_KEY,
+    ENV_API_URL,
+    ENV_PROJECT,
+    ENV_SOURCE,
+    ENV_TEST_MODE,
+    FLUSH_TIMEOUT_ENV,
+    FUNCTIONS,
+    REPO_ROOT,
+)
 from infra.tags import layer_description, stack_tags
 
 HANDLERS_DIR = REPO_ROOT / "lambda_functions"
@@ -31,17 +40,17 @@ def _program_config() -> dict[str, str]:
 
 
 def sdk_environment(
-    settings: Settings, api_key: pulumi.Output[str]
+    settings: StackSettings, api_key: pulumi.Output[str]
 ) -> dict[str, pulumi.Input[str]]:
     env: dict[str, pulumi.Input[str]] = {
-        "HH_API_KEY": api_key,
-        "HH_PROJECT": settings.hh_project,
-        "HH_SOURCE": settings.hh_source,
-        "HH_TEST_MODE": "false",
+        ENV_API_KEY: api_key,
+        ENV_PROJECT: settings.hh_project,
+        ENV_SOURCE: settings.hh_source,
+        ENV_TEST_MODE: "false",
         FLUSH_TIMEOUT_ENV: str(settings.flush_timeout_ms),
     }
     if settings.hh_api_url:
-        env["HH_API_URL"] = settings.hh_api_url
+        env[ENV_API_URL] = settings.hh_api_url
     return env
 
 
@@ -55,7 +64,7 @@ class TestBed(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        settings: Settings,
+        settings: StackSettings,
         artifacts: Mapping[str, LayerArtifact],
         code: pulumi.Archive,
         api_key: pulumi.Output[str],
@@ -113,7 +122,7 @@ class TestBed(pulumi.ComponentResource):
         }
 
 
-def _validated() -> tuple[Settings, dict[str, LayerArtifact], pulumi.Archive]:
+def _validated() -> tuple[StackSettings, dict[str, LayerArtifact], pulumi.Archive]:
     settings = parse_settings(pulumi.get_stack(), _program_config())
     artifacts = {
         runtime: load_artifact(

@@ -3,7 +3,8 @@ description, which stands in for tags because Lambda layers cannot be tagged."""
 
 from __future__ import annotations
 
-from infra.settings import Settings
+from infra.errors import InfraError
+from infra.settings import StackSettings
 from infra.spec import (
     LAYER_DESCRIPTION_MAX,
     LAYER_DESCRIPTION_TEMPLATE,
@@ -36,14 +37,14 @@ def tags_for(stack: str, branch: str | None, expires_at: str | None) -> dict[str
     }
 
 
-def stack_tags(settings: Settings) -> dict[str, str]:
+def stack_tags(settings: StackSettings) -> dict[str, str]:
     return tags_for(settings.stack, settings.branch, settings.expires_at)
 
 
-def layer_description(settings: Settings) -> str:
+def layer_description(settings: StackSettings) -> str:
     description = LAYER_DESCRIPTION_TEMPLATE.format(
         stack=settings.stack, expires_at=settings.expires_at or NEVER_EXPIRES
     )
     if len(description) > LAYER_DESCRIPTION_MAX:
-        raise ValueError(f"layer description longer than {LAYER_DESCRIPTION_MAX}: {description}")
+        raise InfraError(f"layer description longer than {LAYER_DESCRIPTION_MAX}: {description}")
     return description

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 MAX_TEST_TYPE_CHARS = 128
 MAX_DATA_BYTES = 32 * 1024  # `data` as compact UTF-8 JSON
@@ -41,11 +41,16 @@ MAX_DATA_BYTES = 32 * 1024  # `data` as compact UTF-8 JSON
 # Python's recursion limit; Lambda's own JSON decoder accepts ~1000 levels.
 MAX_DATA_DEPTH = 64
 DEFAULT_FLUSH_TIMEOUT_MS = 5000
+# The variables the Pulumi program sets (infra/spec.py; tests/lambda_functions/test_agreement.py
+# pins these copies to it).
+API_KEY_ENV = "HH_API_KEY"
+FLUSH_TIMEOUT_ENV = "FLUSH_TIMEOUT_MS"
 # Kept back from the remaining time so a handler whose network calls ran out their budget
 # still has time to build and return its response before Lambda's own timeout.
 NETWORK_MARGIN_MS = 500
 
 logger = logging.getLogger("honeyhive_lambda_test")
+T = TypeVar("T")
 
 
 # --- the event --------------------------------------------------------------------------------
@@ -135,7 +140,7 @@ def _data_problems(data: object) -> list[str]:
 
 def redact(text: str) -> str:
     """`text` without the API key: error messages may quote configuration."""
-    key = os.environ.get("HH_API_KEY")
+    key = os.environ.get(API_KEY_ENV)
     return text.replace(key, "[redacted]") if key else text
 
 
@@ -195,6 +200,17 @@ class Function:
         self.init = Init()
         self._cold = True
 
+    def start_sdk(self) -> Sdk:
+        """Import the SDK and make the tracer, each timed (module scope, once per environment);
+        records the SDK's version. Raises whatever the SDK raised: the caller marks the init
+        failed, and every invocation then answers 500 with the cause."""
+        with self.init.timed("sdkImport"):
+            import honeyhive  # noqa: PLC0415 - SDK functions only: baseline runs without it
+            from honeyhive import HoneyHiveTracer, trace  # noqa: PLC0415
+        self.init.sdk_version = honeyhive.__version__
+        with self.init.timed("tracerInit"):
+            return Sdk.start(HoneyHiveTracer, trace)
+
     def handle(
         self, event: object, context: Any, work: Callable[[Request], Outcome]
     ) -> dict[str, Any]:
@@ -251,7 +267,7 @@ class Function:
 
 
 def flush_timeout_ms() -> int:
-    raw = os.environ.get("FLUSH_TIMEOUT_MS", str(DEFAULT_FLUSH_TIMEOUT_MS))
+    raw = os.environ.get(FLUSH_TIMEOUT_ENV, str(DEFAULT_FLUSH_TIMEOUT_MS))
     value = int(raw) if raw.strip().isdigit() else 0
     if value <= 0:
         raise ValueError(f"FLUSH_TIMEOUT_MS must be a positive integer (milliseconds), got {raw!r}")
@@ -348,9 +364,11 @@ class Sdk:
     tracer: Any
     exports: ExportLedger
     flush_timeout_ms: int
+    decorator: Any
+    """The SDK's `trace` decorator factory."""
 
     @classmethod
-    def start(cls, tracer_class: Any) -> Sdk:
+    def start(cls, tracer_class: Any, decorator: Any) -> Sdk:
         """Init with no network call (each invocation starts its own session) and with
         exports through the bounded session. Config comes from HH_* variables."""
         timeout_ms = flush_timeout_ms()
@@ -358,7 +376,13 @@ class Sdk:
         tracer = tracer_class.init(
             skip_backend_session_creation=True, requests_session=export_session(exports)
         )
-        return cls(tracer, exports, timeout_ms)
+        return cls(tracer, exports, timeout_ms, decorator)
+
+    def trace(self, function: Callable[..., T], *, event_type: str, event_name: str) -> Any:
+        """`function` as a span named `event_name` (its arguments become the span's inputs)."""
+        return self.decorator(tracer=self.tracer, event_type=event_type, event_name=event_name)(
+            function
+        )
 
     def run(
         self,

@@ -30,21 +30,10 @@ def _handle(test_type: str, data: dict[str, Any], lambda_facts: dict[str, Any]) 
 
 
 try:
-    with FUNCTION.init.timed("sdkImport"):
-        import honeyhive
-        from honeyhive import HoneyHiveTracer, trace
-    FUNCTION.init.sdk_version = honeyhive.__version__
-    with FUNCTION.init.timed("tracerInit"):
-        SDK = _contract.Sdk.start(HoneyHiveTracer)
-    validate = trace(tracer=SDK.tracer, event_type="tool", event_name="basic_tracing.validate")(
-        _validate
-    )
-    transform = trace(tracer=SDK.tracer, event_type="tool", event_name="basic_tracing.transform")(
-        _transform
-    )
-    handle = trace(tracer=SDK.tracer, event_type="chain", event_name="basic_tracing.handle")(
-        _handle
-    )
+    SDK = FUNCTION.start_sdk()
+    validate = SDK.trace(_validate, event_type="tool", event_name="basic_tracing.validate")
+    transform = SDK.trace(_transform, event_type="tool", event_name="basic_tracing.transform")
+    handle = SDK.trace(_handle, event_type="chain", event_name="basic_tracing.handle")
 except Exception as exc:  # noqa: BLE001 - every invocation then answers 500 with the cause
     FUNCTION.init.fail(exc)
 

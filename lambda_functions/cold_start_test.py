@@ -14,12 +14,7 @@ import _contract
 FUNCTION = _contract.Function(default_test_type="cold_start")
 
 try:
-    with FUNCTION.init.timed("sdkImport"):
-        import honeyhive
-        from honeyhive import HoneyHiveTracer
-    FUNCTION.init.sdk_version = honeyhive.__version__
-    with FUNCTION.init.timed("tracerInit"):
-        SDK = _contract.Sdk.start(HoneyHiveTracer)
+    SDK = FUNCTION.start_sdk()
 except Exception as exc:  # noqa: BLE001 - every invocation then answers 500 with the cause
     FUNCTION.init.fail(exc)
 

@@ -20,15 +20,8 @@ def _process(test_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 try:
-    with FUNCTION.init.timed("sdkImport"):
-        import honeyhive
-        from honeyhive import HoneyHiveTracer, trace
-    FUNCTION.init.sdk_version = honeyhive.__version__
-    with FUNCTION.init.timed("tracerInit"):
-        SDK = _contract.Sdk.start(HoneyHiveTracer)
-    traced_process = trace(tracer=SDK.tracer, event_type="tool", event_name="working_sdk_test")(
-        _process
-    )
+    SDK = FUNCTION.start_sdk()
+    traced_process = SDK.trace(_process, event_type="tool", event_name="working_sdk_test")
 except Exception as exc:  # noqa: BLE001 - every invocation then answers 500 with the cause
     FUNCTION.init.fail(exc)
 

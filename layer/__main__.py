@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import platform
 import sys
 from pathlib import Path
 
-from harness.stack_config import parse_overrides
-from harness.stack_settings import stack_settings
-from layer import bench
+from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, InfraError
+from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME
+from infra.stack_config import add_set_argument, parse_overrides, stack_settings
 from layer.build import build
-from layer.targets import ARCHES, RECIPES, RUNTIMES, Target
+from layer.errors import LayerError, LayerTooLarge
+from layer.targets import ARCHES, RECIPES, RUNTIMES, LayerTarget
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -23,23 +23,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--stack", help="build what this stack uses (its runtimes, architecture, artefact dir)")
-    add(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="with --stack: override a config value, as `python -m harness render` does",
+    add_set_argument(
+        parser, help="with --stack: override a config value, as `python -m harness render` does"
     )
-    add("--runtime", action="append", choices=RUNTIMES, help="repeatable; default python3.11")
-    add("--arch", action="append", choices=list(ARCHES), help="repeatable; default x86_64")
+    add(
+        "--runtime",
+        action="append",
+        choices=RUNTIMES,
+        help=f"repeatable; default {DEFAULT_RUNTIME}",
+    )
+    add(
+        "--arch",
+        action="append",
+        choices=list(ARCHES),
+        help=f"repeatable; default {DEFAULT_ARCHITECTURE}",
+    )
     add("--out", type=Path, help="artefact root (default build/layer or build/layer-seed)")
     add("--recipe", choices=RECIPES, default="lambda", help="seed: for benchmarks only")
     add("--no-bytecode", action="store_true", help="skip bytecode (slower cold starts)")
-    add("--report", action="store_true", help="then compare import times with the seed recipe")
     args = parser.parse_args(argv)
-    if args.report and args.recipe == "seed":
-        parser.error("--report compares our recipe with the seed's; drop --recipe seed")
     if args.stack and (args.runtime or args.arch):
         parser.error("--stack takes the runtimes and architecture from the stack's config")
     if args.overrides and not args.stack:
@@ -60,15 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.stack:
             runtimes, arches, args.out = _stack_targets(args)
         else:
-            runtimes = sorted(set(args.runtime or ["python3.11"]))
-            arches = sorted(set(args.arch or ["x86_64"]))
+            runtimes = sorted(set(args.runtime or [DEFAULT_RUNTIME]))
+            arches = sorted(set(args.arch or [DEFAULT_ARCHITECTURE]))
         if not runtimes:
             print(
                 "python -m layer: this stack uses no SDK layer; nothing to build", file=sys.stderr
             )
         for runtime, arch in itertools.product(runtimes, arches):
             built = build(
-                Target(runtime, arch),
+                LayerTarget(runtime, arch),
                 out=args.out,
                 recipe=args.recipe,
                 compiled=not args.no_bytecode,
@@ -79,17 +81,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"unzipped={m['unzippedBytes']}  bytecode={m['bytecode']}"
                 + ("  (reused)" if built.reused else "")
             )
-        if args.report:
-            if not any(ARCHES[arch] == platform.machine() for arch in arches):
-                raise ValueError(
-                    f"--report runs the layers here, so it needs a build for this host's "
-                    f"architecture ({platform.machine()}); add --arch for it"
-                )
-            bench.run(runtimes, 7, args.out, None, bench.DEFAULT_JSON)
-    # Our errors, SettingsError and ConfigFileError included, carry the bad value and the fix.
-    except (RuntimeError, ValueError) as exc:
+    except LayerTooLarge as exc:  # built, but Lambda would refuse it: the gate failed
         print(f"python -m layer: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    # SettingsError and ConfigFileError (from --stack) carry the bad value and the fix too.
+    except (LayerError, InfraError) as exc:
+        print(f"python -m layer: error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     return 0
 
 

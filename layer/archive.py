@@ -6,6 +6,8 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from layer.errors import LayerError
+
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 FILE_MODE = 0o644  # nothing in a layer is executed directly: .so files are mmapped, not exec'd
 DIR_MODE = 0o755
@@ -30,7 +32,7 @@ def zip_tree(root: Path, dest: Path) -> None:
     entries: list[tuple[str, Path]] = []
     for path in root.rglob("*"):
         if path.is_symlink():
-            raise RuntimeError(f"{path} is a symlink; a layer tree should hold only wheel files")
+            raise LayerError(f"{path} is a symlink; a layer tree should hold only wheel files")
         rel = path.relative_to(root).as_posix()
         entries.append((rel + "/" if path.is_dir() else rel, path))
     with zipfile.ZipFile(dest, "w") as archive:
@@ -51,7 +53,7 @@ def unpack(archive_path: Path, dest: Path) -> None:
         for info in archive.infolist():
             rel = PurePosixPath(info.filename)
             if rel.is_absolute() or ".." in rel.parts:
-                raise RuntimeError(f"{archive_path}: entry {info.filename!r} escapes the layer")
+                raise LayerError(f"{archive_path}: entry {info.filename!r} escapes the layer")
             path = dest / rel
             if info.is_dir():
                 path.mkdir(parents=True, exist_ok=True)

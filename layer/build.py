@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -14,15 +15,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.interpreters import Interpreter, InterpreterNotFound, find_interpreter
 from infra.artifact import sha256_file
+from infra.spec import LAYER_ARTIFACT_DIR, LAYER_ZIP, REPO_ROOT, SEED_LAYER_ARTIFACT_DIR
 from layer import archive, bytecode, install, pins, prune
+from layer.errors import InterpreterNotFound, LayerError
 from layer.gate import Limits, check_size
-from layer.manifest import ARCHIVE, Manifest, read_manifest
-from layer.targets import Target
+from layer.interpreters import Interpreter, find_interpreter
+from layer.manifest import Manifest, read_manifest
+from layer.targets import LayerTarget
 
-REPO = pins.LAYER_DIR.parent
-DEFAULT_OUT = {"lambda": REPO / "build" / "layer", "seed": REPO / "build" / "layer-seed"}
+DEFAULT_OUT = {
+    "lambda": REPO_ROOT / LAYER_ARTIFACT_DIR,
+    "seed": REPO_ROOT / SEED_LAYER_ARTIFACT_DIR,
+}
 
 
 @dataclass(frozen=True)
@@ -34,23 +39,38 @@ class Built:
 
     @property
     def archive(self) -> Path:
-        return self.directory / ARCHIVE
+        return self.directory / LAYER_ZIP
 
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# The builder's modules whose code decides the artefact's bytes (the zip and its manifest): a
+# change to one of them rebuilds every layer. The others (the CLI, the lock, the size gate, the
+# verification probe, the interpreter finder, errors) cannot change what a build writes.
+# tests/layer/test_build.py fails when a module of layer/ is in neither list.
+SHAPES_THE_BYTES = (
+    "archive.py", "build.py", "bytecode.py", "install.py", "manifest.py", "pins.py",
+    "prune.py", "targets.py",
+)  # fmt: skip
+DOES_NOT_SHAPE_THE_BYTES = (
+    "__init__.py", "__main__.py", "errors.py", "gate.py", "interpreters.py", "lock.py",
+    "probe.py", "verify.py",
+)  # fmt: skip
+
+
 def builder_digest() -> str:
-    """Hash of the builder's own sources: changing the builder rebuilds every layer."""
+    """Hash of the sources that shape a build's bytes: changing them rebuilds every layer."""
     digest = hashlib.sha256()
-    for source in sorted(pins.LAYER_DIR.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for name in sorted(SHAPES_THE_BYTES):
+        source = pins.LAYER_DIR / name
+        digest.update(name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def build_key(
-    target: Target, *, requirements_sha256: str, recipe: str, compiled: bool,
+    target: LayerTarget, *, requirements_sha256: str, recipe: str, compiled: bool,
     interpreter: str | None, pip: str,
 ) -> str:  # fmt: skip
     """What makes an artefact: same key, same bytes. Requirements content, target, recipe,
@@ -66,7 +86,7 @@ def build_key(
 def reusable(directory: Path, key: str) -> dict[str, Any] | None:
     """The manifest of an artefact built with key whose zip is intact, else None."""
     previous = read_manifest(directory)
-    zipped = directory / ARCHIVE
+    zipped = directory / LAYER_ZIP
     intact = (
         previous is not None
         and previous.get("buildKey") == key
@@ -76,7 +96,7 @@ def reusable(directory: Path, key: str) -> dict[str, Any] | None:
     return previous if intact else None
 
 
-def _interpreter(target: Target, recipe: str, compiled: bool) -> Interpreter | None:
+def _interpreter(target: LayerTarget, recipe: str, compiled: bool) -> Interpreter | None:
     if recipe == "lambda" and not compiled:
         return None
     try:
@@ -93,7 +113,7 @@ def _interpreter(target: Target, recipe: str, compiled: bool) -> Interpreter | N
 
 
 def build(
-    target: Target,
+    target: LayerTarget,
     *,
     out: Path | None = None,
     recipe: str = "lambda",
@@ -107,12 +127,11 @@ def build(
     if recipe == "seed":
         compiled = False
         if target.machine != platform.machine():
-            raise ValueError(
+            raise LayerError(
                 f"the seed recipe installs the host's wheels ({platform.machine()}), so it cannot "
                 f"build {target.name}. Fix: build the seed recipe for the host's architecture."
             )
     directory = (out or DEFAULT_OUT[recipe]) / target.name
-    label = f"{target.name} ({recipe})"
     interp = _interpreter(target, recipe, compiled)
     pip = (
         install.pip_version(interp.path)
@@ -124,16 +143,33 @@ def build(
         target, requirements_sha256=requirements_sha256, recipe=recipe, compiled=compiled,
         interpreter=interp.version if interp else None, pip=pip,
     )  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    # One build of a directory at a time (parallel test workers, two terminals): the second
+    # waits, then finds the first one's artefact reusable.
+    with (directory.parent / f".{directory.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(
+            target, directory, key, recipe=recipe, compiled=compiled, limits=limits,
+            interp=interp, pip=pip, requirements=requirements,
+            requirements_sha256=requirements_sha256, started=started,
+        )  # fmt: skip
+
+
+def _build_locked(
+    target: LayerTarget, directory: Path, key: str, *, recipe: str, compiled: bool,
+    limits: Limits, interp: Interpreter | None, pip: str, requirements: Path,
+    requirements_sha256: str, started: float,
+) -> Built:  # fmt: skip
+    label = f"{target.name} ({recipe})"
     previous = reusable(directory, key)
     if previous:
-        check_size(directory / ARCHIVE, limits, label)
-        say(f"layer {label}: unchanged, reusing {directory / ARCHIVE}")
+        check_size(directory / LAYER_ZIP, limits, label)
+        say(f"layer {label}: unchanged, reusing {directory / LAYER_ZIP}")
         return Built(directory, previous, True, time.monotonic() - started)
 
-    directory.mkdir(parents=True, exist_ok=True)
     # The zip is written beside its final name and moved into place only once it passed the
     # gate, then the manifest: an interrupted or refused build publishes nothing.
-    partial = directory / f".{ARCHIVE}.{os.getpid()}.tmp"
+    partial = directory / f".{LAYER_ZIP}.{os.getpid()}.tmp"
     try:
         with tempfile.TemporaryDirectory(prefix=f"layer-{target.name}-") as tmp:
             packages = _stage(Path(tmp), target, recipe, interp, requirements)
@@ -148,7 +184,7 @@ def build(
             interpreter=interp.version if interp else None, pip=pip,
             requirementsSha256=requirements_sha256, buildKey=key,
         )  # fmt: skip
-        partial.replace(directory / ARCHIVE)
+        partial.replace(directory / LAYER_ZIP)
     finally:
         partial.unlink(missing_ok=True)
     manifest.write(directory)
@@ -161,7 +197,7 @@ def build(
 
 
 def _stage(
-    root: Path, target: Target, recipe: str, interp: Interpreter | None, requirements: Path
+    root: Path, target: LayerTarget, recipe: str, interp: Interpreter | None, requirements: Path
 ) -> dict[str, str]:
     """Fill root with the layer's tree; return the installed packages."""
     label = f"{target.name} ({recipe})"

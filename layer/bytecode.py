@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from layer.targets import OPT, Target
+from layer.errors import LayerError
+from layer.targets import OPT, LayerTarget
 
 
-def compile_tree(python: Path, site_packages: Path, target: Target) -> None:
+def compile_tree(python: Path, site_packages: Path, target: LayerTarget) -> None:
     """`compileall` with unchecked-hash pycs: Lambda's /opt is read-only and the zip's timestamps
     are fixed, so timestamp-checked pycs would be stale and every cold start would recompile.
 
@@ -27,7 +28,7 @@ def compile_tree(python: Path, site_packages: Path, target: Target) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
     result = subprocess.run(command, stdout=sys.stderr, env=env, check=False)
     if result.returncode != 0:
-        raise RuntimeError(
+        raise LayerError(
             f"compileall failed (exit {result.returncode}) for {target.name}: a module above does "
             f"not compile under {python}. Fix: pin a version of that package that supports "
             f"{target.runtime} in layer/requirements.in and run `python -m layer.lock`."

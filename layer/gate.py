@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.spec import LAYER_UNZIPPED_MAX_BYTES, LAYER_ZIPPED_MAX_BYTES
+from layer.errors import LayerTooLarge
 from layer.pins import canonical
 
 MIB = 1024 * 1024
@@ -22,12 +24,8 @@ class Limits:
     of a function and all its layers "must be smaller than" 262144000 (250 MiB). The unzipped
     limit is shared with the function code, so passing this gate is necessary, not sufficient."""
 
-    zipped: int = 50 * MIB
-    unzipped: int = 250 * MIB
-
-
-class LayerTooLarge(RuntimeError):
-    pass
+    zipped: int = LAYER_ZIPPED_MAX_BYTES
+    unzipped: int = LAYER_UNZIPPED_MAX_BYTES
 
 
 _PYC = re.compile(r"^(?P<dir>(?:.*/)?)__pycache__/(?P<mod>[^/.]+)\.[^/]+\.pyc$")

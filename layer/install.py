@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-from layer.targets import Target
+from layer.errors import LayerError
+from layer.targets import LayerTarget
 
 # Flags both recipes share. --no-compile: pip would write timestamp-checked bytecode with the
 # interpreter pip runs under (the wrong Python version for 3.12/3.13 targets); the lambda recipe
@@ -27,7 +27,7 @@ def pip_version(python: Path) -> str:
     return out.stdout.split()[1]
 
 
-def lambda_command(target: Target, site_packages: Path, requirements: Path) -> list[str]:
+def lambda_command(target: LayerTarget, site_packages: Path, requirements: Path) -> list[str]:
     """Wheels for Lambda's platform, resolved with dependencies so pip checks the pinned set is
     consistent; `pins.check_installed` then checks it was complete (no --no-deps: a missing pin
     would silently drop a dependency)."""
@@ -50,21 +50,11 @@ def seed_command(python: Path, layer_python: Path, requirements: Path) -> list[s
             "-r", str(requirements)]  # fmt: skip
 
 
-# This workplace's pip config lists local mirror directories that lack most projects; pip warns
-# once per package. The warning is harmless and not ours, so it is not echoed.
-_MIRROR_NOISE = re.compile(r"^WARNING: Location '[^']*' is ignored: it is neither a file nor a dir")
-
-
 def run_pip(command: list[str]) -> None:
     """Run pip with its messages on stderr; fail with pip's exit code and the command."""
-    result = subprocess.run(
-        command, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, check=False
-    )
-    for line in result.stderr.splitlines():
-        if not _MIRROR_NOISE.match(line):
-            print(line, file=sys.stderr)
+    result = subprocess.run(command, stdout=sys.stderr, check=False)
     if result.returncode != 0:
-        raise RuntimeError(
+        raise LayerError(
             f"pip failed (exit {result.returncode}): {' '.join(command)}. See pip's message above; "
             "if a package has no wheel for this platform, pin another version in "
             "layer/requirements.in and run `python -m layer.lock`."

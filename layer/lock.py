@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from layer.build import say
+from layer.errors import LayerError
 from layer.pins import LAYER_DIR, REQUIREMENTS, canonical, read_pins
-from layer.targets import ARCHES, RUNTIMES, Target
+from layer.targets import ARCHES, RUNTIMES, LayerTarget
 
 INPUTS = LAYER_DIR / "requirements.in"
 HEADER = """\
@@ -30,11 +31,11 @@ HEADER = """\
 """
 
 
-def all_targets() -> list[Target]:
-    return [Target(r, a) for r, a in itertools.product(RUNTIMES, ARCHES)]
+def all_targets() -> list[LayerTarget]:
+    return [LayerTarget(r, a) for r, a in itertools.product(RUNTIMES, ARCHES)]
 
 
-def resolve(target: Target, requirements: Path) -> dict[str, str]:
+def resolve(target: LayerTarget, requirements: Path) -> dict[str, str]:
     """What pip would install for target from requirements: `{canonical name: version}`."""
     with tempfile.TemporaryDirectory(prefix="layer-lock-") as tmp:
         command = [
@@ -45,7 +46,7 @@ def resolve(target: Target, requirements: Path) -> dict[str, str]:
         ]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(
+        raise LayerError(
             f"{requirements} does not resolve to wheels for {target.name}:\n"
             f"{result.stderr.strip()}\nFix: pin versions in layer/requirements.in that publish "
             f"{target.cp_tag} {target.pip_platform} wheels."
@@ -66,7 +67,9 @@ def _differences(expected: dict[str, str], got: dict[str, str]) -> list[str]:
     ]
 
 
-def resolve_all(requirements: Path, targets: list[Target]) -> dict[Target, dict[str, str]]:
+def resolve_all(
+    requirements: Path, targets: list[LayerTarget]
+) -> dict[LayerTarget, dict[str, str]]:
     """Resolve for each target; pip mostly waits on the index, so three run at once."""
     say(f"lock: resolving {requirements} for {len(targets)} targets")
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -79,7 +82,7 @@ def lock(inputs: Path, output: Path) -> None:
     first, *others = resolved.items()
     for target, found in others:
         if diff := _differences(first[1], found):
-            raise RuntimeError(
+            raise LayerError(
                 f"{target.name} resolves differently from {first[0].name} ({'; '.join(diff)}). "
                 "Fix: pin the differing packages in layer/requirements.in to versions that "
                 "have wheels for every target."
@@ -89,11 +92,11 @@ def lock(inputs: Path, output: Path) -> None:
     say(f"lock: wrote {len(lines)} pins to {output}")
 
 
-def check(requirements: Path, targets: list[Target] | None = None) -> None:
+def check(requirements: Path, targets: list[LayerTarget] | None = None) -> None:
     pinned = read_pins(requirements)
     for target, found in resolve_all(requirements, targets or all_targets()).items():
         if diff := _differences(pinned, found):
-            raise RuntimeError(
+            raise LayerError(
                 f"{requirements} is incomplete or inconsistent for {target.name} "
                 f"(pinned vs resolved: {'; '.join(diff)}). Fix: run `python -m layer.lock`."
             )
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             check(REQUIREMENTS)
         else:
             lock(INPUTS, REQUIREMENTS)
-    except RuntimeError as exc:
+    except LayerError as exc:
         print(f"python -m layer.lock: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -7,8 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-MANIFEST = "manifest.json"
-ARCHIVE = "layer.zip"
+from infra.spec import LAYER_MANIFEST
 
 
 @dataclass(frozen=True)
@@ -30,15 +29,15 @@ class Manifest:
 
     def write(self, directory: Path) -> None:
         text = json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
-        tmp = directory / f".{MANIFEST}.tmp"
+        tmp = directory / f".{LAYER_MANIFEST}.tmp"
         tmp.write_text(text)
-        tmp.replace(directory / MANIFEST)
+        tmp.replace(directory / LAYER_MANIFEST)
 
 
 def read_manifest(directory: Path) -> dict[str, Any] | None:
     """The manifest as JSON, or None when absent or unreadable (then the build runs)."""
     try:
-        data = json.loads((directory / MANIFEST).read_text())
+        data = json.loads((directory / LAYER_MANIFEST).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -6,6 +6,8 @@ import re
 from email.parser import HeaderParser
 from pathlib import Path
 
+from layer.errors import LayerError
+
 LAYER_DIR = Path(__file__).resolve().parent
 REQUIREMENTS = LAYER_DIR / "requirements.txt"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+)$")
@@ -25,7 +27,7 @@ def read_pins(path: Path = REQUIREMENTS) -> dict[str, str]:
             continue
         match = _PIN.match(line)
         if not match:
-            raise ValueError(
+            raise LayerError(
                 f"{path}:{number}: {raw.strip()!r} is not `name==version`; the layer's "
                 "requirements must be fully pinned. Fix: regenerate with `python -m layer.lock`."
             )
@@ -52,7 +54,7 @@ def check_installed(pins: dict[str, str], got: dict[str, str]) -> None:
         if n in got and got[n] != pins[n]
     ]
     if problems:
-        raise RuntimeError(
+        raise LayerError(
             "the installed packages differ from layer/requirements.txt: "
             + "; ".join(problems)
             + ". Fix: regenerate the pins with `python -m layer.lock`."

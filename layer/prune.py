@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from layer.errors import LayerError
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -37,7 +39,7 @@ def prune(site_packages: Path, rules: tuple[Rule, ...] = RULES) -> list[str]:
     for rule in rules:
         matches = sorted(site_packages.glob(rule.pattern))
         if not matches:
-            raise RuntimeError(
+            raise LayerError(
                 f"prune rule {rule.pattern!r} matched nothing in {site_packages}: the packages "
                 "changed. Fix: update or delete the rule in layer/prune.py."
             )
@@ -73,7 +75,7 @@ def check_unreferenced(site_packages: Path, removed: list[str]) -> None:
             text = source.read_text(encoding="utf-8", errors="replace")
             in_parent = rel.startswith(parent + "/")
             if absolute.search(text) or (in_parent and relative.search(text)):
-                raise RuntimeError(
+                raise LayerError(
                     f"{rel} references {package.replace('/', '.')}, which a prune rule removes. "
                     "Fix: delete that rule in layer/prune.py; the package needs it at run time."
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from infra.spec import LINUX_MACHINES, SUPPORTED_RUNTIMES
+from layer.errors import LayerError
 
 RUNTIMES = SUPPORTED_RUNTIMES
 ARCHES = LINUX_MACHINES
@@ -14,16 +15,16 @@ OPT = "/opt"
 
 
 @dataclass(frozen=True)
-class Target:
+class LayerTarget:
     runtime: str
     arch: str
 
     def __post_init__(self) -> None:
         if self.runtime not in RUNTIMES:
-            raise ValueError(f"unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}")
+            raise LayerError(f"unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}")
         if self.arch not in ARCHES:
             hint = " (Lambda calls it arm64)" if self.arch == "aarch64" else ""
-            raise ValueError(f"unknown arch {self.arch!r}{hint}: use one of {', '.join(ARCHES)}")
+            raise LayerError(f"unknown arch {self.arch!r}{hint}: use one of {', '.join(ARCHES)}")
 
     @property
     def name(self) -> str:
@@ -55,6 +56,6 @@ class Target:
         return f"python/lib/{self.runtime}/site-packages"
 
 
-def layer_sys_path(root: str, target: Target) -> list[str]:
+def layer_sys_path(root: str, target: LayerTarget) -> list[str]:
     """The layer entries of Lambda's `sys.path`, in Lambda's order, for a layer unpacked at root."""
     return [f"{root}/{target.site_packages}", f"{root}/python"]

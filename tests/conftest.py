@@ -12,7 +12,13 @@ import pytest
 from infra.spec import ARCHITECTURES, SUPPORTED_RUNTIMES
 from tests.deployed.options import add_options
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Session fixtures several test packages share: layer builds (built once per session) and the
+# policy pack process with the fixture program's captures.
+pytest_plugins = (
+    "tests.harness.local.pool_fixtures",
+    "tests.layer.build_fixtures",
+    "tests.policy.pack_fixtures",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,7 +4,7 @@ Builds what is missing (our layer is rebuilt only when its inputs changed; the s
 is built once), serves two stacks side by side with `python -m harness local serve` (`bench`
 with our layer, `bench-seed` with `layerArtifactDir=build/layer-seed`), takes the interleaved
 series, writes bench.json and bench.md, and prints the markdown. Exit 1 if a series could not
-be measured; the goal (ours <= 0.6 x seed) is reported, not enforced.
+be measured; the goal (ours <= GOAL_RATIO x seed, in series.py) is reported, not enforced.
 """
 
 from __future__ import annotations
@@ -17,21 +17,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.bench import output, series
-from harness.local.host import HostError, host_architecture
+from harness.bench import imports, output, series
+from harness.errors import HarnessError
+from harness.local.host import host_architecture
 from harness.postdeploy.client import lambda_client
-from harness.postdeploy.local_serve import REPO_ROOT, ServeFailed, local_serve
-from harness.postdeploy.target import BASELINE, Target, TargetError, parse_outputs
+from harness.postdeploy.local_target import local_serve
+from harness.postdeploy.target import Target, parse_outputs
+from harness.progress import reporter
+from infra.errors import EXIT_CANNOT_RUN, EXIT_OK
+from infra.spec import BASELINE, BENCH_FUNCTION, DEFAULT_RUNTIME, REPO_ROOT
 from layer.build import DEFAULT_OUT, build
-from layer.targets import RUNTIMES
-from layer.targets import Target as LayerTarget
+from layer.errors import LayerError
+from layer.targets import RUNTIMES, LayerTarget
 
-FUNCTION = "working_sdk_test"
 STACKS = {"ours": "bench", "seed": "bench-seed"}
 
 
-def progress(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+progress = reporter("bench")
 
 
 def _layers(runtime: str, arch: str) -> dict[str, dict[str, Any]]:
@@ -64,8 +66,8 @@ def run(cold_starts: int, runtime: str, out: Path) -> int:
             outputs = stack.enter_context(local_serve(name, *files, overrides[label]))
             targets[label] = parse_outputs(outputs, f"stack {name}")
         subjects = [
-            _subject("ours", targets["ours"], FUNCTION),
-            _subject("seed", targets["seed"], FUNCTION),
+            _subject("ours", targets["ours"], BENCH_FUNCTION),
+            _subject("seed", targets["seed"], BENCH_FUNCTION),
             _subject("baseline", targets["ours"], BASELINE),
         ]
         measured = series.interleaved(subjects, cold_starts, progress)
@@ -99,15 +101,27 @@ def main(argv: list[str]) -> int:
         "of baseline, on the local runtime, interleaved in one run.",
     )
     parser.add_argument("--cold-starts", type=int, default=10, help="per series (default 10)")
-    parser.add_argument("--runtime", choices=RUNTIMES, default="python3.11")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME)
     parser.add_argument(
         "--out", type=Path, default=REPO_ROOT / "build" / "bench", help="default build/bench"
     )
+    parser.add_argument(
+        "--imports",
+        action="store_true",
+        help="instead: the SDK's import time from our layer vs the seed recipe's, in fresh "
+        "interpreters (--runs each), written to OUT/layer-import.json",
+    )
+    parser.add_argument("--runs", type=int, default=7, help="with --imports: runs per layer")
     args = parser.parse_args(argv)
     if args.cold_starts < 1:
         parser.error(f"--cold-starts must be at least 1, got {args.cold_starts}")
+    if args.runs < 5:
+        parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
     try:
+        if args.imports:
+            imports.run([args.runtime], args.runs, None, None, args.out / "layer-import.json")
+            return EXIT_OK
         return run(args.cold_starts, args.runtime, args.out)
-    except (HostError, ServeFailed, TargetError) as exc:
+    except (HarnessError, LayerError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_RUN

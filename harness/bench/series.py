@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.postdeploy.coldstart import force_cold_start
 from harness.postdeploy.events import SEED_EVENT
 from harness.postdeploy.stats import percentile, summarize
+from harness.progress import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -63,9 +64,7 @@ def sample(series: Series) -> None:
         series.sdk_import_ms.append(float(timings["sdkImport"]))
 
 
-def interleaved(
-    subjects: Sequence[Subject], rounds: int, progress: Callable[[str], None]
-) -> list[Series]:
+def interleaved(subjects: Sequence[Subject], rounds: int, progress: Progress) -> list[Series]:
     """`rounds` cold starts of each subject, in turn: a, b, c, a, b, c, ..."""
     series = [Series(subject) for subject in subjects]
     for i in range(1, rounds + 1):

@@ -13,6 +13,7 @@ import sys
 import threading
 from types import FrameType
 
+from harness.ingest.errors import IngestError
 from harness.ingest.faults import parse_fault
 from harness.ingest.server import IngestServer
 
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
             parser.error(f"--api-key-env: environment variable {args.api_key_env} is not set")
     try:
         faults = [parse_fault(spec) for spec in args.fault]
-    except ValueError as exc:
+    except IngestError as exc:
         parser.error(f"--fault: {exc}")
 
     stop = threading.Event()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
+from harness.ingest.errors import IngestError
+
 SESSION_START = "/session/start"
 TRACES = "/opentelemetry/v1/traces"
 SDK_ROUTES = (SESSION_START, TRACES)
@@ -26,9 +28,9 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.status is not None and not 100 <= self.status <= 599:
-            raise ValueError(f"fault status must be an HTTP status 100-599, got {self.status}")
+            raise IngestError(f"fault status must be an HTTP status 100-599, got {self.status}")
         if self.delay < 0:
-            raise ValueError(f"fault delay must be >= 0 seconds, got {self.delay}")
+            raise IngestError(f"fault delay must be >= 0 seconds, got {self.delay}")
 
     def combined(self, other: Fault) -> Fault:
         """This fault with `other`'s settings laid over it (the CLI's repeated flags)."""
@@ -43,7 +45,7 @@ class Fault:
 def check_route(route: str) -> str:
     if route != ANY_ROUTE and route not in SDK_ROUTES:
         allowed = ", ".join((*SDK_ROUTES, ANY_ROUTE))
-        raise ValueError(f"fault route must be one of {allowed}, got {route!r}")
+        raise IngestError(f"fault route must be one of {allowed}, got {route!r}")
     return route
 
 
@@ -51,7 +53,7 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
     """`ROUTE=500`, `ROUTE=delay:2.5` or `ROUTE=refuse` -> (route, Fault)."""
     route, sep, action = spec.partition("=")
     if not sep or not action:
-        raise ValueError(f"fault must be ROUTE=STATUS|delay:SECONDS|refuse, got {spec!r}")
+        raise IngestError(f"fault must be ROUTE=STATUS|delay:SECONDS|refuse, got {spec!r}")
     check_route(route)
     if action == "refuse":
         return route, Fault(refuse=True)
@@ -60,11 +62,11 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
         try:
             delay = float(seconds)
         except ValueError:
-            raise ValueError(f"fault delay must be a number of seconds, got {seconds!r}") from None
+            raise IngestError(f"fault delay must be a number of seconds, got {seconds!r}") from None
         return route, Fault(delay=delay)
     if action.isdigit():
         return route, Fault(status=int(action))
-    raise ValueError(f"fault action must be STATUS, delay:SECONDS or refuse, got {action!r}")
+    raise IngestError(f"fault action must be STATUS, delay:SECONDS or refuse, got {action!r}")
 
 
 class FaultTable:

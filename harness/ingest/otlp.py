@@ -20,17 +20,11 @@ from google.protobuf import message
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from harness.ingest.errors import DecodeError, UnsupportedMediaType
+
 SESSION_ATTRIBUTES = ("honeyhive.session_id", "traceloop.association.properties.session_id")
 JSON_TYPE = "application/json"
 PROTOBUF_TYPE = "application/x-protobuf"
-
-
-class DecodeError(ValueError):
-    """The body is not a trace export in the declared encoding."""
-
-
-class UnsupportedMediaType(DecodeError):
-    """Neither JSON nor protobuf."""
 
 
 def decompress(body: bytes, encoding: str | None) -> bytes:

@@ -28,14 +28,9 @@ from urllib.parse import unquote, urlsplit
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from harness.background_server import BackgroundServer
+from harness.ingest.errors import DecodeError, UnsupportedMediaType
 from harness.ingest.faults import SDK_ROUTES, SESSION_START, Fault, FaultTable
-from harness.ingest.otlp import (
-    PROTOBUF_TYPE,
-    DecodeError,
-    UnsupportedMediaType,
-    decode_traces,
-    decompress,
-)
+from harness.ingest.otlp import PROTOBUF_TYPE, decode_traces, decompress
 from harness.ingest.store import Store
 
 EVENTS_EXPORT = "/v1/events/export"

@@ -1,6 +1,6 @@
 """The local Lambda runtime: AWS's Runtime Interface Emulator running `awslambdaric` on the host.
 
-- `spec`: what a function is (`FunctionSpec`) and the limits Lambda enforces on it.
+- `spec`: what a function is (`FunctionConfig`) and the limits Lambda enforces on it.
 - `host`, `runtime_dir`, `layout`: the interpreter, the runtime dir (awslambdaric + boto3) and
   the unpacked code and layers, laid out where Lambda puts them.
 - `environment`: one execution environment (one RIE process); `rie_output` reads what it prints.

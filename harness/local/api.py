@@ -38,12 +38,16 @@ from harness.local.api_shapes import (
     not_found,
     service_error,
 )
-from harness.local.environment import StartError
-from harness.local.invocation import ServiceError
-from harness.local.pool import PoolClosed, TooManyEnvironments
+from harness.local.config import DEFAULT_REGION, LOCAL_ACCOUNT
+from harness.local.errors import (
+    FunctionConfigError,
+    PoolClosed,
+    ServiceError,
+    StartError,
+    TooManyEnvironments,
+)
 from harness.local.progress import progress
 from harness.local.registry import FunctionRecord, Registry
-from harness.local.spec import DEFAULT_REGION, LOCAL_ACCOUNT, SpecError
 
 T = TypeVar("T")
 SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
@@ -212,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
                 handler=request.get("Handler"),
                 description=request.get("Description"),
             )
-        except SpecError as exc:
+        except FunctionConfigError as exc:
             raise invalid_parameter(str(exc)) from exc
         self.server.registry.update(record, spec)
         self._json(200, configuration(record, update_status="InProgress"))

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from harness.local.config import LATEST
 from harness.local.registry import FunctionRecord
-from harness.local.spec import LATEST
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,14 @@
-"""`python -m harness local serve|invoke`: Lambda functions on AWS's Runtime Interface Emulator."""
+"""`python -m harness local serve|invoke`: Lambda functions on AWS's Runtime Interface Emulator.
+
+- `serve --stack S --outputs FILE [--program DIR] [--set k=v]...`: render the stack and serve
+  its functions behind Lambda's API (for boto3's `endpoint_url`) with a local HoneyHive ingest,
+  until SIGINT or SIGTERM.
+- `invoke --code DIR --handler mod.fn [...]`: any handler, once; the response goes to stdout,
+  the log (START/END/REPORT) to stderr; exit 1 on a function error.
+
+Exit codes follow `harness.errors`: 1 = the function failed (or the program refused its config),
+2 = the command could not run.
+"""
 
 from __future__ import annotations
 
@@ -7,64 +17,90 @@ import json
 import sys
 from pathlib import Path
 
-from harness.local import check
-from harness.local.environment import StartError
-from harness.local.host import HostError, host_architecture
-from harness.local.invocation import ServiceError
-from harness.local.layout import LayoutError
-from harness.local.oneshot import run
-from harness.local.runtime_dir import RuntimeDirError
-from harness.local.spec import FunctionSpec, SpecError
-
-EXIT_USAGE = 2
-
-
-USAGE = """usage: python -m harness local {serve,check,invoke} [options]
-
-  serve   render a stack and serve its functions behind Lambda's API until SIGINT/SIGTERM
-  check   invoke each served function once and print a table (answer, init, duration, spans)
-  invoke  run one handler (any directory or zip) once, print the response and its REPORT
-
-Run `python -m harness local <command> --help` for a command's options."""
+from harness.local.config import FunctionConfig
+from harness.local.errors import LocalRuntimeError, UsageError
+from harness.local.host import host_architecture
+from harness.local.oneshot import invoke_once
+from harness.program.errors import ProgramError, ProgramRefused
+from harness.program.options import add_stack_arguments
+from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
+from infra.spec import DEFAULT_RUNTIME
+from infra.stack_config import parse_overrides
 
 
 def main(argv: list[str]) -> int:
-    command, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if command == "serve":
-        # Rendering imports Pulumi (~0.4 s): only `serve` pays for it.
-        from harness.local import serve_cli  # noqa: PLC0415
+    parser = argparse.ArgumentParser(
+        prog="python -m harness local",
+        description="Run Lambda functions locally on AWS's Runtime Interface Emulator.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,invoke}")
+    _serve_arguments(
+        commands.add_parser(
+            "serve",
+            help="render a stack and serve its functions behind Lambda's API until stopped",
+            description="Render a stack and serve its functions behind Lambda's API (for "
+            "boto3's endpoint_url) with a local HoneyHive ingest, until SIGINT or SIGTERM.",
+        )
+    )
+    _invoke_arguments(
+        commands.add_parser(
+            "invoke",
+            help="run one handler (any directory or zip) once, print the response and REPORT",
+            description="Run a handler once on the RIE; the response goes to stdout, the log "
+            "(START/END/REPORT) to stderr; exit 1 on a function error.",
+        )
+    )
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _invoke(args)
 
-        return serve_cli.main(rest)
-    if command == "check":
-        return check.main(rest)
-    if command == "invoke":
-        return _invoke_main(rest)
-    print(USAGE, file=sys.stdout if command in {"-h", "--help"} else sys.stderr)
-    return 0 if command in {"-h", "--help"} else EXIT_USAGE
+
+# --- serve -----------------------------------------------------------------------------------
 
 
-class UsageError(ValueError):
-    """A command-line value that cannot work; the message says which and what to pass."""
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_arguments(parser)
+    parser.add_argument(
+        "--outputs", type=Path, required=True, help="where to write the outputs JSON when ready"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address of the Lambda API")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port of the Lambda API (0: a free one)"
+    )
+    parser.add_argument(
+        "--idle-ttl", type=float, default=300.0, help="seconds an idle environment is kept"
+    )
+    parser.add_argument(
+        "--max-environments", type=int, default=32, help="concurrent environments per function"
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Rendering imports Pulumi (~0.4 s): only `serve` pays for it.
+    from harness.local.serve import ServeOptions, serve  # noqa: PLC0415
+
+    try:
+        options = ServeOptions(
+            stack=args.stack,
+            outputs=args.outputs,
+            program_dir=args.program,
+            overrides=parse_overrides(args.overrides),
+            host=args.host,
+            port=args.port,
+            idle_ttl_s=args.idle_ttl,
+            max_environments=args.max_environments,
+        )
+        return serve(options)
+    except ProgramRefused as exc:
+        print(f"local serve: the program refused stack {args.stack!r}:\n{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ProgramError, InfraError, LocalRuntimeError) as exc:
+        print(f"local serve: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
 
 
 # --- invoke ----------------------------------------------------------------------------------
-
-
-def _invoke_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m harness local invoke",
-        description="Run a handler once on the RIE; the response goes to stdout, the log "
-        "(START/END/REPORT) to stderr; exit 1 on a function error.",
-    )
-    _invoke_arguments(parser)
-    try:
-        return _invoke(parser.parse_args(argv))
-    except (SpecError, HostError, LayoutError, RuntimeDirError, UsageError) as exc:
-        print(f"local invoke: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (StartError, ServiceError) as exc:  # the emulator, not the function, failed
-        print(f"local invoke: the local runtime failed: {exc}", file=sys.stderr)
-        return EXIT_USAGE
 
 
 def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +111,9 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layer", type=Path, action="append", default=[], help="a layer zip (repeatable, in order)"
     )
-    parser.add_argument("--runtime", default="python3.11", help="python3.X (default python3.11)")
+    parser.add_argument(
+        "--runtime", default=DEFAULT_RUNTIME, help=f"python3.X (default {DEFAULT_RUNTIME})"
+    )
     parser.add_argument(
         "--event", default="{}", help="the event: JSON text, or @FILE to read it from a file"
     )
@@ -89,12 +127,30 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _invoke(args: argparse.Namespace) -> int:
+    try:
+        config = _function_config(args)
+        invocation = invoke_once(config, _event(args.event))
+    except LocalRuntimeError as exc:
+        print(f"local invoke: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    sys.stderr.write(invocation.log)
+    sys.stdout.write(invocation.payload.decode("utf-8", errors="replace") + "\n")
+    if invocation.function_error:
+        print(
+            f"local: function error ({invocation.function_error}): {invocation.error_type}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _function_config(args: argparse.Namespace) -> FunctionConfig:
     if not args.code.exists():
         raise UsageError(f"--code {args.code} does not exist: pass the handler's directory or zip")
     for layer in args.layer:
         if not layer.is_file():
             raise UsageError(f"--layer {layer} does not exist: pass a layer .zip")
-    spec = FunctionSpec(
+    return FunctionConfig(
         name=args.name,
         handler=args.handler,
         code=args.code.resolve(),
@@ -106,7 +162,6 @@ def _invoke(args: argparse.Namespace) -> int:
         layers=tuple(layer.resolve() for layer in args.layer),
         log_format=args.log_format,
     )
-    return run(spec, _event(args.event))
 
 
 def _event(value: str) -> bytes:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.local.config import LATEST, FunctionConfig
 from harness.local.layout import Layout
-from harness.local.spec import LATEST, FunctionSpec
 
 
 def function_environment(
-    spec: FunctionSpec,
+    spec: FunctionConfig,
     layout: Layout,
     *,
     interpreter: Path,

@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.local.config import FunctionConfig
 from harness.local.env_vars import function_environment
+from harness.local.errors import StartError
 from harness.local.layout import Layout
 from harness.local.procs import (
     children,
@@ -44,8 +46,7 @@ from harness.local.procs import (
     port_accepts,
     release_port,
 )
-from harness.local.rie_output import Event, Kind, classify
-from harness.local.spec import FunctionSpec
+from harness.local.rie_output import Event, LineKind, classify
 from harness.local.toolchain import Toolchain
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
@@ -55,10 +56,6 @@ START_TIMEOUT_S = 10.0
 INIT_ALLOWANCE_S = 10.0
 SAMPLE_INTERVAL_S = 0.05
 _STARTS = 3
-
-
-class StartError(RuntimeError):
-    """The RIE did not start listening; the message carries its last lines."""
 
 
 @dataclass
@@ -95,7 +92,7 @@ class _Capture:
 
 
 class Environment:
-    def __init__(self, spec: FunctionSpec, layout: Layout, toolchain: Toolchain, workdir: Path):
+    def __init__(self, spec: FunctionConfig, layout: Layout, toolchain: Toolchain, workdir: Path):
         self.spec = spec
         self.id = uuid.uuid4().hex
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{self.id}"
@@ -304,7 +301,7 @@ class Environment:
     def _on_event(self, event: Event) -> None:
         capture = self._capture
         if capture is None:
-            if event.kind is Kind.FUNCTION:
+            if event.kind is LineKind.FUNCTION:
                 self._orphans.append(event.text)  # printed between invokes: Lambda logs it next
             return
         if not _record_platform_event(capture, event):
@@ -325,25 +322,25 @@ def _record_platform_event(capture: _Capture, event: Event) -> bool:
     """Note what an RIE event says about the invoke; False for the function's own output
     (including a START/END/REPORT-looking line that is not about this request)."""
     kind = event.kind
-    if kind is Kind.FUNCTION:
+    if kind is LineKind.FUNCTION:
         return False
-    if kind in {Kind.REQUEST_START, Kind.REQUEST_END, Kind.REQUEST_REPORT}:
-        if kind is Kind.REQUEST_START and not capture.request_id:
+    if kind in {LineKind.REQUEST_START, LineKind.REQUEST_END, LineKind.REQUEST_REPORT}:
+        if kind is LineKind.REQUEST_START and not capture.request_id:
             capture.request_id = event.request_id
             return True
-        if event.request_id != capture.request_id or kind is Kind.REQUEST_START:
+        if event.request_id != capture.request_id or kind is LineKind.REQUEST_START:
             return False
-        capture.reported = capture.reported or kind is Kind.REQUEST_REPORT
-    elif kind is Kind.INIT_START:
+        capture.reported = capture.reported or kind is LineKind.REQUEST_REPORT
+    elif kind is LineKind.INIT_START:
         capture.in_init = True
-    elif kind is Kind.INIT_DONE:
+    elif kind is LineKind.INIT_DONE:
         capture.init_status = capture.init_status or event.status
-    elif kind is Kind.INIT_REPORT:
+    elif kind is LineKind.INIT_REPORT:
         capture.in_init = False
         capture.init_ms = capture.init_ms if capture.init_ms is not None else event.duration_ms
-    elif kind is Kind.INVOKE_START:
+    elif kind is LineKind.INVOKE_START:
         capture.invoke_started = time.monotonic()
-    elif kind is Kind.RUNTIME_DONE and capture.runtime_done_ms is None:
+    elif kind is LineKind.RUNTIME_DONE and capture.runtime_done_ms is None:
         capture.runtime_done_ms = event.duration_ms
     return True
 

@@ -1,6 +1,6 @@
 """Local function specs from what the program declared (a render `Capture`).
 
-Each `aws:lambda/function:Function` becomes a `FunctionSpec` with the same name, handler,
+Each `aws:lambda/function:Function` becomes a `FunctionConfig` with the same name, handler,
 runtime, architecture, memory, timeout, environment (secrets revealed), log group and format,
 and the same code archive; its layer ARNs are resolved to the `LayerVersion` whose `arn` they
 are, and so to the artefact that resource uploads (`code` = the layer zip).
@@ -12,18 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.capture import Archive, Capture, CapturedResource, reveal
-from harness.local.spec import DEFAULT_REGION, FunctionSpec
+from harness.local.config import DEFAULT_REGION, FunctionConfig
+from harness.local.errors import CaptureError
+from harness.program.capture import Archive, Capture, CapturedResource, reveal
 
 FUNCTION_TYPE = "aws:lambda/function:Function"
 LAYER_TYPE = "aws:lambda/layerVersion:LayerVersion"
 
 
-class CaptureError(ValueError):
-    """The capture cannot be run locally (a layer or code archive is missing...)."""
-
-
-def specs_from_capture(capture: Capture) -> list[FunctionSpec]:
+def specs_from_capture(capture: Capture) -> list[FunctionConfig]:
     layers = {
         str(layer.state.get("arn")): _layer_zip(layer) for layer in capture.of_type(LAYER_TYPE)
     }
@@ -34,7 +31,7 @@ def specs_from_capture(capture: Capture) -> list[FunctionSpec]:
     ]
 
 
-def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -> FunctionSpec:
+def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -> FunctionConfig:
     inputs = reveal(function.inputs)  # a secret value makes its whole object secret
     name = str(inputs.get("name") or function.state.get("name"))
     layer_arns = tuple(str(arn) for arn in inputs.get("layers") or [])
@@ -51,7 +48,7 @@ def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -
             )
     logging = inputs.get("loggingConfig") or {}
     environment = (inputs.get("environment") or {}).get("variables") or {}
-    return FunctionSpec(
+    return FunctionConfig(
         name=name,
         handler=str(inputs["handler"]),
         code=_code(name, inputs.get("code")),

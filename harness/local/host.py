@@ -8,14 +8,12 @@ import os
 import platform
 from pathlib import Path
 
-from harness import interpreters
+from harness.local.errors import HostError
 from infra.spec import LINUX_MACHINES
+from layer import interpreters
+from layer.errors import InterpreterNotFound
 
 MACHINES = LINUX_MACHINES
-
-
-class HostError(RuntimeError):
-    """This machine cannot run the function as asked; the message says what to change."""
 
 
 def host_architecture() -> str:
@@ -58,7 +56,7 @@ def find_interpreter(python_version: str) -> Path:
     a virtualenv can leak into the runtime."""
     try:
         return interpreters.find_interpreter(python_version).path
-    except interpreters.InterpreterNotFound as exc:
+    except InterpreterNotFound as exc:
         raise HostError(
             f"runtime python{python_version} has no local interpreter: {exc}, "
             "or choose another runtime"

@@ -36,20 +36,17 @@ from harness.lambda_report import (
     billed_duration_ms,
     iso_time,
 )
+from harness.local.config import LATEST, FunctionConfig
 from harness.local.environment import RawResult
-from harness.local.spec import LATEST, FunctionSpec
+from harness.local.errors import ServiceError
 
 LOG_TAIL_BYTES = 4096
 UNHANDLED = "Unhandled"
 _ERROR_KEYS = {"errorMessage", "errorType", "requestId", "stackTrace"}
 
 
-class ServiceError(RuntimeError):
-    """The local runtime failed (not the function): Lambda's ServiceException."""
-
-
 @dataclass(frozen=True)
-class Invocation:
+class EmulatedInvocation:
     request_id: str
     payload: bytes
     function_error: str | None
@@ -64,7 +61,7 @@ class Invocation:
         return base64.b64encode(self.log.encode()[-LOG_TAIL_BYTES:]).decode()
 
 
-def build(raw: RawResult, spec: FunctionSpec) -> Invocation:
+def build(raw: RawResult, spec: FunctionConfig) -> EmulatedInvocation:
     request_id = raw.request_id or str(uuid.uuid4())
     document = _json(raw.body)
     max_memory_mb = math.ceil(raw.peak_rss_kb / 1024) if raw.peak_rss_kb else 0
@@ -114,7 +111,7 @@ def build(raw: RawResult, spec: FunctionSpec) -> Invocation:
     )
     init_failed = raw.init_status == "error" and status == STATUS_ERROR
     log = _log(spec, raw, report, extra=extra, init_failed=init_failed, produced_bytes=len(payload))
-    return Invocation(
+    return EmulatedInvocation(
         request_id=request_id,
         payload=payload,
         function_error=function_error,
@@ -126,7 +123,7 @@ def build(raw: RawResult, spec: FunctionSpec) -> Invocation:
 
 
 def _log(
-    spec: FunctionSpec,
+    spec: FunctionConfig,
     raw: RawResult,
     report: Report,
     *,

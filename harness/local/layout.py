@@ -18,15 +18,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.local.spec import Code
+from harness.local.config import Code
+from harness.local.errors import LayoutError
 from infra.artifact import sha256_file
 from layer.archive import unpack
+from layer.errors import LayerError
 
 CACHE_MAX_IDLE_S = 7 * 24 * 3600
-
-
-class LayoutError(ValueError):
-    """The code or a layer cannot be unpacked; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -101,5 +99,5 @@ def _extract(archive: Path, target: Path) -> None:
     """Unzip as Lambda does (the layer builder's reader: modes kept, paths confined)."""
     try:
         unpack(archive, target)
-    except (OSError, RuntimeError, zipfile.BadZipFile) as exc:
+    except (OSError, LayerError, zipfile.BadZipFile) as exc:
         raise LayoutError(f"cannot unpack {archive}: {exc}") from exc

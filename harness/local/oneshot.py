@@ -1,23 +1,21 @@
 """`python -m harness local invoke`: run any handler once in a fresh local environment.
 
-The response payload goes to stdout (so it can be piped); the execution log (the function's
-output, START, END and the REPORT line) to stderr. Exit status 0 when the function succeeded,
-1 on a function error (X-Amz-Function-Error), as Lambda's Invoke reports it.
+A registry of one function in a run directory of its own, invoked once, then closed and
+removed: nothing is shared with a served stack but the runtime dirs.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 
-from harness.local.invocation import Invocation
+from harness.local.config import FunctionConfig
+from harness.local.invocation import EmulatedInvocation
 from harness.local.paths import LOCAL_BUILD
 from harness.local.registry import Registry
-from harness.local.spec import FunctionSpec
 
 
-def invoke_once(spec: FunctionSpec, event: bytes) -> Invocation:
+def invoke_once(spec: FunctionConfig, event: bytes) -> EmulatedInvocation:
     workdir = LOCAL_BUILD / "run" / f"invoke-{os.getpid()}"
     registry = Registry(
         [spec],
@@ -31,16 +29,3 @@ def invoke_once(spec: FunctionSpec, event: bytes) -> Invocation:
     finally:
         registry.close()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def run(spec: FunctionSpec, event: bytes) -> int:
-    invocation = invoke_once(spec, event)
-    sys.stderr.write(invocation.log)
-    sys.stdout.write(invocation.payload.decode("utf-8", errors="replace") + "\n")
-    if invocation.function_error:
-        print(
-            f"local: function error ({invocation.function_error}): {invocation.error_type}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from infra.spec import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_BUILD = REPO_ROOT / "build" / "local"

@@ -15,23 +15,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.local.config import FunctionConfig
 from harness.local.environment import Environment
-from harness.local.invocation import Invocation, ServiceError, build
+from harness.local.errors import PoolClosed, ServiceError, TooManyEnvironments
+from harness.local.invocation import EmulatedInvocation, build
 from harness.local.layout import Layout
 from harness.local.progress import progress
-from harness.local.spec import FunctionSpec
 from harness.local.toolchain import Toolchain
 
 DEFAULT_IDLE_TTL_S = 300.0
 DEFAULT_MAX_ENVIRONMENTS = 32
-
-
-class PoolClosed(RuntimeError):
-    """The pool was closed (the server is stopping)."""
-
-
-class TooManyEnvironments(RuntimeError):
-    """Every environment is busy and the pool is at its limit: Lambda's throttle (429)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,7 @@ class PoolState:
 class FunctionPool:
     def __init__(
         self,
-        spec: FunctionSpec,
+        spec: FunctionConfig,
         toolchain: Toolchain,
         layout: Layout,
         workdir: Path,
@@ -66,7 +59,7 @@ class FunctionPool:
         self._closed = False
 
     @property
-    def spec(self) -> FunctionSpec:
+    def spec(self) -> FunctionConfig:
         return self._spec
 
     def state(self) -> PoolState:
@@ -79,7 +72,7 @@ class FunctionPool:
             environments = [*self._idle, *self._busy]
         return [pid for env in environments for pid in env.pids()]
 
-    def invoke(self, payload: bytes, client_context: str | None = None) -> Invocation:
+    def invoke(self, payload: bytes, client_context: str | None = None) -> EmulatedInvocation:
         env = self._acquire()
         try:
             invocation = build(env.invoke(payload, client_context), env.spec)
@@ -89,7 +82,7 @@ class FunctionPool:
         self._release(env, reusable=invocation.reusable)
         return invocation
 
-    def update(self, spec: FunctionSpec) -> None:
+    def update(self, spec: FunctionConfig) -> None:
         """Apply a new configuration: existing environments are dropped (next invoke cold)."""
         with self._lock:
             self._spec = spec
@@ -143,7 +136,7 @@ class FunctionPool:
             self._forget(env)
         return warm or self._start(spec, generation)
 
-    def _start(self, spec: FunctionSpec, generation: int) -> Environment:
+    def _start(self, spec: FunctionConfig, generation: int) -> Environment:
         env = Environment(spec, self._layout, self._toolchain, self._workdir)
         try:
             env.start()

@@ -1,9 +1,7 @@
-"""Progress lines for long steps, on stderr so stdout stays the command's result."""
+"""The local runtime's progress lines (`local: ...` on stderr)."""
 
 from __future__ import annotations
 
-import sys
+from harness.progress import reporter
 
-
-def progress(message: str) -> None:
-    print(f"local: {message}", file=sys.stderr, flush=True)
+progress = reporter("local")

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness.local.invocation import Invocation
+from harness.local.config import LATEST, FunctionConfig
+from harness.local.invocation import EmulatedInvocation
 from harness.local.layout import lay_out
 from harness.local.pool import DEFAULT_IDLE_TTL_S, DEFAULT_MAX_ENVIRONMENTS, FunctionPool
 from harness.local.progress import progress
-from harness.local.spec import LATEST, FunctionSpec
 from harness.local.toolchain import Toolchain, prepare
 
 
@@ -32,14 +32,14 @@ class FunctionRecord:
     code_size: int
 
     @property
-    def spec(self) -> FunctionSpec:
+    def spec(self) -> FunctionConfig:
         return self.pool.spec
 
 
 class Registry:
     def __init__(
         self,
-        specs: list[FunctionSpec],
+        specs: list[FunctionConfig],
         *,
         runtime_root: Path,
         workdir: Path,
@@ -100,12 +100,12 @@ class Registry:
 
     def invoke(
         self, record: FunctionRecord, payload: bytes, client_context: str | None = None
-    ) -> Invocation:
+    ) -> EmulatedInvocation:
         invocation = record.pool.invoke(payload, client_context)
         self._write_log(record.spec, invocation)
         return invocation
 
-    def update(self, record: FunctionRecord, spec: FunctionSpec) -> None:
+    def update(self, record: FunctionRecord, spec: FunctionConfig) -> None:
         record.pool.update(spec)
         record.revision_id = str(uuid.uuid4())
         record.last_modified = datetime.now(UTC)
@@ -120,7 +120,7 @@ class Registry:
             for record in self._functions.values():
                 record.pool.reap()
 
-    def _write_log(self, spec: FunctionSpec, invocation: Invocation) -> None:
+    def _write_log(self, spec: FunctionConfig, invocation: EmulatedInvocation) -> None:
         if self._log_dir is None:
             return
         with self._log_lock:

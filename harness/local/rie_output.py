@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-class Kind(Enum):
+class LineKind(Enum):
     FUNCTION = "function"
     REQUEST_START = "request-start"
     REQUEST_END = "request-end"
@@ -40,7 +40,7 @@ class Kind(Enum):
 
 @dataclass(frozen=True)
 class Event:
-    kind: Kind
+    kind: LineKind
     text: str
     request_id: str = ""
     duration_ms: float | None = None
@@ -56,9 +56,9 @@ _INIT_REPORT = re.compile(r"^INIT REPORT\(.*?durationMs: ([0-9.]+)")
 _RUNTIME_DONE = re.compile(r"^INVOKE RTDONE\(.*duration: ([0-9.]+)ms\)")
 _INVOKE_START = re.compile(r"^INVOKE START\(requestId: ([^)]+)\)")
 _PLATFORM_KINDS = {
-    "START": Kind.REQUEST_START,
-    "END": Kind.REQUEST_END,
-    "REPORT": Kind.REQUEST_REPORT,
+    "START": LineKind.REQUEST_START,
+    "END": LineKind.REQUEST_END,
+    "REPORT": LineKind.REQUEST_REPORT,
 }
 
 
@@ -70,8 +70,8 @@ def classify(line: str) -> list[Event]:
         (m for m in (rie, platform) if m is not None), key=lambda m: m.start(), default=None
     )
     if first is None:
-        return [Event(Kind.FUNCTION, line)]
-    events = [Event(Kind.FUNCTION, line[: first.start()])] if first.start() > 0 else []
+        return [Event(LineKind.FUNCTION, line)]
+    events = [Event(LineKind.FUNCTION, line[: first.start()])] if first.start() > 0 else []
     if first is rie:
         events.append(_rie_event(line[first.end() :]))
     else:
@@ -81,13 +81,13 @@ def classify(line: str) -> list[Event]:
 
 def _rie_event(message: str) -> Event:
     if message.startswith("INIT START("):
-        return Event(Kind.INIT_START, message)
+        return Event(LineKind.INIT_START, message)
     if match := _INIT_DONE.match(message):
-        return Event(Kind.INIT_DONE, message, status=match.group(1))
+        return Event(LineKind.INIT_DONE, message, status=match.group(1))
     if match := _INIT_REPORT.match(message):
-        return Event(Kind.INIT_REPORT, message, duration_ms=float(match.group(1)))
+        return Event(LineKind.INIT_REPORT, message, duration_ms=float(match.group(1)))
     if match := _INVOKE_START.match(message):
-        return Event(Kind.INVOKE_START, message, request_id=match.group(1))
+        return Event(LineKind.INVOKE_START, message, request_id=match.group(1))
     if match := _RUNTIME_DONE.match(message):
-        return Event(Kind.RUNTIME_DONE, message, duration_ms=float(match.group(1)))
-    return Event(Kind.RIE_LOG, message)
+        return Event(LineKind.RUNTIME_DONE, message, duration_ms=float(match.group(1)))
+    return Event(LineKind.RIE_LOG, message)

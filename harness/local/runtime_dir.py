@@ -23,15 +23,12 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from harness.local.errors import RuntimeDirError
 from harness.local.host import MACHINES
 from harness.local.progress import progress
 
 PINS: Final = ("awslambdaric==4.2.2", "boto3==1.43.108")
 MARKER: Final = ".local-runtime.json"
-
-
-class RuntimeDirError(RuntimeError):
-    """The runtime dir could not be installed; the message carries pip's complaint."""
 
 
 def _wanted(runtime: str, arch: str) -> dict[str, object]:

@@ -21,16 +21,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.capture import to_jsonable
 from harness.ingest import IngestServer
 from harness.local.api import LambdaApi
+from harness.local.config import FunctionConfig
 from harness.local.from_capture import specs_from_capture
 from harness.local.paths import LOCAL_BUILD
 from harness.local.progress import progress
 from harness.local.registry import Registry
-from harness.local.spec import FunctionSpec
-from harness.render import render
-from harness.stack_config import OFFLINE_SECRET_PLACEHOLDER
+from harness.program.capture import to_jsonable
+from harness.program.render import render
+from infra.spec import ENV_API_KEY, ENV_API_URL, ENV_TEST_MODE, SDK_ENV_PREFIX
+from infra.stack_config import OFFLINE_SECRET_PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -45,24 +46,26 @@ class ServeOptions:
     max_environments: int = 32
 
 
-def local_api_key(specs: list[FunctionSpec]) -> str:
+def local_api_key(specs: list[FunctionConfig]) -> str:
     """The key the functions send: the rendered one (from `HH_API_KEY` or the stack's config),
     or a generated local key when the render had only its offline placeholder."""
     for spec in specs:
-        key = spec.environment.get("HH_API_KEY", "")
+        key = spec.environment.get(ENV_API_KEY, "")
         if key and key != OFFLINE_SECRET_PLACEHOLDER:
             return key
     return f"hh_local_{secrets.token_hex(16)}"
 
 
-def with_ingest(spec: FunctionSpec, ingest_url: str, api_key: str) -> FunctionSpec:
-    """The SDK functions (those with HH_* variables) export to the local ingest for real."""
+def with_ingest(spec: FunctionConfig, ingest_url: str, api_key: str) -> FunctionConfig:
+    """A function configured for the SDK (it has the SDK's HH_* variables: the program gives
+    them to exactly the functions that use it) exports to the local ingest for real. Any
+    program's functions are served this way, not only this repository's four."""
     env = dict(spec.environment)
-    if not any(key.startswith("HH_") for key in env):
+    if not any(key.startswith(SDK_ENV_PREFIX) for key in env):
         return spec
-    env["HH_API_URL"] = ingest_url
-    env["HH_TEST_MODE"] = "false"
-    env["HH_API_KEY"] = api_key
+    env[ENV_API_URL] = ingest_url
+    env[ENV_TEST_MODE] = "false"
+    env[ENV_API_KEY] = api_key
     return replace(spec, environment=env)
 
 

@@ -2,8 +2,10 @@
 
 Renders the program under Pulumi's mocks, starts the policy pack as the Pulumi CLI does, sends
 every resource over the Analyzer protocol, prints each violation and a one-line summary. Exit 0
-when no mandatory policy is violated, 1 otherwise, and 1 whenever the check could not run (the
-program refused its config, the pack failed to start or raised, the policy config is invalid).
+when no mandatory policy is violated; 1 on a mandatory violation or when the program did not
+complete (it refused its config or crashed: the gate cannot see what it would declare); 2 when
+the check could not run (a malformed stack file or policy config, a pack that failed to start or
+raised). Never 0 without a complete analysis.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ import time
 from pathlib import Path
 from typing import Final
 
-from harness.policy_gate.config import PolicyConfigError, PolicySetting, load_policy_config
-from harness.policy_gate.gate import AnalyzerError, GateResult, check_capture, pack_env
-from harness.policy_gate.launcher import PackProcess, PackStartError
+from harness.policy_gate.config import PolicySetting, load_policy_config
+from harness.policy_gate.errors import AnalyzerError, GateError
+from harness.policy_gate.gate import GateResult, check_capture, pack_env
+from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.report import format_violation, summary
-from harness.render import REPO_ROOT, ProgramError, render
-from harness.render_cli import add_stack_arguments
-from harness.stack_config import ConfigFileError, parse_overrides
+from harness.program.errors import ProgramError, ProgramRefused
+from harness.program.options import add_stack_arguments
+from harness.program.render import render
+from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
+from infra.spec import REPO_ROOT
+from infra.stack_config import parse_overrides
 
 DEFAULT_PACK: Final = REPO_ROOT / "policy"
 INTERRUPTED: Final = 130
@@ -49,9 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
     print(f"policy gate FAILED: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) -> int:
@@ -60,7 +66,7 @@ def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) ->
         capture = render(
             args.stack, program_dir=args.program, overrides=parse_overrides(args.overrides)
         )
-    except ProgramError as exc:
+    except ProgramRefused as exc:
         return _fail(f"the program stopped before declaring its resources:\n{exc}")
     rendered = time.monotonic()
     pack = PackProcess(args.pack, env=pack_env(capture))
@@ -69,7 +75,8 @@ def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) ->
             launched = time.monotonic()
             result: GateResult = check_capture(capture, pack.channel, policy_config)
     except AnalyzerError as exc:
-        return _fail(f"{exc}\nthe policy pack's output:\n{pack.log.strip() or '(none)'}")
+        log = pack.log.strip() or "(none)"
+        return _fail(f"{exc}\nthe policy pack's output:\n{log}", EXIT_CANNOT_RUN)
     for item in result.violations:
         print(format_violation(item))
     print(
@@ -77,7 +84,7 @@ def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) ->
         + f" (render {rendered - started:.1f}s, pack start {launched - rendered:.1f}s, "
         f"analysis {result.seconds:.1f}s; pack {result.pack})"
     )
-    return 0 if result.passed else 1
+    return EXIT_OK if result.passed else EXIT_FAILED
 
 
 def main(argv: list[str]) -> int:
@@ -85,8 +92,8 @@ def main(argv: list[str]) -> int:
     try:
         policy_config = load_policy_config(args.policy_config) if args.policy_config else {}
         return _check(args, policy_config)
-    except (ConfigFileError, PolicyConfigError, PackStartError) as exc:
-        return _fail(str(exc))
+    except (ProgramError, InfraError, GateError) as exc:
+        return _fail(str(exc), EXIT_CANNOT_RUN)
     except KeyboardInterrupt:
         print("policy gate interrupted; the policy pack was stopped", file=sys.stderr)
         return INTERRUPTED

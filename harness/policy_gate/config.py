@@ -27,6 +27,8 @@ import jsonschema
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
+from harness.policy_gate.errors import PolicyConfigError
+
 ALL: Final = "all"
 LEVELS: Final = {
     "advisory": analyzer_pb2.ADVISORY,
@@ -38,10 +40,6 @@ LEVEL_NAMES: Final = {value: name for name, value in LEVELS.items()}
 _FORMAT_HINT: Final = (
     'e.g. {"lambda-limits": {"maxMemoryMb": 2048}, "layer-archive-size": "disabled"}'
 )
-
-
-class PolicyConfigError(ValueError):
-    """The policy config is malformed or does not fit the pack's schema."""
 
 
 @dataclass(frozen=True)

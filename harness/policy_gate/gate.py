@@ -18,17 +18,15 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from harness.capture import SECRET_PLACEHOLDER, Capture
 from harness.policy_gate.config import PolicySetting, configure_request, reconcile
+from harness.policy_gate.errors import AnalyzerError
 from harness.policy_gate.marshal import CaptureMarshaller
 from harness.policy_gate.report import Violation, violation
+from harness.program.capture import Capture
+from harness.secret import SECRET_PLACEHOLDER
 
 RPC_TIMEOUT_SECONDS: Final = 120.0
 ORGANIZATION: Final = "organization"  # what the engine uses when there is none (DIY backends)
-
-
-class AnalyzerError(RuntimeError):
-    """An Analyzer RPC failed (the pack raised, or died)."""
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Final
 
 import grpc
 import yaml
+
+from harness.lifecycle import Started
+from harness.policy_gate.errors import PackStartError
 
 POLICY_PROJECT_FILE: Final = "PulumiPolicy.yaml"
 ENGINE_ADDRESS: Final = "127.0.0.1:0"
@@ -42,10 +44,6 @@ CHANNEL_OPTIONS: Final = [
     ("grpc.max_receive_message_length", _MAX_MESSAGE),
     ("grpc.max_send_message_length", _MAX_MESSAGE),
 ]
-
-
-class PackStartError(RuntimeError):
-    """The pack did not come up; the message carries its stderr."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def pack_command(pack_dir: Path, env: Mapping[str, str]) -> PackCommand:
     )
 
 
-class PackProcess:
+class PackProcess(Started):
     """The running pack: `channel` is a gRPC channel to its Analyzer service.
 
     Use as a context manager; the process is always stopped on exit (also on errors and Ctrl-C).
@@ -211,14 +209,3 @@ class PackProcess:
                 process.wait()
         for reader in self._readers:
             reader.join(timeout=STOP_TIMEOUT_SECONDS)
-
-    def __enter__(self) -> PackProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

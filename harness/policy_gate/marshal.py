@@ -26,7 +26,8 @@ from typing import Any, Final
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, resource_pb2
 
-from harness.capture import Archive, Capture, CapturedResource, Secret
+from harness.program.capture import Archive, Capture, CapturedResource
+from harness.secret import Secret
 
 # Pulumi's wire signatures (sdk/go/common/resource/sig/sig.go) and the unknown sentinel.
 SIG_KEY: Final = "4dabf18193072939515e22adb298388d"

@@ -7,16 +7,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from harness.postdeploy.invoke import Invocation
-from harness.postdeploy.secret import Secret
 from harness.postdeploy.spans import SpanRecord
 from harness.postdeploy.stats import percentile
 from harness.postdeploy.target import FunctionOutput
+from harness.secret import Secret
+from infra.spec import FUNCTIONS
 
 TIMINGS = ("sdkImport", "tracerInit", "handler", "flush")
 EXPECTED_SPANS: dict[str, set[str]] = {
-    "working_sdk_test": {"working_sdk_test"},
-    "cold_start_test": {"cold_start_test"},
-    "basic_tracing": {"basic_tracing.handle", "basic_tracing.validate", "basic_tracing.transform"},
+    key: set(spec.spans) for key, spec in FUNCTIONS.items() if spec.uses_sdk
 }
 
 

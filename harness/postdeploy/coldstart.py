@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.postdeploy.invoke import Invocation, invoke
-from harness.postdeploy.secret import Redact
+from harness.secret import Redact
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from harness.postdeploy.target import FunctionOutput
+from infra.spec import EVENT_DATA_MAX_BYTES, EVENT_DATA_MAX_DEPTH, FUNCTIONS
 
-COLD_START_TEST = "cold_start_test"
 SEED_EVENT: dict[str, Any] = {"test_type": "ci_validation", "data": {"message": "CI test"}}
-SEED_ITERATIONS = (1, 2, 3)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """An object nested `depth` levels deep: {"d": {"d": ... {} }}."""
+    value: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        value = {"d": value}
+    return value
+
 
 # label -> an event the contract refuses with a 400 that names the problem
 BAD_EVENTS: dict[str, Any] = {
@@ -17,6 +25,11 @@ BAD_EVENTS: dict[str, Any] = {
     "test_type not a string": {"test_type": 42},
     "data not an object": {"test_type": "ci_validation", "data": "CI test"},
     "negative iteration": {"test_type": "cold_start", "iteration": -1},
+    "oversize data": {"test_type": "ci_validation", "data": {"x": "y" * EVENT_DATA_MAX_BYTES}},
+    "too deeply nested data": {
+        "test_type": "ci_validation",
+        "data": _nested(EVENT_DATA_MAX_DEPTH + 1),
+    },
 }
 
 
@@ -27,12 +40,9 @@ def iteration_event(iteration: int) -> dict[str, Any]:
 
 def seed_events(function: FunctionOutput) -> list[Any]:
     """What the seed sent each function: the CI payload, plus cold_start_test's iterations."""
-    events: list[Any] = [SEED_EVENT]
-    if function.key == COLD_START_TEST:
-        events += [iteration_event(i) for i in SEED_ITERATIONS]
-    return events
+    return [SEED_EVENT, *(iteration_event(i) for i in FUNCTIONS[function.key].seed_iterations)]
 
 
 def series_event(function: FunctionOutput, iteration: int) -> Any:
     """The event of the i-th cold or warm invoke (cold_start_test gets its iteration)."""
-    return iteration_event(iteration) if function.key == COLD_START_TEST else SEED_EVENT
+    return iteration_event(iteration) if FUNCTIONS[function.key].seed_iterations else SEED_EVENT

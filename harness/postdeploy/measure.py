@@ -28,19 +28,18 @@ from harness.postdeploy.coldstart import (
     variables,
 )
 from harness.postdeploy.invoke import Invocation, invoke
-from harness.postdeploy.secret import Secret
 from harness.postdeploy.target import FunctionOutput, Target
+from harness.progress import Progress
+from harness.secret import Secret
+from infra.spec import BENCH_FUNCTION, ENV_API_KEY, ENV_API_URL
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
-Progress = Callable[[str], None]
-API_KEY_VARIABLE = "HH_API_KEY"
-
 
 @dataclass(frozen=True)
-class Settings:
+class SuiteOptions:
     cold_starts: int = 5
     warm_invokes: int = 20
     max_cold_p50_ms: float = 500.0
@@ -79,7 +78,7 @@ class FunctionRun:
 @dataclass
 class RunRecord:
     target: Target
-    settings: Settings
+    settings: SuiteOptions
     functions: dict[str, FunctionRun] = field(default_factory=dict)
     api_key: Secret | None = None
     error: str | None = None
@@ -103,7 +102,7 @@ class RunRecord:
 def measure(
     client: LambdaClient,
     target: Target,
-    settings: Settings,
+    settings: SuiteOptions,
     progress: Progress,
     environ: Mapping[str, str] | None = None,
 ) -> RunRecord:
@@ -130,8 +129,8 @@ def measure(
     if record.error is not None or preserved is None:
         record.finished_at = _now()
         return record
-    working = preserved.configurations.get(target.functions["working_sdk_test"].name)
-    api_url = variables(working).get("HH_API_URL") if working else None
+    working = preserved.configurations.get(target.functions[BENCH_FUNCTION].name)
+    api_url = variables(working).get(ENV_API_URL) if working else None
     _spans(record, environ if environ is not None else os.environ, api_url, progress)
     record.finished_at = _now()
     return record
@@ -224,7 +223,7 @@ def _spans(
 def _api_key(configurations: Mapping[str, FunctionConfigurationResponseTypeDef]) -> Secret | None:
     """The key the SDK functions were deployed with (their environment, on both targets)."""
     for configuration in configurations.values():
-        key = variables(configuration).get(API_KEY_VARIABLE)
+        key = variables(configuration).get(ENV_API_KEY)
         if key:
             return Secret(key)
     return None

@@ -21,7 +21,7 @@ from harness.postdeploy.invoke import Invocation
 from harness.postdeploy.markdown import render
 from harness.postdeploy.measure import FunctionRun, RunRecord
 from harness.postdeploy.stats import summarize
-from harness.postdeploy.target import BASELINE
+from infra.spec import BASELINE
 
 SCHEMA = 1
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"

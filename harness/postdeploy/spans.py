@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from harness.postdeploy.secret import Secret
+from harness.secret import Secret
+from infra.spec import ENV_API_URL
 
 READ_KEY_VARIABLE = "HH_READ_API_KEY"
-API_URL_VARIABLE = "HH_API_URL"
 DEADLINE_S = 120.0
 POLL_S = 5.0
 
@@ -98,7 +98,7 @@ def span_source(
             f"spans are not read back: set {READ_KEY_VARIABLE} (a HoneyHive API key for the "
             "functions' project) to read them through HoneyHive's API"
         )
-    url = function_api_url or environ.get(API_URL_VARIABLE) or None
+    url = function_api_url or environ.get(ENV_API_URL) or None
     return HoneyHiveSpans(Secret(key), url), None
 
 

@@ -17,17 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BASELINE = "baseline"
-FUNCTION_KEYS = ("working_sdk_test", "cold_start_test", "basic_tracing", BASELINE)
+from harness.postdeploy.errors import PulumiMissing, TargetError
+from infra.spec import FUNCTIONS
+
+FUNCTION_KEYS = tuple(FUNCTIONS)
 PULUMI_TIMEOUT_S = 120
-
-
-class TargetError(ValueError):
-    """The outputs cannot be used; the message names the source, the problem and the fix."""
-
-
-class PulumiMissing(TargetError):
-    """`--stack` needs the Pulumi CLI, and it is not on PATH."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +35,8 @@ class FunctionOutput:
 
     @property
     def sdk(self) -> bool:
-        """Every test function but `baseline` runs the SDK from the layer."""
-        return self.key != BASELINE
+        """Whether it runs the SDK from the layer (infra.spec says which functions do)."""
+        return FUNCTIONS[self.key].uses_sdk
 
 
 @dataclass(frozen=True)

@@ -521,6 +521,21 @@ def test_bad_config_names_key_value_and_fix(change: dict[str, str], message: str
     assert message in str(error.value)
 
 
+def test_every_problem_is_reported_at_once() -> None:
+    bad = {
+        "githubRepository": "octo-repo",
+        "accountId": "12345",
+        "region": "Europe",
+        "createOidcProvider": "yes",
+    }
+    with pytest.raises(ConfigError) as error:
+        parse("prod", bad)
+    assert len(error.value.problems) == 4
+    for key in bad:
+        assert f"{key}=" in str(error.value)
+        assert f"pulumi config set {key}" in str(error.value)
+
+
 def test_defaults() -> None:
     settings = parse("prod", {"githubRepository": "o/r", "accountId": ACCOUNT})
     assert settings.region == "us-east-1"

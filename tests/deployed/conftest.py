@@ -19,12 +19,15 @@ import pytest
 
 from harness.postdeploy import target as targets
 from harness.postdeploy.client import lambda_client
-from harness.postdeploy.measure import Progress, RunRecord, measure
+from harness.postdeploy.errors import PulumiMissing, TargetError
+from harness.postdeploy.measure import RunRecord, measure
 from harness.postdeploy.report import Outcome, build_report, write_reports
+from harness.progress import Progress
+from infra.spec import REPO_ROOT
 from tests.deployed import options
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]
+
 HOW_TO_RUN = (
     "post-deploy suite: no target; pass --outputs FILE or --stack S "
     "(`make local` runs it locally, `make post-deploy STACK=S` against AWS)"
@@ -57,9 +60,9 @@ def _load_target(config: pytest.Config) -> targets.Target:
         pytest.skip(HOW_TO_RUN)
     try:
         return targets.from_outputs_file(outputs) if outputs else targets.from_stack(stack)
-    except targets.PulumiMissing as exc:
+    except PulumiMissing as exc:
         pytest.skip(str(exc))
-    except targets.TargetError as exc:
+    except TargetError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
@@ -81,9 +84,9 @@ def _progress(config: pytest.Config) -> Progress:
 @pytest.fixture(scope="session")
 def run(request: pytest.FixtureRequest) -> RunRecord:
     config = request.config
+    target = _load_target(config)
     if hasattr(config, "workerinput"):
         pytest.fail("run the post-deploy suite in one process (without -n): it measures once")
-    target = _load_target(config)
     # botocore's DEBUG lines carry request bodies, and UpdateFunctionConfiguration's holds the key.
     for name in ("botocore", "boto3", "urllib3"):
         logging.getLogger(name).setLevel(logging.INFO)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.postdeploy.measure import Settings
+from harness.postdeploy.measure import SuiteOptions
 
-DEFAULTS = Settings()
+DEFAULTS = SuiteOptions()
 
 
 def _whole(value: str) -> int:
@@ -76,8 +76,8 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
-def settings(config: pytest.Config) -> Settings:
-    return Settings(
+def settings(config: pytest.Config) -> SuiteOptions:
+    return SuiteOptions(
         cold_starts=config.getoption("--cold-starts"),
         warm_invokes=config.getoption("--warm-invokes"),
         max_cold_p50_ms=config.getoption("--max-cold-p50-ms"),

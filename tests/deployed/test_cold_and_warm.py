@@ -7,10 +7,11 @@ import pytest
 
 from harness.postdeploy.checks import cold_problems, threshold_problem, warm_problems
 from harness.postdeploy.measure import RunRecord
-from harness.postdeploy.target import BASELINE, FUNCTION_KEYS
+from harness.postdeploy.target import FUNCTION_KEYS
+from infra.spec import BASELINE, SDK_FUNCTIONS
 from tests.deployed.support import phase_problems, require
 
-SDK_KEYS = [key for key in FUNCTION_KEYS if key != BASELINE]
+SDK_KEYS = list(SDK_FUNCTIONS)
 
 
 def _init_ms(run: RunRecord, key: str) -> list[float]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.capture import Capture
-from harness.render import render
+from harness.program.capture import Capture
+from harness.program.render import render
 
 RenderStack = Callable[..., Capture]
 

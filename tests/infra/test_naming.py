@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra import naming
+from infra.errors import InfraError
 from infra.spec import FUNCTIONS, SUPPORTED_RUNTIMES
 
 # Pulumi stack names: alphanumerics, hyphens, underscores and periods, at most 100 characters.
@@ -105,7 +106,7 @@ def test_distinct_branches_get_distinct_stacks(first: str, second: str) -> None:
 
 
 def test_empty_branch_is_refused() -> None:
-    with pytest.raises(ValueError, match="branch name is empty"):
+    with pytest.raises(InfraError, match="branch name is empty"):
         naming.branch_stack_name("  ")
 
 

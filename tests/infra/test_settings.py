@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.render import ProgramError, render
-from harness.stack_config import ConfigFileError
+from harness.program.errors import ProgramRefused
+from harness.program.render import render
+from infra.stack_config import ConfigFileError
 from tests.infra.conftest import RenderStack
 
 
@@ -85,7 +86,7 @@ from tests.infra.conftest import RenderStack
 def test_bad_config_is_refused_with_key_value_and_fix(
     render_stack: RenderStack, key: str, value: str, expected: str
 ) -> None:
-    with pytest.raises(ProgramError) as excinfo:
+    with pytest.raises(ProgramRefused) as excinfo:
         render_stack("ci", **{key: value})
     message = str(excinfo.value)
     assert expected in message
@@ -107,7 +108,7 @@ def test_a_permissions_boundary_arn_is_accepted(render_stack: RenderStack, arn: 
 def test_a_bad_permissions_boundary_says_where_the_arn_comes_from(
     render_stack: RenderStack,
 ) -> None:
-    with pytest.raises(ProgramError) as excinfo:
+    with pytest.raises(ProgramRefused) as excinfo:
         render_stack("ci", permissionsBoundary="arn:aws:iam::123456789012:policy/a b")
     assert (
         "(the bootstrap stack's lambdaBoundaryArn output) (fix: `pulumi config set "
@@ -117,7 +118,7 @@ def test_a_bad_permissions_boundary_says_where_the_arn_comes_from(
 
 
 def test_all_problems_are_reported_together(render_stack: RenderStack) -> None:
-    with pytest.raises(ProgramError) as excinfo:
+    with pytest.raises(ProgramRefused) as excinfo:
         render_stack("ci", runtime="python3.9", architecture="mips", logFormat="yaml")
     assert [line for line in str(excinfo.value).splitlines() if line.startswith("  - ")] == [
         "  - runtime = 'python3.9': must be one of python3.11, python3.12, python3.13 "
@@ -146,7 +147,7 @@ def test_missing_api_key_is_refused_like_the_cli_does(render_stack: RenderStack)
 
 def test_empty_api_key_is_refused_by_the_program(render_stack: RenderStack) -> None:
     with pytest.raises(
-        ProgramError,
+        ProgramRefused,
         match=r"hhApiKey is not set.*pulumi config set --secret hhApiKey <key> --stack ci",
     ):
         render_stack("ci", hhApiKey=" ")
@@ -155,13 +156,13 @@ def test_empty_api_key_is_refused_by_the_program(render_stack: RenderStack) -> N
 def test_a_crashing_program_is_a_program_error(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: crashing\nruntime: python\n")
     (tmp_path / "__main__.py").write_text("raise KeyError('oops')\n")
-    with pytest.raises(ProgramError, match=r"the program failed: KeyError: 'oops'"):
+    with pytest.raises(ProgramRefused, match=r"the program failed: KeyError: 'oops'"):
         render("dev", program_dir=tmp_path)
 
 
 def test_missing_layer_artifact_says_to_run_make_layer(tmp_path: Path) -> None:
     with pytest.raises(
-        ProgramError, match=r"python3.12/x86_64 has not been built.*make layer STACK=ci"
+        ProgramRefused, match=r"python3.12/x86_64 has not been built.*make layer STACK=ci"
     ):
         render("ci", overrides={"layerArtifactDir": str(tmp_path), "runtime": "python3.12"})
 
@@ -170,11 +171,11 @@ def test_stale_layer_artifact_is_refused(fixture_layer_dir: Path, tmp_path: Path
     shutil.copytree(fixture_layer_dir, tmp_path, dirs_exist_ok=True)
     with (tmp_path / "python3.11-x86_64" / "layer.zip").open("ab") as handle:
         handle.write(b"changed after the build")
-    with pytest.raises(ProgramError, match=r"does not match its manifest.*make layer"):
+    with pytest.raises(ProgramRefused, match=r"does not match its manifest.*make layer"):
         render("ci", overrides={"layerArtifactDir": str(tmp_path)})
 
 
 def test_artifact_for_another_target_is_refused(fixture_layer_dir: Path, tmp_path: Path) -> None:
     shutil.copytree(fixture_layer_dir / "python3.12-x86_64", tmp_path / "python3.11-x86_64")
-    with pytest.raises(ProgramError, match=r"describes python3.12/x86_64, not python3.11/x86_64"):
+    with pytest.raises(ProgramRefused, match=r"describes python3.12/x86_64, not python3.11/x86_64"):
         render("ci", overrides={"layerArtifactDir": str(tmp_path)})

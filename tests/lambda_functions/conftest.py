@@ -1,4 +1,4 @@
-"""Fixtures for the handler tests: an in-process ingest, and handlers in fresh processes."""
+"""Fixtures for the handler tests: an in-process ingest, and handlers on the local runtime."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from harness.ingest import IngestServer
-from tests.lambda_functions.lambda_process import LambdaProcess, StartLambda
+from harness.local.pool import FunctionPool
+from harness.local.toolchain import Toolchain
+from infra.spec import FUNCTIONS
+from tests.harness.local.fixtures import make_pool
+from tests.lambda_functions.environments import (
+    TIMEOUT_S,
+    HandlerEnvironments,
+    StartLambda,
+    function_config,
+)
 
 
 @pytest.fixture
@@ -25,15 +34,20 @@ def ingest(api_key: str) -> Iterator[IngestServer]:
 
 
 @pytest.fixture
-def start_lambda(tmp_path: Path) -> Iterator[StartLambda]:
-    """start_lambda(name, env) -> a fresh environment running `name.lambda_handler`."""
-    started: list[LambdaProcess] = []
+def start_lambda(tools: Toolchain, sdk_layer: Path, tmp_path: Path) -> Iterator[StartLambda]:
+    """start_lambda(handler, env, *, timeout_s=TIMEOUT_S) -> the handler deployed locally, with
+    the SDK layer when it uses the SDK; every environment is stopped afterwards."""
+    pools: list[FunctionPool] = []
 
-    def start(name: str, env: dict[str, str]) -> LambdaProcess:
-        process = LambdaProcess(f"{name}.lambda_handler", env, tmp_path)
-        started.append(process)
-        return process
+    def start(
+        handler: str, env: dict[str, str], *, timeout_s: int = TIMEOUT_S
+    ) -> HandlerEnvironments:
+        layer = sdk_layer if FUNCTIONS[handler].uses_sdk else None
+        config = function_config(handler, env, layer=layer, timeout_s=timeout_s)
+        pool = make_pool(config, tools, tmp_path / f"{handler}-{len(pools)}")
+        pools.append(pool)
+        return HandlerEnvironments(handler, pool)
 
     yield start
-    for process in started:
-        process.kill()
+    for pool in pools:
+        pool.close()

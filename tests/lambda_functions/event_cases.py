@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-MAX_DATA_BYTES = 32 * 1024
+from infra.spec import EVENT_DATA_MAX_BYTES
+
+MAX_DATA_BYTES = EVENT_DATA_MAX_BYTES
 
 
 def _json_bytes(value: Any) -> int:

@@ -1,4 +1,5 @@
-"""Every handler, in a fresh process against the local ingest: the response contract.
+"""Every handler on the local runtime against the local ingest: the response contract, bad
+events, and where the API key may travel.
 
 Two invocations per environment: the first is cold, the second warm and reusing the tracer
 and the init timings measured at module scope.
@@ -6,22 +7,22 @@ and the init timings measured at module scope.
 
 from __future__ import annotations
 
-import importlib.metadata
 import uuid
 from typing import Any
 
 import pytest
 
 from harness.ingest import SESSION_START, TRACES, IngestServer
-from tests.lambda_functions.lambda_process import (
+from tests.lambda_functions.environments import (
     ALL_HANDLERS,
     SDK_HANDLERS,
-    Invocation,
-    LambdaProcess,
+    Answer,
+    HandlerEnvironments,
     StartLambda,
-    function_env,
+    function_name,
     sdk_env,
 )
+from tests.lambda_functions.event_cases import BAD_EVENTS
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +49,9 @@ BODY_FIELDS = {
 }
 
 
-def assert_contract(invocation: Invocation, handler: str, event: dict[str, Any]) -> None:
+def assert_contract(
+    invocation: Answer, handler: str, event: dict[str, Any], sdk_version: str
+) -> None:
     """The fields every handler returns on success, with their types and meanings."""
     assert set(invocation.response) == {"statusCode", "body"}
     assert isinstance(invocation.response["body"], str)
@@ -56,7 +59,7 @@ def assert_contract(invocation: Invocation, handler: str, event: dict[str, Any])
     body = invocation.body
     assert set(body) >= BODY_FIELDS
     assert body["status"] == "SUCCESS"
-    assert body["function"] == f"honeyhive-pytest-{handler}"
+    assert body["function"] == function_name(handler)
     assert body["requestId"] == invocation.request_id
     assert isinstance(body["coldStart"], bool)
     assert body["testType"] == event.get("test_type", DEFAULT_TEST_TYPES[handler])
@@ -68,7 +71,7 @@ def assert_contract(invocation: Invocation, handler: str, event: dict[str, Any])
         assert body["flushSuccess"] is None
         assert body["timingsMs"]["sdkImport"] == body["timingsMs"]["tracerInit"] == 0
     else:
-        assert body["sdkVersion"] == importlib.metadata.version("honeyhive")
+        assert body["sdkVersion"] == sdk_version
         assert str(uuid.UUID(body["sessionId"])) == body["sessionId"]
         assert body["flushSuccess"] is True
         assert body["sessionStarted"] is True
@@ -78,20 +81,24 @@ def assert_contract(invocation: Invocation, handler: str, event: dict[str, Any])
         assert body["iteration"] == event.get("iteration")
 
 
-def start(handler: str, start_lambda: StartLambda, api_key: str, url: str) -> LambdaProcess:
+def start(handler: str, start_lambda: StartLambda, api_key: str, url: str) -> HandlerEnvironments:
     if handler == "baseline":
-        return start_lambda(handler, function_env(handler))
-    return start_lambda(handler, sdk_env(handler, api_key, url))
+        return start_lambda(handler, {})
+    return start_lambda(handler, sdk_env(api_key, url))
 
 
 @pytest.mark.parametrize("handler", ALL_HANDLERS)
 def test_cold_then_warm_invocation_keeps_the_contract(
-    handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
+    handler: str,
+    start_lambda: StartLambda,
+    ingest: IngestServer,
+    api_key: str,
+    sdk_layer_version: str,
 ) -> None:
     process = start(handler, start_lambda, api_key, ingest.url)
     cold, warm = (process.invoke(event) for event in EVENTS)
     for invocation, event in zip((cold, warm), EVENTS, strict=True):
-        assert_contract(invocation, handler, event)
+        assert_contract(invocation, handler, event, sdk_layer_version)
     assert (cold.body["coldStart"], warm.body["coldStart"]) == (True, False)
     for phase in ("sdkImport", "tracerInit"):  # measured once, at module scope
         assert cold.body["timingsMs"][phase] == warm.body["timingsMs"][phase]
@@ -105,21 +112,41 @@ def test_api_key_travels_only_in_the_authorization_header(
 ) -> None:
     process = start(handler, start_lambda, api_key, ingest.url)
     invocations = [process.invoke(event) for event in EVENTS]
-    process.close()
     assert ingest.tokens_seen() == {SESSION_START: {api_key}, TRACES: {api_key}}
     assert ingest.secret_hits() == []
     for invocation in invocations:
         assert api_key not in invocation.response["body"]
-    assert api_key not in process.stdout()
-    assert api_key not in process.stderr()
+    assert api_key not in process.logs()
 
 
-def test_baseline_loads_no_sdk_and_calls_no_network(
+def test_baseline_runs_without_the_layer_and_calls_no_network(
     start_lambda: StartLambda, ingest: IngestServer
 ) -> None:
-    process = start_lambda("baseline", function_env("baseline"))
+    """baseline is deployed with no layer: importing anything of the SDK would fail its init."""
+    process = start_lambda("baseline", {})
     for event in EVENTS:
-        assert process.invoke(event).status_code == 200
-    process.close()
-    assert process.modules == []
+        invocation = process.invoke(event)
+        assert (invocation.status_code, invocation.body["sdkVersion"]) == (200, None)
     assert ingest.requests() == []
+
+
+@pytest.mark.parametrize("handler", ALL_HANDLERS)
+def test_each_bad_event_gets_400_with_the_exact_error(
+    handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
+) -> None:
+    process = start(handler, start_lambda, api_key, ingest.url)
+    for index, (case, event, error) in enumerate(BAD_EVENTS):
+        invocation = process.invoke(event)
+        body = invocation.body
+        assert (invocation.status_code, body["status"], body.get("error")) == (
+            400,
+            "ERROR",
+            error,
+        ), case
+        assert body["coldStart"] is (index == 0), case
+        assert (body["sessionId"], body["flushSuccess"]) == (None, None), case
+        assert body["requestId"] == invocation.request_id, case
+    assert ingest.requests() == [], "a bad event must cost no network call"
+
+    after = process.invoke({"test_type": "still_alive"})
+    assert (after.status_code, after.body["testType"]) == (200, "still_alive")

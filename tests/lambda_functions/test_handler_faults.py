@@ -1,8 +1,10 @@
 """A failing, slow, refusing or absent HoneyHive never holds a handler past its bound.
 
 Each network phase of an invocation (session start, flush) gets
-budget = min(FLUSH_TIMEOUT_MS, remaining time - NETWORK_MARGIN_MS); the slack allowed on top
-is half the configured flush timeout (span work, process scheduling).
+budget = min(FLUSH_TIMEOUT_MS, remaining time - NETWORK_MARGIN_MS). The proof is Lambda's own:
+the function's Timeout is far above two budgets and far below the ingest's delays, so a handler
+that waited on the network would be killed (`Sandbox.Timedout`) and fail the test; no
+wall-clock bound is asserted.
 """
 
 from __future__ import annotations
@@ -13,34 +15,27 @@ from typing import Any
 import pytest
 
 from harness.ingest import ANY_ROUTE, SESSION_START, TRACES, IngestServer
-from tests.lambda_functions.lambda_process import (
-    FLUSH_TIMEOUT_MS,
+from tests.lambda_functions.environments import (
     SDK_HANDLERS,
-    LambdaProcess,
+    HandlerEnvironments,
     StartLambda,
-    load_contract,
     sdk_env,
 )
 
 pytestmark = pytest.mark.slow
 
-contract = load_contract()
-TIMEOUT_MS = 30_000
-BUDGET_MS = min(FLUSH_TIMEOUT_MS, TIMEOUT_MS - contract.NETWORK_MARGIN_MS)
-SLACK_MS = FLUSH_TIMEOUT_MS / 2
-DELAY_S = 3 * FLUSH_TIMEOUT_MS / 1000  # far beyond the budget: only a bound can return early
+DELAY_S = 120.0  # far beyond the function's Timeout: only a bound returns in time
 
-# test_type, fault (route, settings) or None, flushSuccess, sessionStarted, phases that may
-# run out their budget
-STEPS: list[tuple[str, tuple[str, dict[str, Any]] | None, bool, bool, int]] = [
-    ("healthy-before", None, True, True, 0),
-    ("traces-500", (TRACES, {"status": 500}), False, True, 1),
-    ("traces-slow", (TRACES, {"delay": DELAY_S}), False, True, 1),
-    ("traces-refused", (TRACES, {"refuse": True}), False, True, 1),
-    ("session-500", (SESSION_START, {"status": 500}), True, False, 1),
-    ("all-slow", (ANY_ROUTE, {"delay": DELAY_S}), False, False, 2),
-    ("all-refused", (ANY_ROUTE, {"refuse": True}), False, False, 2),
-    ("healthy-after", None, True, True, 0),
+# test_type, fault (route, settings) or None, flushSuccess, sessionStarted
+STEPS: list[tuple[str, tuple[str, dict[str, Any]] | None, bool, bool]] = [
+    ("healthy-before", None, True, True),
+    ("traces-500", (TRACES, {"status": 500}), False, True),
+    ("traces-slow", (TRACES, {"delay": DELAY_S}), False, True),
+    ("traces-refused", (TRACES, {"refuse": True}), False, True),
+    ("session-500", (SESSION_START, {"status": 500}), True, False),
+    ("all-slow", (ANY_ROUTE, {"delay": DELAY_S}), False, False),
+    ("all-refused", (ANY_ROUTE, {"refuse": True}), False, False),
+    ("healthy-after", None, True, True),
 ]
 
 
@@ -54,11 +49,11 @@ def root_test_type(span: dict[str, Any], spans: list[dict[str, Any]]) -> str:
 
 
 def assert_key_kept_secret(
-    ingest: IngestServer, process: LambdaProcess, bodies: list[str], api_key: str
+    ingest: IngestServer, process: HandlerEnvironments, bodies: list[str], api_key: str
 ) -> None:
     assert ingest.secret_hits() == []
     assert all(tokens == {api_key} for tokens in ingest.tokens_seen().values())
-    for text in (*bodies, process.stdout(), process.stderr()):
+    for text in (*bodies, process.logs()):
         assert api_key not in text
 
 
@@ -66,21 +61,20 @@ def assert_key_kept_secret(
 def test_faults_bound_the_handler_and_flush_success_tells_the_truth(
     handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
 ) -> None:
-    process = start_lambda(handler, sdk_env(handler, api_key, ingest.url))
+    process = start_lambda(handler, sdk_env(api_key, ingest.url))
     sessions: dict[str, str] = {}
     bodies = []
-    for test_type, fault, flushed, started, phases in STEPS:
+    for test_type, fault, flushed, started in STEPS:
         ingest.clear_faults()
         if fault is not None:
             ingest.set_fault(fault[0], **fault[1])
         seen = len(ingest.requests())
-        invocation = process.invoke({"test_type": test_type}, timeout_ms=TIMEOUT_MS)
+        invocation = process.invoke({"test_type": test_type})  # a timeout fails here
         body = invocation.body
         bodies.append(invocation.response["body"])
         assert (invocation.status_code, body["status"]) == (200, "SUCCESS"), test_type
         assert body["flushSuccess"] is flushed, test_type
         assert body["sessionStarted"] is started, test_type
-        assert invocation.elapsed_ms <= phases * BUDGET_MS + SLACK_MS, test_type
         outcomes = {(r["path"], r["outcome"]) for r in ingest.requests()[seen:]}
         if fault is not None and "status" in fault[1]:
             assert (fault[0], fault[1]["status"]) in outcomes, test_type
@@ -93,7 +87,7 @@ def test_faults_bound_the_handler_and_flush_success_tells_the_truth(
     exported = ingest.all_spans()
     for span in exported:  # no span in any session but its own invocation's
         assert span["sessionId"] == sessions[root_test_type(span, exported)]
-    for test_type, _, flushed, _, _ in STEPS:
+    for test_type, _, flushed, _ in STEPS:
         if flushed:
             assert ingest.spans(sessions[test_type]), test_type
     made_locally = ingest.sessions()[sessions["session-500"]]
@@ -111,18 +105,17 @@ def test_nothing_listening_is_bounded_too(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    process = start_lambda(handler, sdk_env(handler, api_key, dead_url))
+    process = start_lambda(handler, sdk_env(api_key, dead_url))
     for test_type in ("dead-1", "dead-2"):
-        invocation = process.invoke({"test_type": test_type}, timeout_ms=TIMEOUT_MS)
+        invocation = process.invoke({"test_type": test_type})
         body = invocation.body
         assert (invocation.status_code, body["flushSuccess"], body["sessionStarted"]) == (
             200,
             False,
             False,
         )
-        assert invocation.elapsed_ms <= 2 * BUDGET_MS + SLACK_MS
         assert api_key not in invocation.response["body"]
-    assert api_key not in process.stdout() + process.stderr()
+    assert api_key not in process.logs()
 
 
 def test_remaining_time_caps_the_budget_below_the_configured_timeout(
@@ -132,28 +125,25 @@ def test_remaining_time_caps_the_budget_below_the_configured_timeout(
 
     One handler suffices: the budget is computed in _contract.Sdk, shared by all three.
     """
-    env = sdk_env("working_sdk_test", api_key, ingest.url, FLUSH_TIMEOUT_MS="20000")
-    process = start_lambda("working_sdk_test", env)
-    ingest.set_fault(ANY_ROUTE, delay=30.0)
-    lambda_timeout_ms = 2500
-    invocation = process.invoke({"test_type": "short-deadline"}, timeout_ms=lambda_timeout_ms)
+    env = sdk_env(api_key, ingest.url, FLUSH_TIMEOUT_MS="20000")
+    process = start_lambda("working_sdk_test", env, timeout_s=5)
+    ingest.set_fault(ANY_ROUTE, delay=DELAY_S)
+    invocation = process.invoke({"test_type": "short-deadline"})  # 20 s budgets: killed at 5 s
     assert invocation.status_code == 200
     assert invocation.body["flushSuccess"] is False
-    assert invocation.elapsed_ms < lambda_timeout_ms
 
 
 def test_protobuf_exporter_retries_are_cut_at_the_bound(
     start_lambda: StartLambda, ingest: IngestServer, api_key: str
 ) -> None:
     """OTel's protobuf exporter backs off and retries on 503 for up to 30 s; the flush may not."""
-    env = sdk_env("working_sdk_test", api_key, ingest.url, HH_OTLP_PROTOCOL="http/protobuf")
+    env = sdk_env(api_key, ingest.url, HH_OTLP_PROTOCOL="http/protobuf")
     process = start_lambda("working_sdk_test", env)
     ingest.set_fault(TRACES, status=503)
-    failed = process.invoke({"test_type": "pb-503"}, timeout_ms=TIMEOUT_MS)
+    failed = process.invoke({"test_type": "pb-503"})  # 30 s of retries: killed at the Timeout
     assert failed.body["flushSuccess"] is False
-    assert failed.elapsed_ms <= BUDGET_MS + SLACK_MS
     ingest.clear_faults()
-    recovered = process.invoke({"test_type": "pb-ok"}, timeout_ms=TIMEOUT_MS)
+    recovered = process.invoke({"test_type": "pb-ok"})
     assert recovered.body["flushSuccess"] is True
     assert len(ingest.spans(recovered.body["sessionId"])) == 1
 
@@ -163,7 +153,7 @@ def test_failed_init_answers_500_with_the_cause_and_no_key(
     handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
 ) -> None:
     """A configuration error at module scope: every invocation is a 500 that says why."""
-    env = sdk_env(handler, api_key, ingest.url, FLUSH_TIMEOUT_MS=f"soon-{api_key}")
+    env = sdk_env(api_key, ingest.url, FLUSH_TIMEOUT_MS=f"soon-{api_key}")
     process = start_lambda(handler, env)
     failed = [process.invoke({"test_type": f"broken-{n}"}) for n in range(2)]
     for invocation in failed:

@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 
 from harness.ingest import IngestServer
-from tests.lambda_functions.lambda_process import (
+from tests.lambda_functions.environments import (
     MEMORY_MB,
     SDK_HANDLERS,
-    Invocation,
+    TIMEOUT_S,
+    Answer,
     StartLambda,
     sdk_env,
 )
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT_MS = 30_000
 EVENTS: list[dict[str, Any]] = [
     {"test_type": "first", "data": {"message": "CI test", "nested": {"n": [1, 2.5, None]}}},
     {"test_type": "second", "data": {"other": True}, "iteration": 7},
@@ -30,14 +30,14 @@ EVENTS: list[dict[str, Any]] = [
 
 def invoke_twice(
     handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
-) -> list[Invocation]:
-    process = start_lambda(handler, sdk_env(handler, api_key, ingest.url))
-    invocations = [process.invoke(event, timeout_ms=TIMEOUT_MS) for event in EVENTS]
+) -> list[Answer]:
+    process = start_lambda(handler, sdk_env(api_key, ingest.url))
+    invocations = [process.invoke(event) for event in EVENTS]
     assert all(i.body["flushSuccess"] is True for i in invocations)
     return invocations
 
 
-def assert_one_session_each(ingest: IngestServer, invocations: list[Invocation]) -> None:
+def assert_one_session_each(ingest: IngestServer, invocations: list[Answer]) -> None:
     """Every span is in the session of the invocation that made it; sessions were started."""
     session_ids = [i.body["sessionId"] for i in invocations]
     sessions = ingest.sessions()
@@ -114,7 +114,7 @@ def test_basic_tracing_nests_two_children_under_a_parent_with_lambda_facts(
         assert facts["function_name"] == invocation.body["function"]
         assert facts["function_version"] == "$LATEST"
         assert facts["memory_limit_mb"] == MEMORY_MB
-        assert 0 < facts["remaining_time_ms"] <= TIMEOUT_MS
+        assert 0 < facts["remaining_time_ms"] <= TIMEOUT_S * 1000
 
 
 def _metadata(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +127,6 @@ def test_otlp_protobuf_with_gzip_arrives_the_same_way(
     handler: str, start_lambda: StartLambda, ingest: IngestServer, api_key: str
 ) -> None:
     env = sdk_env(
-        handler,
         api_key,
         ingest.url,
         HH_OTLP_PROTOCOL="http/protobuf",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.render import REPO_ROOT
+from infra.spec import REPO_ROOT
 
 POLICY_DIR = REPO_ROOT / "policy"
 FIXTURE_PROGRAM = Path(__file__).resolve().parent / "fixtures" / "violations"

@@ -5,26 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from google.protobuf import json_format
 from hypothesis import given
 from hypothesis import strategies as st
-from pulumi.runtime.proto import resource_pb2
 
-from harness.policy_gate.marshal import (
-    OUTPUT_SIG,
-    RESOURCE_SIG,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
-    engine_value,
-    inputs_of,
-    seconds,
-)
-from harness.policy_gate.report import Violation
 from infra import naming as program_naming
 from infra.spec import FUNCTIONS, SUPPORTED_RUNTIMES
-from infra.spec import NAME_PREFIX as PROGRAM_PREFIX
-from infra.spec import REQUIRED_TAGS as PROGRAM_TAGS
 from policy.hhguard import aws_types as t
 from policy.hhguard.iam import is_broad_managed_policy
 from policy.hhguard.iam_documents import (
@@ -33,7 +18,7 @@ from policy.hhguard.iam_documents import (
     is_wildcard_resource,
     statements,
 )
-from policy.hhguard.limits import ALLOWED_RUNTIMES, NAME_PREFIX, REQUIRED_TAGS
+from policy.hhguard.limits import NAME_PREFIX
 from policy.hhguard.naming import bucket_name_problems, name_problems
 
 STACK_NAMES = st.text(
@@ -57,13 +42,6 @@ def test_every_name_the_program_derives_passes_the_pack(stack: str) -> None:
     for runtime in SUPPORTED_RUNTIMES:
         layer = program_naming.layer_name(stack, runtime)
         assert list(name_problems(t.LAYER_VERSION, layer, NAME_PREFIX)) == []
-
-
-def test_the_pack_and_the_program_agree_on_runtimes_tags_and_prefix() -> None:
-    """The pack cannot import infra/ (the CLI runs it alone); these pin the shared facts."""
-    assert ALLOWED_RUNTIMES == SUPPORTED_RUNTIMES
-    assert REQUIRED_TAGS == PROGRAM_TAGS
-    assert NAME_PREFIX == PROGRAM_PREFIX
 
 
 @pytest.mark.parametrize(
@@ -148,60 +126,3 @@ def test_unreadable_documents(document: object) -> None:
 )
 def test_broad_managed_policies(arn: str, broad: bool) -> None:
     assert is_broad_managed_policy(arn) is broad
-
-
-def test_engine_marshalling_downgrades_references_and_outputs() -> None:
-    """As the engine marshals for analyzers: no KeepResources, no KeepOutputValues."""
-    custom = {SIG_KEY: RESOURCE_SIG, "urn": "urn:x", "id": "role-id"}
-    component = {SIG_KEY: RESOURCE_SIG, "urn": "urn:component"}
-    pending = {SIG_KEY: RESOURCE_SIG, "urn": "urn:y", "id": ""}
-    secret_output = {SIG_KEY: OUTPUT_SIG, "value": "k", "secret": True}
-    assert engine_value(
-        {
-            "role": custom,
-            "parent": component,
-            "later": pending,
-            "key": secret_output,
-            "unknown": {SIG_KEY: OUTPUT_SIG, "dependencies": ["urn:z"]},
-            "plain": {SIG_KEY: OUTPUT_SIG, "value": [1, 2]},
-            "__defaults": ["name"],
-            "nested": {"__meta": 1, "kept": True},
-        }
-    ) == {
-        "role": "role-id",
-        "parent": "urn:component",
-        "later": UNKNOWN,
-        "key": {SIG_KEY: SECRET_SIG, "value": "k"},
-        "unknown": UNKNOWN,
-        "plain": [1, 2],
-        "nested": {"kept": True},
-    }
-
-
-def test_inputs_keep_secrets_signed() -> None:
-    request = resource_pb2.RegisterResourceRequest()
-    json_format.ParseDict(
-        {"environment": {"variables": {"K": {SIG_KEY: SECRET_SIG, "value": "v"}}}}, request.object
-    )
-    assert inputs_of(request)["environment"]["variables"]["K"] == {
-        SIG_KEY: SECRET_SIG,
-        "value": "v",
-    }
-
-
-@pytest.mark.parametrize(
-    ("duration", "expected"),
-    [("", 0.0), ("5m", 300.0), ("1h30m", 5400.0), ("1.5s", 1.5), ("250ms", 0.25)],
-)
-def test_custom_timeouts_in_seconds(duration: str, expected: float) -> None:
-    assert seconds(duration) == pytest.approx(expected)
-
-
-def test_violation_names_the_resource_by_type_and_logical_name() -> None:
-    item = Violation(
-        "p",
-        "mandatory",
-        "urn:pulumi:ci::proj::honeyhive:lambda:TestBed$aws:lambda/function:Function::baseline",
-        "m",
-    )
-    assert item.resource == "aws:lambda/function:Function baseline"

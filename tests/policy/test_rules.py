@@ -12,10 +12,10 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from harness.capture import Capture
 from harness.policy_gate.gate import GateResult
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.report import Violation
+from harness.program.capture import Capture
 
 pytestmark = pytest.mark.slow
 

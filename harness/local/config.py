@@ -1,0 +1,165 @@
+"""What a local function is, and the limits Lambda's API enforces on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final
+
+from harness.local.errors import FunctionConfigError
+
+RUNTIMES: Final = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+ARCHITECTURES: Final = ("x86_64", "arm64")
+LOG_FORMATS: Final = ("Text", "JSON")
+MEMORY_RANGE: Final = (128, 10_240)
+TIMEOUT_RANGE: Final = (1, 900)
+ENV_BYTES_MAX: Final = 4096
+DEFAULT_REGION: Final = "us-east-1"
+LOCAL_ACCOUNT: Final = "123456789012"
+LATEST: Final = "$LATEST"
+
+# Keys Lambda refuses in a function's environment ("reserved environment variables").
+RESERVED_ENV: Final = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+_ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+_HANDLER = re.compile(r"^[^\s]+\.[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+Code = Path | Mapping[str, Path]
+"""A code directory or zip, or archive name -> file (a Pulumi AssetArchive's assets)."""
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    handler: str
+    code: Code
+    runtime: str = "python3.11"
+    architecture: str = "x86_64"
+    memory_size: int = 128
+    timeout: int = 3
+    environment: Mapping[str, str] = field(default_factory=dict)
+    layers: tuple[Path, ...] = ()
+    log_group: str = ""
+    log_format: str = "Text"
+    region: str = DEFAULT_REGION
+    arn: str = ""
+    role: str = ""
+    description: str = ""
+    layer_arns: tuple[str, ...] = ()
+    """The ARNs the program gave the layers (reported by GetFunctionConfiguration)."""
+
+    def __post_init__(self) -> None:
+        if not self.log_group:
+            object.__setattr__(self, "log_group", f"/aws/lambda/{self.name}")
+        if not self.arn:
+            arn = f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT}:function:{self.name}"
+            object.__setattr__(self, "arn", arn)
+        if not self.role:
+            role = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{self.name}-local"
+            object.__setattr__(self, "role", role)
+        validate(self)
+
+    @property
+    def python_version(self) -> str:
+        """`3.11` for `python3.11`."""
+        return self.runtime.removeprefix("python")
+
+    def updated(
+        self,
+        *,
+        environment: Mapping[str, str] | None = None,
+        memory_size: int | None = None,
+        timeout: int | None = None,
+        handler: str | None = None,
+        description: str | None = None,
+    ) -> FunctionConfig:
+        """A copy with the given settings changed and validated (UpdateFunctionConfiguration)."""
+        return replace(
+            self,
+            environment=dict(self.environment if environment is None else environment),
+            memory_size=self.memory_size if memory_size is None else memory_size,
+            timeout=self.timeout if timeout is None else timeout,
+            handler=self.handler if handler is None else handler,
+            description=self.description if description is None else description,
+        )
+
+
+def validate(spec: FunctionConfig) -> None:
+    if not _NAME.match(spec.name):
+        raise FunctionConfigError(
+            f"function name {spec.name!r} is not valid: use 1-64 letters, digits, '-' or '_'"
+        )
+    if spec.runtime not in RUNTIMES:
+        raise FunctionConfigError(
+            f"runtime {spec.runtime!r} is not supported: use one of {RUNTIMES}"
+        )
+    if spec.architecture not in ARCHITECTURES:
+        raise FunctionConfigError(
+            f"architecture {spec.architecture!r} is not valid: use one of {ARCHITECTURES}"
+        )
+    if not _HANDLER.match(spec.handler):
+        raise FunctionConfigError(f"handler {spec.handler!r} is not valid: use module.function")
+    check_memory(spec.memory_size)
+    check_timeout(spec.timeout)
+    check_environment(spec.environment)
+    if spec.log_format not in LOG_FORMATS:
+        raise FunctionConfigError(
+            f"log format {spec.log_format!r} is not valid: use one of {LOG_FORMATS}"
+        )
+
+
+def check_memory(value: object) -> None:
+    low, high = MEMORY_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FunctionConfigError(f"memory size {value!r} MB is out of range: use {low}-{high}")
+
+
+def check_timeout(value: object) -> None:
+    low, high = TIMEOUT_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FunctionConfigError(f"timeout {value!r} s is out of range: use {low}-{high}")
+
+
+def check_environment(env: Mapping[str, str]) -> None:
+    """Lambda's checks: key syntax, no reserved keys, string values, 4 KB in total."""
+    for key, value in env.items():
+        if not isinstance(key, str) or not _ENV_KEY.match(key):
+            raise FunctionConfigError(
+                f"environment variable name {key!r} is not valid: start with a letter, "
+                "then letters, digits or '_'"
+            )
+        if key in RESERVED_ENV:
+            raise FunctionConfigError(
+                f"environment variable {key} is reserved by Lambda and cannot be set: remove it"
+            )
+        if not isinstance(value, str):
+            raise FunctionConfigError(f"environment variable {key} must be a string, got {value!r}")
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
+    if size > ENV_BYTES_MAX:
+        raise FunctionConfigError(
+            f"environment variables take {size} bytes, over Lambda's {ENV_BYTES_MAX}-byte "
+            "limit: remove some"
+        )

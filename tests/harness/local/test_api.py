@@ -1,0 +1,198 @@
+"""boto3's Lambda client against the local endpoint: Invoke, errors, configuration, waiters."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness.lambda_report import decode_log_result, parse_report
+from harness.local.api import LambdaApi
+from harness.local.config import FunctionConfig
+from harness.local.registry import Registry
+from harness.local.toolchain import Toolchain
+from tests.harness.local.fixtures import lambda_client, spec, wait_until
+
+pytestmark = pytest.mark.slow
+FUNCTIONS = ("echo", "fail", "sleep", "hog", "chatty")
+
+
+@pytest.fixture
+def specs(tools: Toolchain) -> list[FunctionConfig]:
+    return [spec(f"{name}-fn", name, environment={"WHO": name}) for name in FUNCTIONS]
+
+
+@pytest.fixture
+def registry(specs: list[FunctionConfig], tools: Toolchain, tmp_path: Path) -> Iterator[Registry]:
+    registry = Registry(
+        specs,
+        runtime_root=tools.runtime_dir.parent,
+        workdir=tmp_path / "run",
+        layer_cache=tmp_path / "layers",
+        log_dir=tmp_path / "logs",
+        max_environments=20,
+    )
+    yield registry
+    registry.close()
+
+
+@pytest.fixture
+def client(registry: Registry) -> Iterator[Any]:
+    with LambdaApi(registry) as api:
+        yield lambda_client(api.url, max_pool_connections=25, retries={"max_attempts": 1})
+
+
+def test_invoke_with_log_tail(client: Any) -> None:
+    response = client.invoke(FunctionName="echo-fn", Payload=b'{"n": 1}', LogType="Tail")
+    assert response["StatusCode"] == 200
+    assert "FunctionError" not in response
+    assert response["ExecutedVersion"] == "$LATEST"
+    payload = json.loads(response["Payload"].read())
+    assert payload["event"] == {"n": 1}
+    log = decode_log_result(response["LogResult"])
+    report = parse_report(log)
+    assert report.request_id == payload["requestId"]
+    assert response["ResponseMetadata"]["RequestId"] == payload["requestId"]
+    assert report.init_duration_ms is not None
+    assert log.startswith(f"init: module loaded\nSTART RequestId: {report.request_id}")
+    warm = parse_report(
+        decode_log_result(client.invoke(FunctionName="echo-fn", LogType="Tail")["LogResult"])
+    )
+    assert warm.init_duration_ms is None
+
+
+def test_the_client_context_reaches_the_function(client: Any) -> None:
+    context = base64.b64encode(json.dumps({"custom": {"caller": "test"}}).encode()).decode()
+    response = client.invoke(FunctionName="echo-fn", ClientContext=context)
+    assert json.loads(response["Payload"].read())["clientContext"] == {"caller": "test"}
+
+
+def test_the_tail_is_the_last_4_kb(client: Any, tmp_path: Path) -> None:
+    response = client.invoke(FunctionName="chatty-fn", Payload=b'{"lines": 100}', LogType="Tail")
+    tail = decode_log_result(response["LogResult"])
+    full = (tmp_path / "logs" / "chatty-fn.log").read_text()
+    assert len(full.encode()) > 10_000
+    assert tail.encode() == full.encode()[-4096:]
+    assert tail.rstrip("\n").split("\n")[-1].startswith("REPORT RequestId: ")
+    assert "000099 " in tail
+    assert "000000 " not in tail
+
+
+def test_function_errors_are_flagged_unhandled(client: Any) -> None:
+    response = client.invoke(FunctionName="fail-fn")
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read())["errorType"] == "ValueError"
+
+
+def test_names_arns_and_qualifiers(client: Any, specs: list[FunctionConfig]) -> None:
+    arn = specs[0].arn
+    for name in (arn, f"{arn}:$LATEST", "123456789012:function:echo-fn", "echo-fn:$LATEST"):
+        assert client.invoke(FunctionName=name)["StatusCode"] == 200
+    assert client.invoke(FunctionName="echo-fn", Qualifier="$LATEST")["StatusCode"] == 200
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="nope"):
+        client.invoke(FunctionName="nope")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName="echo-fn", Qualifier="7")
+    other_region = arn.replace("us-east-1", "eu-west-1")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName=other_region)
+
+
+def test_request_too_large_and_bad_json(client: Any) -> None:
+    with pytest.raises(client.exceptions.RequestTooLargeException, match="6291456 bytes"):
+        client.invoke(FunctionName="echo-fn", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+    with pytest.raises(client.exceptions.RequestTooLargeException, match="1048576 bytes"):
+        client.invoke(
+            FunctionName="echo-fn", InvocationType="Event", Payload=b'"' + b"x" * 1048576 + b'"'
+        )
+    with pytest.raises(client.exceptions.InvalidRequestContentException):
+        client.invoke(FunctionName="echo-fn", Payload=b"{not json")
+
+
+def test_dry_run_and_event(client: Any, tmp_path: Path) -> None:
+    assert client.invoke(FunctionName="echo-fn", InvocationType="DryRun")["StatusCode"] == 204
+    response = client.invoke(FunctionName="echo-fn", InvocationType="Event", Payload=b'{"e": 1}')
+    assert response["StatusCode"] == 202
+    log = tmp_path / "logs" / "echo-fn.log"
+    wait_until(lambda: log.is_file() and "REPORT RequestId" in log.read_text(), 30, "the event")
+
+
+def test_configuration_update_and_waiters(client: Any, specs: list[FunctionConfig]) -> None:
+    client.invoke(FunctionName="echo-fn")
+    config = client.get_function_configuration(FunctionName="echo-fn")
+    assert config["FunctionArn"] == specs[0].arn
+    assert config["Environment"] == {"Variables": {"WHO": "echo"}}
+    assert (config["State"], config["LastUpdateStatus"]) == ("Active", "Successful")
+    assert (config["Runtime"], config["Handler"], config["Timeout"]) == (
+        "python3.11",
+        "app.echo",
+        10,
+    )
+    updated = client.update_function_configuration(
+        FunctionName="echo-fn",
+        Environment={"Variables": {"WHO": "echo", "NONCE": "n1"}},
+        RevisionId=config["RevisionId"],
+    )
+    assert updated["RevisionId"] != config["RevisionId"]
+    client.get_waiter("function_updated_v2").wait(FunctionName="echo-fn")
+    client.get_waiter("function_active_v2").wait(FunctionName="echo-fn")
+    client.get_waiter("function_updated").wait(FunctionName="echo-fn")
+    response = client.invoke(FunctionName="echo-fn", LogType="Tail")
+    assert json.loads(response["Payload"].read())["env"]["NONCE"] == "n1"
+    assert parse_report(decode_log_result(response["LogResult"])).init_duration_ms is not None
+    assert client.get_function(FunctionName="echo-fn")["Configuration"]["Environment"] == {
+        "Variables": {"WHO": "echo", "NONCE": "n1"}
+    }
+    names = {f["FunctionName"] for f in client.list_functions()["Functions"]}
+    assert names == {f"{name}-fn" for name in FUNCTIONS}
+
+
+def test_update_refusals(client: Any) -> None:
+    with pytest.raises(client.exceptions.PreconditionFailedException):
+        client.update_function_configuration(FunctionName="echo-fn", RevisionId="stale", Timeout=5)
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="AWS_REGION"):
+        client.update_function_configuration(
+            FunctionName="echo-fn", Environment={"Variables": {"AWS_REGION": "x"}}
+        )
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="Runtime"):
+        client.update_function_configuration(FunctionName="echo-fn", Runtime="python3.12")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.update_function_configuration(FunctionName="nope", Timeout=5)
+
+
+def test_twenty_concurrent_invokes_over_four_functions_all_succeed(client: Any) -> None:
+    events = {
+        "echo-fn": b"{}",
+        "sleep-fn": b'{"seconds": 0.3}',
+        "hog-fn": b'{"mb": 8}',
+        "chatty-fn": b'{"lines": 5}',
+    }
+    names = [*events, "echo-fn"] * 4
+
+    def call(name: str) -> tuple[int, str | None]:
+        response = client.invoke(FunctionName=name, Payload=events[name])
+        return response["StatusCode"], response.get("FunctionError")
+
+    with ThreadPoolExecutor(20) as executor:
+        outcomes = list(executor.map(call, names))
+    assert outcomes == [(200, None)] * 20
+
+
+def test_throttled_beyond_the_environment_limit(client: Any, registry: Registry) -> None:
+    record = registry.lookup("sleep-fn")
+    assert record is not None
+    with ThreadPoolExecutor(21) as executor:
+        calls = [
+            executor.submit(client.invoke, FunctionName="sleep-fn", Payload=b'{"seconds": 2}')
+            for _ in range(21)
+        ]
+        errors = [call.exception() for call in calls]
+    throttled = [e for e in errors if isinstance(e, ClientError)]
+    assert len(throttled) == 1
+    assert throttled[0].response["Error"]["Code"] == "TooManyRequestsException"

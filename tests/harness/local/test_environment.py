@@ -1,0 +1,190 @@
+"""One function's environments on the real RIE + awslambdaric: what the function sees, what is
+measured, and how each failure looks (as Lambda's)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.lambda_report import parse_report
+from harness.local.invocation import EmulatedInvocation
+from harness.local.toolchain import Toolchain
+from tests.harness.local.fixtures import (
+    BROKEN,
+    LAYER_VALUE,
+    all_dead,
+    layer_zip,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def body(invocation: EmulatedInvocation) -> Any:
+    return json.loads(invocation.payload)
+
+
+def test_the_function_sees_lambdas_environment_and_nothing_of_the_venv(
+    pools: Any, tmp_path: Path, tools: Toolchain
+) -> None:
+    pool = pools("echo-fn", "echo", environment={"APP_SETTING": "on"}, memory_size=256, timeout=7)
+    pool_layers = pools("echo-layer", "echo", layers=(layer_zip(tmp_path),))
+    seen = body(pool.invoke(b'{"k": "v"}'))
+    task = Path(seen["cwd"])
+    assert seen["event"] == {"k": "v"}
+    assert task.name == "task"
+    opt = Path(seen["env"]["PYTHONPATH"].split(":")[2]).parent
+    assert seen["sysPath"][:5] == [
+        str(task),  # the script's directory: cwd, which is the task root, as in Lambda
+        str(task),
+        f"{opt}/python/lib/python3.11/site-packages",
+        f"{opt}/python",
+        str(tools.runtime_dir),
+    ]
+    assert not any(".venv" in entry or "site-packages" in entry for entry in seen["sysPath"][5:])
+    assert seen["importable"] == ["boto3"]  # the runtime dir's boto3; no pulumi, no pytest
+    env = seen["env"]
+    assert env["APP_SETTING"] == "on"
+    assert env["LAMBDA_TASK_ROOT"] == str(task)
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["TZ"] == ":UTC"
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")  # set by the RIE
+    assert "VIRTUAL_ENV" not in env
+    assert (seen["functionName"], seen["memoryLimit"]) == ("echo-fn", "256")
+    assert seen["logGroup"] == "/aws/lambda/echo-fn"
+    assert seen["logStream"].endswith("]" + seen["logStream"].rsplit("]", 1)[1])
+    assert "[$LATEST]" in seen["logStream"]
+    assert 0 < seen["remainingMs"] <= 7000
+    assert not list(task.rglob("__pycache__"))  # /var/task is read-only in Lambda
+    assert body(pool_layers.invoke(b"{}"))["layer"] == LAYER_VALUE
+
+
+def test_cold_then_warm(pools: Any) -> None:
+    pool = pools("warm-fn", "echo")
+    cold, warm = pool.invoke(b"{}"), pool.invoke(b"{}")
+    assert cold.report.init_duration_ms is not None and cold.report.init_duration_ms > 0
+    assert warm.report.init_duration_ms is None
+    assert body(warm)["pid"] == body(cold)["pid"]
+    assert body(warm)["invocations"] == 2
+    assert cold.report.billed_duration_ms >= cold.report.init_duration_ms  # init is billed
+    assert parse_report(cold.log).text() == cold.report.text()
+    assert cold.log.index("init: module loaded") < cold.log.index("START RequestId")
+    assert f"echo {cold.request_id}" in cold.log
+    assert body(cold)["requestId"] == cold.request_id
+    assert cold.log.endswith(cold.report.text() + "\n")
+
+
+def test_max_memory_used_is_the_runtimes_real_peak(pools: Any) -> None:
+    pool = pools("hog-fn", "hog", memory_size=512)
+    small = pools("small-fn", "echo").invoke(b"{}").report.max_memory_used_mb
+    big = pool.invoke(b'{"mb": 96}').report.max_memory_used_mb
+    assert 5 < small < 96 <= big < 512
+
+
+def test_a_handled_error_keeps_the_environment_warm(pools: Any) -> None:
+    pool = pools("fail-fn", "fail")
+    first, second = pool.invoke(b"{}"), pool.invoke(b"{}")
+    assert first.function_error == "Unhandled"
+    assert body(first)["errorType"] == "ValueError"
+    assert body(first)["errorMessage"] == "the handler failed on purpose"
+    assert body(first)["requestId"] == first.request_id
+    assert first.report.status == "success"
+    assert second.report.init_duration_ms is None
+
+
+def test_timeout_kills_the_runtime_and_the_environment_is_replaced(pools: Any) -> None:
+    pool = pools("slow-fn", "sleep", timeout=1)
+    pids: set[int] = set()
+
+    def runtime_started() -> bool:
+        pids.update(pool.pids())
+        return len(pids) >= 2  # the RIE and the runtime under it
+
+    watcher = threading.Thread(target=wait_until, args=(runtime_started, 10, "the runtime"))
+    watcher.start()
+    timed_out = pool.invoke(b'{"seconds": 30}')
+    watcher.join()
+    assert timed_out.function_error == "Unhandled"
+    assert body(timed_out) == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": (
+            f"RequestId: {timed_out.request_id} Error: Task timed out after 1.00 seconds"
+        ),
+    }
+    assert timed_out.report.status == "timeout"
+    assert timed_out.report.duration_ms == 1000.0
+    assert f"{timed_out.request_id} Task timed out after 1.00 seconds" in timed_out.log
+    assert timed_out.log.rstrip().endswith("Status: timeout")
+    assert all_dead(list(pids)), f"still alive after the timeout: {pids}"
+    assert pool.state().idle == 0
+    again = pool.invoke(b'{"seconds": 0}')
+    assert again.report.init_duration_ms is not None  # a new, cold environment
+
+
+def test_import_error_is_runtime_import_module_error(pools: Any) -> None:
+    pool = pools("broken-fn", "broken.handler", code=BROKEN)
+    failed = pool.invoke(b"{}")
+    assert failed.function_error == "Unhandled"
+    assert body(failed)["errorType"] == "Runtime.ImportModuleError"
+    assert "Unable to import module 'broken'" in body(failed)["errorMessage"]
+    assert (failed.report.status, failed.report.error_type) == (
+        "error",
+        "Runtime.ImportModuleError",
+    )
+    assert "INIT_REPORT Init Duration" in failed.log
+    assert pool.state().idle == 0
+
+
+@pytest.mark.parametrize(
+    ("handler", "message"),
+    [
+        ("exit_", "Runtime exited with error: exit status 3"),
+        ("crash", "Runtime exited with error: signal: killed"),
+    ],
+)
+def test_exit_or_crash_is_runtime_exit_error_and_replaces_the_environment(
+    pools: Any, handler: str, message: str
+) -> None:
+    pool = pools(f"{handler.strip('_')}-fn", handler)
+    failed = pool.invoke(b"{}")
+    assert failed.function_error == "Unhandled"
+    assert body(failed) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {failed.request_id} Error: {message}",
+    }
+    assert (failed.report.status, failed.report.error_type) == ("error", "Runtime.ExitError")
+    assert pool.pids() == []
+    replaced = pool.invoke(b"{}")
+    assert replaced.report.init_duration_ms is not None
+
+
+def test_an_oversize_response_is_function_response_size_too_large(pools: Any) -> None:
+    failed = pools("big-fn", "big").invoke(b"{}")
+    assert failed.function_error == "Unhandled"
+    assert body(failed)["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_output_without_newline_stays_in_this_invocations_log(pools: Any) -> None:
+    invocation = pools("partial-fn", "no_newline").invoke(b"{}")
+    lines = invocation.log.splitlines()
+    assert "partial line without newline" in lines
+    assert lines[-2] == f"END RequestId: {invocation.request_id}"
+
+
+def test_json_log_format_writes_platform_events(pools: Any) -> None:
+    invocation = pools("json-fn", "echo", log_format="JSON").invoke(b"{}")
+    events = [json.loads(line) for line in invocation.log.splitlines() if line.startswith("{")]
+    assert [e["type"] for e in events] == [
+        "platform.start",
+        "platform.runtimeDone",
+        "platform.report",
+    ]
+    parsed = parse_report(invocation.log)
+    assert parsed.request_id == invocation.request_id
+    assert parsed.duration_ms == pytest.approx(invocation.report.duration_ms, abs=0.001)

@@ -1,0 +1,87 @@
+"""A function's pool of environments: warm reuse, cold when busy, updates, reaping, closing."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from harness.local.errors import ServiceError, TooManyEnvironments
+from tests.harness.local.fixtures import all_dead, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def pid(payload: bytes) -> int:
+    return int(json.loads(payload)["pid"])
+
+
+def test_an_update_makes_the_next_invoke_cold_with_the_new_configuration(pools: Any) -> None:
+    pool = pools("upd-fn", "echo", environment={"NONCE": "1"})
+    before = pool.invoke(b"{}")
+    old = pool.pids()
+    pool.update(pool.spec.updated(environment={"NONCE": "2"}, memory_size=256))
+    after = pool.invoke(b"{}")
+    assert after.report.init_duration_ms is not None
+    assert json.loads(after.payload)["env"]["NONCE"] == "2"
+    assert after.report.memory_size_mb == 256
+    assert pid(after.payload) != pid(before.payload)
+    assert all_dead(old)
+
+
+def test_an_update_during_an_invoke_retires_that_environment_when_it_returns(pools: Any) -> None:
+    pool = pools("upd-busy-fn", "sleep")
+    with ThreadPoolExecutor(1) as executor:
+        running = executor.submit(pool.invoke, b'{"seconds": 0.5}')
+        wait_until(lambda: pool.state().busy == 1, 10, "the invoke to start")
+        pool.update(pool.spec.updated(environment={"NONCE": "x"}))
+        running.result()
+    assert pool.state().idle == 0
+    assert pool.invoke(b'{"seconds": 0}').report.init_duration_ms is not None
+
+
+def test_busy_environments_make_new_cold_ones(pools: Any) -> None:
+    pool = pools("busy-fn", "sleep")
+    with ThreadPoolExecutor(2) as executor:
+        results = list(executor.map(lambda _: pool.invoke(b'{"seconds": 1}'), range(2)))
+    assert len({pid(r.payload) for r in results}) == 2
+    assert all(r.report.init_duration_ms is not None for r in results)
+    assert pool.state().idle == 2
+    warm = pool.invoke(b'{"seconds": 0}')
+    assert warm.report.init_duration_ms is None
+
+
+def test_idle_environments_are_reaped_after_the_ttl(pools: Any) -> None:
+    pool = pools("ttl-fn", "echo", pool_options={"idle_ttl_s": 0.2})
+    pool.invoke(b"{}")
+    processes = pool.pids()
+    assert pool.reap() == 0  # still fresh
+    time.sleep(0.3)
+    assert pool.reap() == 1
+    assert all_dead(processes)
+    assert pool.invoke(b"{}").report.init_duration_ms is not None
+
+
+def test_the_environment_limit_throttles(pools: Any) -> None:
+    pool = pools("limit-fn", "sleep", pool_options={"max_environments": 1})
+    with ThreadPoolExecutor(1) as executor:
+        running = executor.submit(pool.invoke, b'{"seconds": 1}')
+        wait_until(lambda: pool.state().busy == 1, 10, "the first invoke to start")
+        with pytest.raises(TooManyEnvironments, match="already runs 1 concurrent"):
+            pool.invoke(b'{"seconds": 0}')
+        running.result()
+
+
+def test_close_stops_every_process(pools: Any) -> None:
+    pool = pools("close-fn", "sleep")
+    with ThreadPoolExecutor(1) as executor:
+        running = executor.submit(pool.invoke, b'{"seconds": 30}')
+        wait_until(lambda: len(pool.pids()) >= 2, 10, "the runtime to start")
+        processes = pool.pids()
+        pool.close()
+        with pytest.raises(ServiceError, match="answered nothing"):
+            running.result(timeout=10)  # the interrupted invoke fails: the API's 500
+    assert all_dead(processes)

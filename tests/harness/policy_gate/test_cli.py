@@ -1,0 +1,110 @@
+"""`python -m harness policy` end to end: the real program, the real pack, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.policy_gate.cli import main
+from harness.policy_gate.gate import check_capture
+from harness.policy_gate.launcher import PackProcess
+from harness.program.capture import Capture
+from harness.program.render import render
+from tests.policy.support import FIXTURE_PROGRAM, FIXTURE_STACK
+
+pytestmark = pytest.mark.slow
+
+
+def _program(fixture_layer_dir: Path, *overrides: str) -> list[str]:
+    args = ["--stack", "ci", "--set", f"layerArtifactDir={fixture_layer_dir}"]
+    for item in overrides:
+        args += ["--set", item]
+    return args
+
+
+def test_ci_stack_passes(fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.monotonic()
+    code = main(_program(fixture_layer_dir))
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("policy gate passed: 0 mandatory, 0 advisory violation(s)"), out
+    print(f"\npolicy gate on ci: {elapsed:.1f}s ({out.strip()})")
+
+
+def test_branch_stack_with_several_runtimes_has_no_violation(
+    pack: PackProcess, fixture_layer_dir: Path
+) -> None:
+    capture: Capture = render(
+        "gh-feature-login",
+        overrides={
+            "layerArtifactDir": str(fixture_layer_dir),
+            "branch": "feature/login",
+            "expiresAt": "2030-01-01T00:00:00Z",
+            "runtime": "python3.12",
+            "architecture": "arm64",
+            "functionRuntimes": json.dumps({"cold_start_test": "python3.13"}),
+        },
+    )
+    assert len(capture.of_type("aws:lambda/layerVersion:LayerVersion")) == 2
+    result = check_capture(capture, pack.channel, {})
+    assert result.violations == ()
+    assert result.passed
+
+
+def test_a_refused_config_fails_the_gate_with_the_programs_message(
+    fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(_program(fixture_layer_dir, "runtime=python3.8"))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "policy gate FAILED: the program stopped before declaring its resources" in err
+    assert "runtime" in err
+    assert "python3.8" in err
+
+
+def test_zero_retention_is_accepted_by_the_program_and_refused_by_the_pack(
+    fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(_program(fixture_layer_dir, "logRetentionDays=0"))
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = [line for line in out.splitlines() if line.startswith("MANDATORY")]
+    assert len(lines) == 4, out  # one log group per function
+    assert all("lambda-log-groups  aws:cloudwatch/logGroup:LogGroup" in line for line in lines)
+    assert out.count("retentionInDays is 0, so CloudWatch never expires the logs") == 4
+    assert "policy gate FAILED: 4 mandatory, 0 advisory" in out
+
+
+def test_a_policy_config_file_lowers_every_rule(
+    tmp_path: Path, fixture_zips: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"all": "advisory"}))
+    args = ["--program", str(FIXTURE_PROGRAM), "--stack", FIXTURE_STACK]
+    for key, value in fixture_zips.items():
+        args += ["--set", f"{key}={value}"]
+    code = main([*args, "--policy-config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "MANDATORY" not in out
+    assert "ADVISORY  lambda-runtime  aws:lambda/function:Function bad-runtime" in out
+    assert "policy gate passed: 0 mandatory," in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--set", "runtime"], "--set 'runtime': expected key=value"),
+        (["--policy-config", "/nonexistent/cfg.json"], "cannot read the policy config"),
+        (["--program", "/nonexistent"], "is not a Pulumi project"),
+    ],
+)
+def test_usage_errors_fail_with_the_fix(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--stack", "ci", *args]) == 2  # could not run: never a pass
+    assert fragment in capsys.readouterr().err

@@ -1,0 +1,173 @@
+"""The post-deploy suite and its cold-start code against the real local target: `python -m
+harness local serve --stack ci` (the real SDK layer) in a subprocess, the suite run as users run
+it (`pytest tests/deployed --outputs FILE`), and the ways it must skip or fail."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.postdeploy.client import lambda_client
+from harness.postdeploy.coldstart import (
+    NONCE_VARIABLE,
+    force_cold_start,
+    preserved_configurations,
+    variables,
+)
+from harness.postdeploy.events import SEED_EVENT
+from harness.postdeploy.local_target import local_serve
+from harness.postdeploy.target import FUNCTION_KEYS, Target, from_outputs_file
+from infra.spec import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+LAYER_MANIFEST = REPO_ROOT / "build" / "layer" / "python3.11-x86_64" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The `ci` stack served locally (its layer built first when missing); the outputs file."""
+    if not LAYER_MANIFEST.is_file():
+        subprocess.run([sys.executable, "-m", "layer", "--stack", "ci"], cwd=REPO_ROOT,
+                       check=True, timeout=900)  # fmt: skip
+    directory = tmp_path_factory.mktemp("served")
+    outputs = directory / "outputs.json"
+    with local_serve("ci", outputs, directory / "serve.log"):
+        yield outputs
+
+
+def suite(
+    *args: str, summary: Path | None = None, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"GITHUB_STEP_SUMMARY", "HH_READ_API_KEY"}
+    }
+    if summary is not None:
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/deployed", "-p", "no:cacheprovider", *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+
+
+@functools.cache
+def suite_size() -> int:
+    """How many tests the suite has (its parametrization follows infra.spec's functions)."""
+    done = suite("--collect-only", "-q")
+    match = re.search(r"^(\d+) tests? collected", done.stdout, re.MULTILINE)
+    assert match, done.stdout[-2000:]
+    return int(match[1])
+
+
+def test_the_suite_passes_against_the_local_target_and_writes_both_reports(
+    served: Path, tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    options = ["--cold-starts", "2", "--warm-invokes", "3", "--max-cold-p50-ms", "60000",
+               "--max-warm-p50-ms", "60000"]  # fmt: skip
+    done = suite("--outputs", str(served), *options, "--report-dir", str(tmp_path), summary=summary)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    assert f"{suite_size()} passed" in done.stdout
+    assert "post-deploy: cold start 2/2 of baseline: init" in done.stdout  # live progress
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["passed"] is True and report["target"]["kind"] == "local"
+    assert set(report["functions"]) == set(FUNCTION_KEYS)
+    for key, function in report["functions"].items():
+        assert len(function["cold"]["initMs"]) == 2, key
+        assert all(value > 0 for value in function["cold"]["initMs"])
+        assert function["warm"]["samples"] == 3 and function["warm"]["durationMs"]["p50"] > 0
+        assert function["cold"]["costPer1000Usd"] > function["warm"]["costPer1000Usd"] > 0
+        assert function["maxMemoryUsedMb"] > 0
+    assert all(isinstance(report["sdkOverheadMs"][key], float) for key in FUNCTION_KEYS[:3])
+    markdown = (tmp_path / "report.md").read_text()
+    for key in FUNCTION_KEYS:
+        assert f"| {key} | x86_64 |" in markdown
+    assert summary.read_text() == markdown + "\n"
+    assert "post-deploy report" in done.stdout and markdown.splitlines()[0] in done.stdout
+    key = variables(lambda_client(from_outputs_file(served)).get_function_configuration(
+        FunctionName=report["functions"]["working_sdk_test"]["name"]))["HH_API_KEY"]  # fmt: skip
+    assert key not in done.stdout + done.stderr + markdown + json.dumps(report)
+
+
+def test_a_threshold_miss_fails_the_run_names_the_numbers_and_is_reported(
+    served: Path, tmp_path: Path
+) -> None:
+    done = suite("--outputs", str(served), "--cold-starts", "1", "--warm-invokes", "1",
+                 "--max-cold-p50-ms", "0.01", "--max-warm-p50-ms", "60000",
+                 "--report-dir", str(tmp_path))  # fmt: skip
+    assert done.returncode == 1, done.stdout[-5000:]
+    assert f"4 failed, {suite_size() - 4} passed" in done.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["passed"] is False
+    init = report["functions"]["working_sdk_test"]["cold"]["initMs"][0]
+    message = f"working_sdk_test: Init Duration p50 {init:.1f} ms exceeds --max-cold-p50-ms 0.01 ms"
+    assert message in done.stdout
+    failures = {f["test"]: f["message"] for f in report["tests"]["failures"]}
+    test = "tests/deployed/test_cold_and_warm.py::test_cold_init_p50_within_threshold"
+    assert set(failures) == {f"{test}[{key}]" for key in FUNCTION_KEYS}
+    assert all("exceeds --max-cold-p50-ms 0.01 ms" in m for m in failures.values())
+    assert "**MISSED**" in (tmp_path / "report.md").read_text()
+
+
+def _target(outputs: Path) -> tuple[Target, Any]:
+    target = from_outputs_file(outputs)
+    return target, lambda_client(target)
+
+
+def test_configuration_is_restored_when_the_run_fails(served: Path) -> None:
+    target, client = _target(served)
+    name = target.functions["working_sdk_test"].name
+    before = variables(client.get_function_configuration(FunctionName=name))
+    with (
+        pytest.raises(RuntimeError, match="a check blew up"),
+        preserved_configurations(client, [name]) as preserved,
+    ):
+        cold = force_cold_start(client, name, SEED_EVENT, nonce="n-1")
+        assert cold.cold and (cold.body or {}).get("coldStart") is True
+        during = variables(client.get_function_configuration(FunctionName=name))
+        assert during == {**before, NONCE_VARIABLE: "n-1"}  # every other variable kept
+        raise RuntimeError("a check blew up")
+    assert (preserved.problems, preserved.restored) == ([], [name])
+    assert variables(client.get_function_configuration(FunctionName=name)) == before
+
+
+def test_a_nonce_left_by_a_killed_run_is_not_restored(served: Path) -> None:
+    target, client = _target(served)
+    name = target.functions["baseline"].name
+    before = variables(client.get_function_configuration(FunctionName=name))
+    force_cold_start(client, name, SEED_EVENT, nonce="left-behind")
+    with preserved_configurations(client, [name]) as preserved:
+        pass
+    assert preserved.problems == []
+    assert variables(client.get_function_configuration(FunctionName=name)) == before
+
+
+def test_without_a_target_the_suite_skips_and_says_how_to_run_it() -> None:
+    done = suite("-rs")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"{suite_size()} skipped" in done.stdout
+    assert "post-deploy suite: no target; pass --outputs FILE or --stack S" in done.stdout
+
+
+def test_stack_without_the_pulumi_cli_skips_with_the_reason(tmp_path: Path) -> None:
+    bare = f"{tmp_path}"  # nothing on PATH: the suite runs from the venv's python by full path
+    assert shutil.which("pulumi", path=bare) is None
+    done = suite("--stack", "gh-main", "-rs", path=bare)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"{suite_size()} skipped" in done.stdout
+    assert (
+        "--stack gh-main reads `pulumi stack output --json`, but the Pulumi CLI is not on PATH"
+        in done.stdout
+    )

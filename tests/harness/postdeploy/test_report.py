@@ -1,0 +1,131 @@
+"""report.json and report.md from a run's record: the numbers, the costs, the thresholds, the
+failures, and no API key anywhere in what is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.postdeploy.events import SEED_EVENT
+from harness.postdeploy.measure import FunctionRun, RunRecord, SuiteOptions
+from harness.postdeploy.report import Outcome, build_report, write_reports
+from harness.postdeploy.spans import SpanRecord
+from harness.secret import REDACTED, Secret
+from tests.harness.postdeploy.samples import invocation, target
+
+KEY = "hh_local_feedfacecafebeef0123"
+INIT = {"working_sdk_test": [900.0, 700.0, 800.0], "cold_start_test": [650.0, 600.0, 640.0],
+        "basic_tracing": [610.0, 620.0, 630.0], "baseline": [90.0, 100.0, 110.0]}  # fmt: skip
+
+
+def record(architecture: str = "x86_64") -> RunRecord:
+    subject = target(endpointUrl="http://127.0.0.1:1")
+    run = RunRecord(subject, SuiteOptions(cold_starts=3, warm_invokes=2), api_key=Secret(KEY))
+    run.started_at, run.finished_at = "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z"
+    for key, function in subject.functions.items():
+        measured = FunctionRun(function, architecture=architecture)
+        measured.cold = [invocation(function, SEED_EVENT, duration=50.0, init=i) for i in INIT[key]]
+        measured.warm = [invocation(function, SEED_EVENT, duration=d) for d in (20.0, 140.0)]
+        measured.spans = {"s1": [SpanRecord("x", "s1")], "s2": []}
+        run.functions[key] = measured
+    run.spans_source = "the local ingest at http://127.0.0.1:2"
+    return run
+
+
+def test_the_report_has_every_number_per_function() -> None:
+    report = build_report(record(), [Outcome("t::a", "passed")])
+    working = report["functions"]["working_sdk_test"]
+    assert working["cold"]["initMs"] == [900.0, 700.0, 800.0]
+    assert working["cold"]["init"]["p50"] == 800.0 and working["cold"]["init"]["count"] == 3
+    assert working["cold"]["durationMs"]["p50"] == 50.0
+    assert working["cold"]["billedMs"]["p50"] == 850.0  # init is billed
+    assert working["warm"]["durationMs"]["p50"] == 80.0
+    assert working["maxMemoryUsedMb"] == 70 and working["memorySizeMb"] == 512
+    assert working["sdkOverheadMs"] == 700.0  # 800 - baseline's 100
+    assert report["sdkOverheadMs"] == {
+        "working_sdk_test": 700.0, "cold_start_test": 540.0, "basic_tracing": 520.0,
+    }  # fmt: skip
+    assert report["functions"]["baseline"]["sdkOverheadMs"] is None
+    assert working["spans"] == {"sessions": 2, "withSpans": 1}
+    assert (report["target"]["kind"], report["passed"]) == ("local", True)
+
+
+def test_costs_follow_billed_duration_memory_and_architecture() -> None:
+    x86 = build_report(record("x86_64"), [])["functions"]["cold_start_test"]
+    arm = build_report(record("arm64"), [])["functions"]["cold_start_test"]
+    # cold: mean billed (650+50, 600+50, 640+50) = 680 ms at 256 MB
+    expected = 1000 * (0.68 * 0.25 * 0.0000166667 + 0.0000002)
+    assert x86["cold"]["costPer1000Usd"] == pytest.approx(expected)
+    assert arm["cold"]["costPer1000Usd"] == pytest.approx(
+        1000 * (0.68 * 0.25 * 0.0000133334 + 0.0000002)
+    )
+    assert x86["warm"]["costPer1000Usd"] == pytest.approx(
+        1000 * (0.08 * 0.25 * 0.0000166667 + 0.0000002)
+    )
+    assert arm["architecture"] == "arm64"
+
+
+def test_thresholds_are_judged_on_the_p50s() -> None:
+    thresholds = build_report(record(), [])["functions"]["working_sdk_test"]["thresholds"]
+    assert thresholds["coldInitP50"] == {"p50Ms": 800.0, "maxMs": 500.0, "ok": False}
+    assert thresholds["warmDurationP50"] == {"p50Ms": 80.0, "maxMs": 100.0, "ok": True}
+
+
+def test_failed_tests_fail_the_run_and_are_listed() -> None:
+    outcomes = [
+        Outcome("t::ok", "passed"),
+        Outcome(
+            "t::slow[working_sdk_test]", "failed", "working_sdk_test: Init Duration p50 800.0 ms"
+        ),
+        Outcome("t::skip", "skipped", "no read key"),
+    ]
+    report = build_report(record(), outcomes)
+    assert report["passed"] is False
+    assert report["tests"] | {"failures": None} == {
+        "passed": 1, "failed": 1, "error": 0, "skipped": 1, "failures": None,
+    }  # fmt: skip
+    assert report["tests"]["failures"] == [
+        {
+            "test": "t::slow[working_sdk_test]",
+            "message": "working_sdk_test: Init Duration p50 800.0 ms",
+        }
+    ]
+
+
+def test_both_files_are_written_redacted_and_the_summary_is_appended(tmp_path: Path) -> None:
+    run = record()
+    run.functions["baseline"].errors["warm"] = run.redact(f"TypeError: leaked {KEY}")
+    outcomes = [Outcome("t::x", "failed", f"body had {KEY}")]
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    json_path, md_path = write_reports(
+        build_report(run, outcomes), tmp_path / "out", run, {"GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    written = json_path.read_text() + md_path.read_text() + summary.read_text()
+    assert KEY not in written and REDACTED in written
+    document = json.loads(json_path.read_text())
+    assert set(document["functions"]) == set(INIT)
+    markdown = md_path.read_text()
+    assert markdown.startswith(
+        "# Post-deploy report: local (test outputs)\n\n**FAILED**: 0 passed, 1 failed"
+    )
+    assert (
+        "| working_sdk_test | x86_64 | 512 MB | 800.0 | 890.0 | 50.0 | 850.0 | 700.0 | 70 MB |"
+        in markdown
+    )
+    assert (
+        "| cold_start_test | coldInitP50 | 640.0 | 500 (--max-cold-p50-ms) | **MISSED** |"
+        in markdown
+    )
+    assert "| baseline | coldInitP50 | 100.0 | 500 (--max-cold-p50-ms) | ok |" in markdown
+    assert "- baseline: warm: TypeError: leaked [redacted]" in markdown
+    assert "Spans: read back from the local ingest" in markdown
+    assert summary.read_text() == "earlier step\n" + markdown + "\n"
+
+
+def test_no_summary_is_written_outside_github_actions(tmp_path: Path) -> None:
+    run = record()
+    write_reports(build_report(run, []), tmp_path, run, {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.md"]

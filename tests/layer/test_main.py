@@ -1,0 +1,52 @@
+"""`python -m layer` as a user runs it: reuse, missing interpreters, bad combinations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from infra.spec import REPO_ROOT
+from layer.build import Built
+from layer.targets import LayerTarget
+
+PY311 = LayerTarget("python3.11", "x86_64")
+
+
+def _layer(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "layer", *args],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cli_reuses_an_unchanged_build(
+    built_layer: Callable[[LayerTarget], Built], layer_root: Path
+) -> None:
+    built = built_layer(PY311)
+    result = _layer("--runtime", "python3.11", "--arch", "x86_64", "--out", str(layer_root))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{built.archive}  sha256={built.manifest['sha256']}")
+    assert result.stdout.rstrip().endswith("(reused)")
+    assert "unchanged, reusing" in result.stderr
+
+
+def test_cli_missing_interpreter_names_it_and_the_fixes(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(tmp_path), "PYENV_ROOT": str(tmp_path)}
+    result = _layer("--runtime", "python3.12", "--out", str(tmp_path), env=env)
+    assert result.returncode == 2
+    assert "error: no working python3.12 interpreter" in result.stderr
+    assert "pyenv install 3.12" in result.stderr and "--no-bytecode" in result.stderr
+    assert not list(tmp_path.glob("python3.12-*"))
+
+
+def test_cli_rejects_bad_combinations() -> None:
+    result = _layer("--recipe", "seed", "--arch", "arm64")
+    assert result.returncode == 2 and "cannot build python3.11-arm64" in result.stderr
+    result = _layer("--arch", "aarch64")
+    assert result.returncode == 2 and "invalid choice: 'aarch64'" in result.stderr
