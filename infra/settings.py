@@ -17,6 +17,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from infra.errors import InfraError, ProblemList
+from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
 from infra.spec import (
     ARCHITECTURES,
     CLOUDWATCH_RETENTION_DAYS,
@@ -145,6 +146,33 @@ class _Parser:
         return value
 
 
+def runtime_problem(runtime: str) -> str | None:
+    """Why the test bed will not deploy `runtime` (None: it will). Dated: Lambda's table as of
+    `TABLE_REVIEWED`, never the clock, so the program's answer is deterministic."""
+    offered = ", ".join(SUPPORTED_RUNTIMES)
+    known = PYTHON_RUNTIMES.get(runtime)
+    if known is not None and not known.creatable_on(TABLE_REVIEWED):
+        return (
+            f"Lambda blocks creating {runtime} functions since {known.create_blocked} "
+            f"(deprecated {known.deprecated}; {SOURCE_URL}); use {DEFAULT_RUNTIME} "
+            f"(offered: {offered})"
+        )
+    if runtime in NOT_OFFERED_REASONS:
+        return (
+            f"not offered by this test bed yet: {NOT_OFFERED_REASONS[runtime]} (offered: {offered})"
+        )
+    if runtime not in SUPPORTED_RUNTIMES:
+        return f"must be one of {offered}"
+    return None
+
+
+def _runtime(p: _Parser) -> str:
+    runtime = p.get("runtime") or ""
+    if (problem := runtime_problem(runtime)) is not None:
+        p.bad("runtime", runtime, problem, DEFAULT_RUNTIME)
+    return runtime
+
+
 def _function_runtimes(p: _Parser, default_runtime: str) -> dict[str, str]:
     runtimes = dict.fromkeys(FUNCTIONS, default_runtime)
     raw = p.get("functionRuntimes")
@@ -168,14 +196,8 @@ def _function_runtimes(p: _Parser, default_runtime: str) -> dict[str, str]:
                 example,
                 "functionRuntimes",
             )
-        elif runtime not in SUPPORTED_RUNTIMES:
-            p.bad(
-                f"functionRuntimes.{key}",
-                runtime,
-                f"must be one of {', '.join(SUPPORTED_RUNTIMES)}",
-                example,
-                "functionRuntimes",
-            )
+        elif (problem := runtime_problem(str(runtime))) is not None:
+            p.bad(f"functionRuntimes.{key}", runtime, problem, example, "functionRuntimes")
         else:
             runtimes[key] = runtime
     return runtimes
@@ -250,7 +272,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
             f"hhApiKey is not set: the SDK functions need a HoneyHive API key "
             f"(fix: `pulumi config set --secret hhApiKey <key> --stack {stack}`)"
         )
-    runtime = p.choice("runtime", SUPPORTED_RUNTIMES)
+    runtime = _runtime(p)
     retention = p.integer(
         "logRetentionDays",
         CLOUDWATCH_RETENTION_DAYS.__contains__,

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
+from infra import runtimes
+
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 PROJECT: Final = "honeyhive-lambda-test"
@@ -23,8 +25,9 @@ LOG_GROUP_PREFIX: Final = "/aws/lambda/"
 MANAGED_BY: Final = "pulumi"
 LAMBDA_SERVICE_PRINCIPAL: Final = "lambda.amazonaws.com"
 
-SUPPORTED_RUNTIMES: Final = ("python3.11", "python3.12", "python3.13")
-DEFAULT_RUNTIME: Final = "python3.11"
+# The runtimes the test bed offers and its default: dated facts in infra/runtimes.py.
+SUPPORTED_RUNTIMES: Final = runtimes.OFFERED_RUNTIMES
+DEFAULT_RUNTIME: Final = runtimes.DEFAULT_RUNTIME
 ARCHITECTURES: Final = ("x86_64", "arm64")
 DEFAULT_ARCHITECTURE: Final = "x86_64"
 # Lambda's architecture names -> the Linux machine names (uname -m, manylinux platform tags).

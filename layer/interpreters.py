@@ -29,17 +29,26 @@ class Interpreter:
     """The full version, e.g. 3.11.7."""
 
 
+def _pyenv_roots(on_path: str | None) -> list[Path]:
+    """$PYENV_ROOT (else ~/.pyenv), and the root of a pyenv shim found on PATH (a shim needs
+    its root to run, which a process with another HOME lacks; the installs under it do not)."""
+    roots = [Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")]
+    if on_path and Path(on_path).parent.name == "shims":
+        roots.append(Path(on_path).parent.parent)
+    return list(dict.fromkeys(roots))
+
+
 def _candidates(minor: str) -> list[str]:
     """PATH first, then every pyenv install of that minor, newest first."""
     found = []
     on_path = shutil.which(f"python{minor}")
     if on_path:
         found.append(on_path)
-    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     # Plain CPython releases only: not 3.13.0t (free-threaded, another ABI) or 3.12-dev.
     installs = {
         tuple(int(part) for part in p.parent.parent.name.split(".")): p
-        for p in pyenv_root.glob(f"versions/{minor}.*/bin/python{minor}")
+        for root in _pyenv_roots(on_path)
+        for p in root.glob(f"versions/{minor}.*/bin/python{minor}")
         if re.fullmatch(rf"{re.escape(minor)}\.\d+", p.parent.parent.name)
     }
     found += [str(installs[v]) for v in sorted(installs, reverse=True)]

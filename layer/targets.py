@@ -28,17 +28,17 @@ class LayerTarget:
 
     @property
     def name(self) -> str:
-        """Directory name of the artefact, e.g. `python3.11-x86_64`."""
+        """Directory name of the artefact, e.g. `python3.13-x86_64`."""
         return f"{self.runtime}-{self.arch}"
 
     @property
     def python_version(self) -> str:
-        """`3.11` for `python3.11`."""
+        """`3.13` for `python3.13`."""
         return self.runtime.removeprefix("python")
 
     @property
     def cp_tag(self) -> str:
-        """`cp311` for `python3.11`: the tag native wheels and extension modules carry."""
+        """`cp313` for `python3.13`: the tag native wheels and extension modules carry."""
         return "cp" + self.python_version.replace(".", "")
 
     @property

@@ -38,7 +38,7 @@ from harness.local.api_shapes import (
     not_found,
     service_error,
 )
-from harness.local.config import DEFAULT_REGION, LOCAL_ACCOUNT
+from harness.local.config import LOCAL_ACCOUNT
 from harness.local.errors import (
     FunctionConfigError,
     PoolClosed,
@@ -48,6 +48,7 @@ from harness.local.errors import (
 )
 from harness.local.progress import progress
 from harness.local.registry import FunctionRecord, Registry
+from infra.spec import DEFAULT_REGION
 
 T = TypeVar("T")
 SYNC_PAYLOAD_MAX = 6 * 1024 * 1024

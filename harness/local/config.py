@@ -9,14 +9,21 @@ from pathlib import Path
 from typing import Final
 
 from harness.local.errors import FunctionConfigError
+from infra.runtimes import PYTHON_RUNTIMES
+from infra.spec import (
+    ARCHITECTURES,
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_REGION,
+    DEFAULT_RUNTIME,
+    LOG_FORMATS,
+)
 
-RUNTIMES: Final = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
-ARCHITECTURES: Final = ("x86_64", "arm64")
-LOG_FORMATS: Final = ("Text", "JSON")
+# Any Python runtime Lambda has: existing functions keep running on a deprecated runtime, and
+# `local invoke` runs any handler (the host must have that Python: `host.find_interpreter`).
+RUNTIMES: Final = tuple(PYTHON_RUNTIMES)
 MEMORY_RANGE: Final = (128, 10_240)
 TIMEOUT_RANGE: Final = (1, 900)
 ENV_BYTES_MAX: Final = 4096
-DEFAULT_REGION: Final = "us-east-1"
 LOCAL_ACCOUNT: Final = "123456789012"
 LATEST: Final = "$LATEST"
 
@@ -56,8 +63,8 @@ class FunctionConfig:
     name: str
     handler: str
     code: Code
-    runtime: str = "python3.11"
-    architecture: str = "x86_64"
+    runtime: str = DEFAULT_RUNTIME
+    architecture: str = DEFAULT_ARCHITECTURE
     memory_size: int = 128
     timeout: int = 3
     environment: Mapping[str, str] = field(default_factory=dict)
@@ -84,7 +91,7 @@ class FunctionConfig:
 
     @property
     def python_version(self) -> str:
-        """`3.11` for `python3.11`."""
+        """`3.13` for `python3.13`."""
         return self.runtime.removeprefix("python")
 
     def updated(

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.local.config import DEFAULT_REGION, FunctionConfig
+from harness.local.config import FunctionConfig
 from harness.local.errors import CaptureError
 from harness.program.capture import Archive, Capture, CapturedResource, reveal
+from infra.spec import DEFAULT_REGION
 
 FUNCTION_TYPE = "aws:lambda/function:Function"
 LAYER_TYPE = "aws:lambda/layerVersion:LayerVersion"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Final
+
+from pulumi_policy import EnforcementLevel
 
 from . import aws_types as t
 from .framework import Resource, Settings, resource_policy
-from .limits import LAMBDA_LIMITS_SCHEMA, RUNTIMES_SCHEMA
+from .limits import LAMBDA_LIMITS_SCHEMA, RUNTIME_DEPRECATION_SCHEMA, RUNTIMES_SCHEMA
+from .runtimes import PYTHON_RUNTIME_DATES, SOURCE_URL, today
 from .values import fmt, is_unknown, number, text
 
 # What Lambda uses when a function leaves them out.
@@ -16,14 +20,46 @@ DEFAULT_TIMEOUT_SECONDS: Final = 3
 
 
 def check_runtime(resource: Resource, settings: Settings) -> Iterator[str]:
+    """An allowed runtime that Lambda still lets anyone create (past its create-block date,
+    CreateFunction fails; a stack made before can no longer be updated soon after)."""
     if resource.type != t.FUNCTION:
         return
     allowed = [str(r) for r in settings["allowedRuntimes"]]
     runtime = resource.props.get("runtime")
     if runtime is None:
         yield f"runtime is not set; set it to one of {', '.join(allowed)}"
-    elif not is_unknown(runtime) and runtime not in allowed:
+        return
+    if is_unknown(runtime):
+        return
+    dates = PYTHON_RUNTIME_DATES.get(str(runtime))
+    day = today(settings)
+    if dates is not None and day >= dates.create_blocked:
+        yield (
+            f"runtime {runtime!r}: Lambda blocks creating functions on it since "
+            f"{dates.create_blocked} (deprecated {dates.deprecated}, updates blocked from "
+            f"{dates.update_blocked}; {SOURCE_URL}); use one of {', '.join(allowed)}"
+        )
+    elif runtime not in allowed:
         yield f"runtime {runtime!r} is not allowed; use one of {', '.join(allowed)}"
+
+
+def check_runtime_deprecation(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Advisory: a runtime whose deprecation is near or past, while it can still be created."""
+    if resource.type != t.FUNCTION:
+        return
+    runtime = text(resource.props.get("runtime"))
+    dates = PYTHON_RUNTIME_DATES.get(runtime or "")
+    day = today(settings)
+    if dates is None or day >= dates.create_blocked:
+        return  # unknown here, or already mandatory under lambda-runtime
+    warning = timedelta(days=int(settings["warningDays"]))
+    if day >= dates.deprecated - warning:
+        when = "was deprecated on" if day >= dates.deprecated else "will be deprecated on"
+        yield (
+            f"runtime {runtime!r} {when} {dates.deprecated}; Lambda blocks creating functions "
+            f"on it from {dates.create_blocked} and updating them from {dates.update_blocked}: "
+            "move to a newer runtime"
+        )
 
 
 def check_limits(resource: Resource, settings: Settings) -> Iterator[str]:
@@ -71,9 +107,16 @@ def check_public_invoke(resource: Resource, _settings: Settings) -> Iterator[str
 POLICIES: Final = [
     resource_policy(
         "lambda-runtime",
-        "Lambda functions use an allowed runtime",
+        "Lambda functions use an allowed runtime that Lambda still lets anyone create",
         check_runtime,
         config=RUNTIMES_SCHEMA,
+    ),
+    resource_policy(
+        "lambda-runtime-deprecation",
+        "Warns before a function's runtime is deprecated",
+        check_runtime_deprecation,
+        config=RUNTIME_DEPRECATION_SCHEMA,
+        enforcement=EnforcementLevel.ADVISORY,
     ),
     resource_policy(
         "lambda-limits",

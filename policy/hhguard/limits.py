@@ -19,7 +19,8 @@ from pulumi_policy import PolicyConfigSchema
 
 NAME_PREFIX: Final = "honeyhive-"
 LAMBDA_LOG_GROUP_PREFIX: Final = "/aws/lambda/"
-ALLOWED_RUNTIMES: Final = ("python3.11", "python3.12", "python3.13")
+ALLOWED_RUNTIMES: Final = ("python3.12", "python3.13")
+DEPRECATION_WARNING_DAYS: Final = 90
 MAX_MEMORY_MB: Final = 1024
 MAX_TIMEOUT_SECONDS: Final = 60
 MAX_LAYERS: Final = 5  # Lambda's own limit per function
@@ -54,14 +55,32 @@ PREFIX_SCHEMA: Final = {
         "description": "Every AWS name starts with this (log groups: /aws/lambda/<prefix>)",
     }
 }
-RUNTIMES_SCHEMA: Final = {
+_AS_OF: Final[dict[str, dict[str, Any]]] = {
+    "asOf": {
+        "type": "string",
+        "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "default": "",
+        "description": "The day runtime dates are judged on, YYYY-MM-DD (empty: today, UTC)",
+    }
+}
+RUNTIMES_SCHEMA: Final[dict[str, dict[str, Any]]] = {
     "allowedRuntimes": {
         **_STRING_LIST,
         "minItems": 1,
         "uniqueItems": True,
         "default": list(ALLOWED_RUNTIMES),
         "description": "Lambda runtimes a function may use",
-    }
+    },
+    **_AS_OF,
+}
+RUNTIME_DEPRECATION_SCHEMA: Final[dict[str, dict[str, Any]]] = {
+    "warningDays": {
+        "type": "integer",
+        "minimum": 0,
+        "default": DEPRECATION_WARNING_DAYS,
+        "description": "Warn this many days before a runtime's deprecation date",
+    },
+    **_AS_OF,
 }
 LAMBDA_LIMITS_SCHEMA: Final = {
     "maxMemoryMb": {

@@ -57,7 +57,7 @@ def test_ci_declares_exactly_the_test_bed(render_stack: RenderStack) -> None:
         f"/aws/lambda/honeyhive-ci-{s}"
         for s in ("working-sdk-test", "cold-start-test", "basic-tracing", "baseline")
     }
-    assert aws_names(capture, LAYER, "layerName") == {"honeyhive-ci-sdk-python3-11"}
+    assert aws_names(capture, LAYER, "layerName") == {"honeyhive-ci-sdk-python3-13"}
 
 
 def test_branch_stack_names_follow_the_stack(render_stack: RenderStack) -> None:
@@ -177,7 +177,7 @@ def test_function_settings_and_environment(
         inputs = function.inputs
         assert (inputs["handler"], inputs["runtime"], inputs["architectures"]) == (
             f"{key}.lambda_handler",
-            "python3.11",
+            "python3.13",
             ["x86_64"],
         )
         assert (inputs["memorySize"], inputs["timeout"]) == (spec.memory_mb, spec.timeout_s)
@@ -201,10 +201,16 @@ def test_function_settings_and_environment(
 
 
 def test_layer_wiring_per_runtime(render_stack: RenderStack, fixture_layer_dir: Any) -> None:
-    overrides = json.dumps({"cold_start_test": "python3.13", "baseline": "python3.12"})
-    capture = render_stack("ci", functionRuntimes=overrides, architecture="arm64")
+    only_baseline = json.dumps({"baseline": "python3.13"})
+    capture = render_stack("ci", functionRuntimes=only_baseline, runtime="python3.12")
+    compatible = [r.inputs["compatibleRuntimes"] for r in capture.of_type(LAYER)]
+    assert compatible == [["python3.12"]], "baseline's runtime needs no layer"
+    overrides = json.dumps({"cold_start_test": "python3.13", "baseline": "python3.13"})
+    capture = render_stack(
+        "ci", functionRuntimes=overrides, runtime="python3.12", architecture="arm64"
+    )
     layers = {r.inputs["compatibleRuntimes"][0]: r for r in capture.of_type(LAYER)}
-    assert set(layers) == {"python3.11", "python3.13"}, "baseline's runtime needs no layer"
+    assert set(layers) == {"python3.12", "python3.13"}
     for runtime, layer in layers.items():
         assert layer.inputs["compatibleArchitectures"] == ["arm64"]
         assert layer.inputs["layerName"] == naming.layer_name("ci", runtime)
@@ -217,7 +223,7 @@ def test_layer_wiring_per_runtime(render_stack: RenderStack, fixture_layer_dir: 
         runtime = function.inputs["runtime"]
         expected = [layers[runtime].state["arn"]] if key in SDK_FUNCTIONS else []
         assert function.inputs.get("layers", []) == expected, key
-    assert one(capture, FUNCTION, "baseline").inputs["runtime"] == "python3.12"
+    assert one(capture, FUNCTION, "baseline").inputs["runtime"] == "python3.13"
     assert capture.outputs["layerArns"] == {rt: layer.state["arn"] for rt, layer in layers.items()}
 
 
@@ -228,7 +234,7 @@ def test_layer_hash_comes_from_the_artifact(
     import hashlib
 
     layer = render_stack("ci").of_type(LAYER)[0]
-    data = (fixture_layer_dir / "python3.11-x86_64" / "layer.zip").read_bytes()
+    data = (fixture_layer_dir / "python3.13-x86_64" / "layer.zip").read_bytes()
     assert (
         layer.inputs["sourceCodeHash"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
     )
@@ -249,7 +255,7 @@ def test_outputs_follow_the_contract_and_never_hold_the_key(
         assert entry == {
             "name": function.inputs["name"],
             "arn": function.state["arn"],
-            "runtime": "python3.11",
+            "runtime": "python3.13",
             "memorySize": spec.memory_mb,
             "timeout": spec.timeout_s,
             "logGroup": naming.log_group_name(function.inputs["name"]),

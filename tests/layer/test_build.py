@@ -6,7 +6,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from email.parser import HeaderParser
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from infra.artifact import sha256_file
-from infra.spec import LAYER_MANIFEST
+from infra.spec import DEFAULT_RUNTIME, LAYER_MANIFEST, SUPPORTED_RUNTIMES
 from layer import archive, pins
 from layer.build import (
     DOES_NOT_SHAPE_THE_BYTES,
@@ -31,9 +30,9 @@ from layer.interpreters import Interpreter
 from layer.targets import LayerTarget, layer_sys_path
 from layer.verify import SDK_MODULES, run_probe
 
-PY311 = LayerTarget("python3.11", "x86_64")
-HOST_TARGETS = [LayerTarget(f"python3.{minor}", "x86_64") for minor in (11, 12, 13)]
-TAG_TARGETS = [*HOST_TARGETS, LayerTarget("python3.11", "arm64")]
+DEFAULT = LayerTarget(DEFAULT_RUNTIME, "x86_64")
+HOST_TARGETS = [LayerTarget(runtime, "x86_64") for runtime in SUPPORTED_RUNTIMES]
+TAG_TARGETS = [*HOST_TARGETS, LayerTarget(DEFAULT_RUNTIME, "arm64")]
 BuildLayer = Callable[[LayerTarget], Built]
 FindPython = Callable[[LayerTarget], Interpreter]
 ELF_MACHINES = {"x86_64": 62, "aarch64": 183}  # e_machine: EM_X86_64, EM_AARCH64
@@ -45,8 +44,8 @@ def _files(root: Path) -> set[str]:
 
 @pytest.mark.slow
 def test_a_second_build_is_byte_identical(built_layer: BuildLayer, tmp_path: Path) -> None:
-    first = built_layer(PY311)
-    second = build(PY311, out=tmp_path)  # another staging dir, another output dir
+    first = built_layer(DEFAULT)
+    second = build(DEFAULT, out=tmp_path)  # another staging dir, another output dir
     assert not second.reused
     assert second.archive.read_bytes() == first.archive.read_bytes()
     assert (second.directory / LAYER_MANIFEST).read_bytes() == (
@@ -56,8 +55,8 @@ def test_a_second_build_is_byte_identical(built_layer: BuildLayer, tmp_path: Pat
 
 @pytest.mark.slow
 def test_an_unchanged_build_is_reused(built_layer: BuildLayer, layer_root: Path) -> None:
-    first = built_layer(PY311)
-    again = build(PY311, out=layer_root)
+    first = built_layer(DEFAULT)
+    again = build(DEFAULT, out=layer_root)
     assert again.reused
     assert again.seconds < 5
     assert again.manifest["sha256"] == first.manifest["sha256"]
@@ -66,7 +65,7 @@ def test_an_unchanged_build_is_reused(built_layer: BuildLayer, layer_root: Path)
 
 @pytest.mark.slow
 def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
-    built = built_layer(PY311)
+    built = built_layer(DEFAULT)
     manifest = json.loads((built.directory / LAYER_MANIFEST).read_text())
     data = built.archive.read_bytes()
     assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
@@ -82,19 +81,21 @@ def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
     in_zip = {pins.canonical(m["Name"]): m["Version"] for m in metadata}
     assert manifest["packages"] == in_zip == pins.read_pins()
     assert manifest["requirementsSha256"] == sha256_file(pins.REQUIREMENTS)
-    expected = {"runtime": "python3.11", "arch": "x86_64", "bytecode": True, "recipe": "lambda"}
+    expected = {"runtime": DEFAULT_RUNTIME, "arch": "x86_64", "bytecode": True, "recipe": "lambda"}
     assert {k: manifest[k] for k in expected} == expected
     assert manifest["platform"] == "manylinux2014_x86_64"
-    assert manifest["interpreter"].startswith("3.11.")
+    assert manifest["interpreter"].startswith(f"{DEFAULT.python_version}.")
 
 
 @pytest.mark.slow
-def test_zip_layout_is_lambdas_with_metadata_and_valid_bytecode(built_layer: BuildLayer) -> None:
-    built = built_layer(PY311)
+def test_zip_layout_is_lambdas_with_metadata_and_valid_bytecode(
+    built_layer: BuildLayer, find_python: FindPython
+) -> None:
+    built = built_layer(DEFAULT)
     with zipfile.ZipFile(built.archive) as zipped:
         infos = zipped.infolist()
         names = [i.filename for i in infos]
-        sp = f"{PY311.site_packages}/"
+        sp = f"{DEFAULT.site_packages}/"
         assert names == sorted(names)
         assert all(sp.startswith(n) or n.startswith(sp) for n in names)
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
@@ -102,10 +103,12 @@ def test_zip_layout_is_lambdas_with_metadata_and_valid_bytecode(built_layer: Bui
         assert sum(n.endswith(".dist-info/") for n in names) == len(pins.read_pins())
         assert not [n for n in names if "/bin/" in n or n.endswith(".pyi") or "certifi/tests" in n]
         sources = [n for n in names if n.endswith(".py")]
-        magic = _magic(sys.executable)
+        magic = _magic(str(find_python(DEFAULT).path))  # the runtime's interpreter compiled it
         for source in sources:
             folder, _, module = source.rpartition("/")
-            header = zipped.read(f"{folder}/__pycache__/{module[:-3]}.cpython-311.pyc")[:8]
+            header = zipped.read(
+                f"{folder}/__pycache__/{module[:-3]}.cpython-{DEFAULT.cp_tag[2:]}.pyc"
+            )[:8]
             # PEP 552: the target's magic, then flags 0b01 = hash-based, source not checked
             assert header == magic + b"\x01\x00\x00\x00", source
     assert len(sources) > 1000
@@ -125,7 +128,7 @@ def _elf_machine(data: bytes) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("target", TAG_TARGETS, ids=lambda t: t.name)
 def test_native_modules_match_the_target(built_layer: BuildLayer, target: LayerTarget) -> None:
-    """e.g. `_pydantic_core.cpython-311-x86_64-linux-gnu.so`, and every .so is built for the
+    """e.g. `_pydantic_core.cpython-313-x86_64-linux-gnu.so`, and every .so is built for the
     target's machine: its own CPython version's tag, or the stable ABI (abi3)."""
     built = built_layer(target)
     with zipfile.ZipFile(built.archive) as zipped:
@@ -162,11 +165,11 @@ def test_smoke_check_catches_missing_bytecode(
     built_layer: BuildLayer, find_python: FindPython, tmp_path: Path
 ) -> None:
     """The proof above can fail: without pycs the same probe reports the compiles."""
-    archive.unpack(built_layer(PY311).archive, tmp_path)
+    archive.unpack(built_layer(DEFAULT).archive, tmp_path)
     for cache in list(tmp_path.rglob("__pycache__")):
         shutil.rmtree(cache)
-    result = run_probe(find_python(PY311).path, tmp_path, PY311)
-    init = f"{tmp_path}/{PY311.site_packages}/honeyhive/__init__.py"
+    result = run_probe(find_python(DEFAULT).path, tmp_path, DEFAULT)
+    init = f"{tmp_path}/{DEFAULT.site_packages}/honeyhive/__init__.py"
     assert init in result["compiled"]
 
 
@@ -175,9 +178,9 @@ def test_size_gate_refuses_a_reused_layer_and_leaves_it(
     built_layer: BuildLayer, layer_root: Path
 ) -> None:
     small = Limits(zipped=1_000_000, unzipped=300 * 1024 * 1024)
-    reused = built_layer(PY311)
+    reused = built_layer(DEFAULT)
     with pytest.raises(LayerTooLarge) as caught:
-        build(PY311, out=layer_root, limits=small)
+        build(DEFAULT, out=layer_root, limits=small)
     message = str(caught.value)
     assert f"{reused.manifest['zippedBytes']} bytes zipped" in message
     assert "limit < 1000000" in message and "pydantic-core" in message
@@ -188,9 +191,9 @@ def test_size_gate_refuses_a_reused_layer_and_leaves_it(
 def test_no_bytecode_build_is_gated_then_recorded(tmp_path: Path) -> None:
     """A fresh build the gate refuses publishes nothing; --no-bytecode shows in the manifest."""
     with pytest.raises(LayerTooLarge, match="bytes zipped"):
-        build(PY311, out=tmp_path, compiled=False, limits=Limits(zipped=1_000_000))
-    assert list((tmp_path / PY311.name).iterdir()) == []
-    built = build(PY311, out=tmp_path, compiled=False)
+        build(DEFAULT, out=tmp_path, compiled=False, limits=Limits(zipped=1_000_000))
+    assert list((tmp_path / DEFAULT.name).iterdir()) == []
+    built = build(DEFAULT, out=tmp_path, compiled=False)
     assert not built.reused
     assert built.manifest["bytecode"] is False
     assert built.manifest["interpreter"] is None
@@ -201,11 +204,8 @@ def test_no_bytecode_build_is_gated_then_recorded(tmp_path: Path) -> None:
 # --- what makes a build: its key and reuse ----------------------------------------------
 
 
-PY311 = LayerTarget("python3.11", "x86_64")
-
-
 def _key(
-    target: LayerTarget = PY311, *, requirements_sha256: str = "r",
+    target: LayerTarget = DEFAULT, *, requirements_sha256: str = "r",
     recipe: str = "lambda", compiled: bool = True, interpreter: str | None = "3.11.7",
     pip: str = "26.3",
 ) -> str:  # fmt: skip
@@ -219,7 +219,7 @@ def test_build_key_changes_with_every_input() -> None:
     assert _key() == _key()
     variants = {
         _key(LayerTarget("python3.12", "x86_64")),
-        _key(LayerTarget("python3.11", "arm64")),
+        _key(LayerTarget(DEFAULT_RUNTIME, "arm64")),
         _key(requirements_sha256="s"),
         _key(recipe="seed"),
         _key(compiled=False),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.artifact import sha256_file
+from infra.spec import DEFAULT_RUNTIME
 from layer import archive, pins
 from layer.build import Built, build
 from layer.errors import LayerError
@@ -16,7 +17,7 @@ from layer.targets import LayerTarget
 from layer.verify import run_probe
 
 pytestmark = pytest.mark.slow
-PY311 = LayerTarget("python3.11", "x86_64")
+DEFAULT = LayerTarget(DEFAULT_RUNTIME, "x86_64")
 
 
 def test_seed_recipe_reproduces_the_seeds_layer(seed_layer: Built, tmp_path: Path) -> None:
@@ -35,11 +36,11 @@ def test_seed_recipe_reproduces_the_seeds_layer(seed_layer: Built, tmp_path: Pat
     assert not [n for n in names if any(part in n for part in stripped)]
     # What the seed's layer loses: importlib.metadata no longer knows the SDK.
     archive.unpack(seed_layer.archive, tmp_path)
-    result = run_probe(find_interpreter("3.11").path, tmp_path, PY311)
+    result = run_probe(find_interpreter(DEFAULT.python_version).path, tmp_path, DEFAULT)
     assert result["honeyhiveVersion"] is None
     assert result["compiled"], "no bytecode: every module is compiled at import"
 
 
 def test_seed_recipe_refuses_a_foreign_architecture(tmp_path: Path) -> None:
     with pytest.raises(LayerError, match="seed recipe installs the host's wheels"):
-        build(LayerTarget("python3.11", "arm64"), out=tmp_path, recipe="seed")
+        build(LayerTarget(DEFAULT_RUNTIME, "arm64"), out=tmp_path, recipe="seed")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.spec import REPO_ROOT
+from infra.spec import DEFAULT_RUNTIME, REPO_ROOT
 from layer.build import Built
 from layer.targets import LayerTarget
 
-PY311 = LayerTarget("python3.11", "x86_64")
+DEFAULT = LayerTarget(DEFAULT_RUNTIME, "x86_64")
 
 
 def _layer(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -28,8 +28,8 @@ def _layer(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def test_cli_reuses_an_unchanged_build(
     built_layer: Callable[[LayerTarget], Built], layer_root: Path
 ) -> None:
-    built = built_layer(PY311)
-    result = _layer("--runtime", "python3.11", "--arch", "x86_64", "--out", str(layer_root))
+    built = built_layer(DEFAULT)
+    result = _layer("--runtime", DEFAULT.runtime, "--arch", "x86_64", "--out", str(layer_root))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{built.archive}  sha256={built.manifest['sha256']}")
     assert result.stdout.rstrip().endswith("(reused)")
@@ -47,6 +47,6 @@ def test_cli_missing_interpreter_names_it_and_the_fixes(tmp_path: Path) -> None:
 
 def test_cli_rejects_bad_combinations() -> None:
     result = _layer("--recipe", "seed", "--arch", "arm64")
-    assert result.returncode == 2 and "cannot build python3.11-arm64" in result.stderr
+    assert result.returncode == 2 and f"cannot build {DEFAULT_RUNTIME}-arm64" in result.stderr
     result = _layer("--arch", "aarch64")
     assert result.returncode == 2 and "invalid choice: 'aarch64'" in result.stderr

@@ -23,8 +23,8 @@ def test_target_paths() -> None:
 @pytest.mark.parametrize(
     ("runtime", "arch", "message"),
     [
-        ("python3.10", "x86_64", "unknown runtime 'python3.10': use one of python3.11"),
-        ("python3.11", "aarch64", "unknown arch 'aarch64' (Lambda calls it arm64)"),
+        ("python3.11", "x86_64", "unknown runtime 'python3.11': use one of python3.12"),
+        ("python3.13", "aarch64", "unknown arch 'aarch64' (Lambda calls it arm64)"),
     ],
 )
 def test_target_rejects_unknown_values(runtime: str, arch: str, message: str) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.policy_gate.config import PolicySetting
 from harness.policy_gate.gate import GateResult, check_capture
 from harness.policy_gate.launcher import PackProcess
 from harness.program.capture import Capture
@@ -45,6 +46,15 @@ def violations_capture(fixture_zips: dict[str, str]) -> Capture:
     return render(FIXTURE_STACK, program_dir=FIXTURE_PROGRAM, overrides=fixture_zips)
 
 
+# The runtime rules read the clock; the fixture's verdicts are judged on a fixed day instead
+# (the `asOf` setting), so they do not change as dates pass.
+AS_OF = "2026-11-29"
+DATED = {
+    name: PolicySetting(properties={"asOf": AS_OF})
+    for name in ("lambda-runtime", "lambda-runtime-deprecation")
+}
+
+
 @pytest.fixture(scope="session")
 def violations_result(pack: PackProcess, violations_capture: Capture) -> GateResult:
-    return check_capture(violations_capture, pack.channel, {})
+    return check_capture(violations_capture, pack.channel, DATED)

@@ -3,6 +3,7 @@ keeps its own copies of the facts infra/spec.py owns; these tests pin each copy 
 
 from __future__ import annotations
 
+from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
     FUNCTIONS,
     LAMBDA_SERVICE_PRINCIPAL,
@@ -12,7 +13,7 @@ from infra.spec import (
     REQUIRED_TAGS,
     SUPPORTED_RUNTIMES,
 )
-from policy.hhguard import limits, stack_rules
+from policy.hhguard import limits, runtimes, stack_rules
 
 MIB = 1024 * 1024
 
@@ -23,6 +24,14 @@ def test_runtimes_tags_and_prefixes() -> None:
     assert limits.NAME_PREFIX == NAME_PREFIX
     assert limits.LAMBDA_LOG_GROUP_PREFIX == LOG_GROUP_PREFIX
     assert stack_rules.LAMBDA_SERVICE == LAMBDA_SERVICE_PRINCIPAL
+
+
+def test_the_runtime_dates() -> None:
+    assert runtimes.SOURCE_URL
+    assert {
+        identifier: (r.deprecated, r.create_blocked, r.update_blocked)
+        for identifier, r in PYTHON_RUNTIMES.items()
+    } == {identifier: tuple(dates) for identifier, dates in runtimes.PYTHON_RUNTIME_DATES.items()}
 
 
 def test_the_layer_size_limit() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -20,6 +21,7 @@ from policy.hhguard.iam_documents import (
 )
 from policy.hhguard.limits import NAME_PREFIX
 from policy.hhguard.naming import bucket_name_problems, name_problems
+from policy.hhguard.runtimes import today
 
 STACK_NAMES = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
@@ -126,3 +128,9 @@ def test_unreadable_documents(document: object) -> None:
 )
 def test_broad_managed_policies(arn: str, broad: bool) -> None:
     assert is_broad_managed_policy(arn) is broad
+
+
+def test_runtime_dates_are_judged_on_as_of_else_on_todays_date() -> None:
+    assert today({"asOf": "2028-11-30"}) == date(2028, 11, 30)
+    assert today({"asOf": ""}) == datetime.now(UTC).date()
+    assert today({}) == datetime.now(UTC).date()

@@ -103,8 +103,8 @@ def test_unknown_values_in_a_preview_are_skipped_not_failed(pack: PackProcess) -
 def test_known_values_next_to_unknown_ones_are_still_checked(pack: PackProcess) -> None:
     props = {"name": "honeyhive-dev-fn", "runtime": "python3.8", "role": UNKNOWN}
     assert analyze(pack, FUNCTION, "fn", props) == [
-        "lambda-runtime: Lambda functions use an allowed runtime\n"
-        "runtime 'python3.8' is not allowed; use one of python3.11, python3.12, python3.13"
+        "lambda-runtime: Lambda functions use an allowed runtime that Lambda still lets anyone "
+        "create\nruntime 'python3.8' is not allowed; use one of python3.12, python3.13"
     ]
 
 
@@ -135,7 +135,7 @@ def test_stack_links_by_urn_when_arns_are_unknown(pack: PackProcess) -> None:
         "layer",
         {
             "layerName": "honeyhive-dev-layer",
-            "compatibleRuntimes": ["python3.11"],
+            "compatibleRuntimes": ["python3.13"],
             "compatibleArchitectures": ["x86_64"],
             "arn": UNKNOWN,
         },
@@ -160,7 +160,7 @@ def test_stack_links_by_urn_when_arns_are_unknown(pack: PackProcess) -> None:
     found = analyze_stack(pack, role, layer, logs, function)
     assert len(found) == 1
     assert found[0].startswith("lambda-layer-compatible:")
-    assert "runs python3.12 but layer 'honeyhive-dev-layer' is built for ['python3.11']" in found[0]
+    assert "runs python3.12 but layer 'honeyhive-dev-layer' is built for ['python3.13']" in found[0]
 
 
 def test_stack_rules_stay_silent_when_nothing_links_yet(pack: PackProcess) -> None:

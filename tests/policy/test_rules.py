@@ -44,7 +44,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-admin-attachment": {"iam-no-admin-policies": "policy/AdministratorAccess'"},
     "bad-iam-full-access": {"iam-no-admin-policies": "policy/IAMFullAccess'"},
     "bad-full-access": {"iam-no-admin-policies": "policy/AmazonS3FullAccess'"},
-    "bad-runtime": {"lambda-runtime": "runtime 'python3.8' is not allowed; use one of python3.11"},
+    "bad-runtime": {"lambda-runtime": "runtime 'python3.8' is not allowed; use one of python3.12"},
+    "bad-deprecated-runtime": {
+        "lambda-runtime": "runtime 'python3.10' is not allowed; use one of python3.12",
+        "lambda-runtime-deprecation": "runtime 'python3.10' was deprecated on 2026-10-31; "
+        "Lambda blocks creating functions on it from 2026-11-30",
+    },
+    "bad-blocked-runtime": {
+        "lambda-runtime": "runtime 'python3.11': Lambda blocks creating functions on it since "
+        "2026-07-31"
+    },
     "bad-memory": {"lambda-limits": "memorySize 2048 MB is above the 1024 MB limit"},
     "bad-timeout": {"lambda-limits": "timeout 120 s is above the 60 s limit"},
     "bad-layer-count": {"lambda-limits": "uses 6 layers; at most 5"},
@@ -65,6 +74,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-big-layer": {"layer-archive-size": "it is 51.0 MB, above Lambda's 50 MB limit"},
 }
 
+ADVISORY = {"layer-archive-size", "lambda-runtime-deprecation"}
+
 # policy -> compliant resources of the kinds it examines (reported by no policy at all)
 COMPLIANT: dict[str, list[str]] = {
     "resource-names": ["good-function", "good-role", "good-layer", "good-bucket", "good-log-group"],
@@ -73,13 +84,14 @@ COMPLIANT: dict[str, list[str]] = {
     "iam-no-wildcard-resources": ["good-role-policy", "good-managed-policy"],
     "iam-no-admin-policies": ["good-attachment", "good-role"],
     "lambda-runtime": ["good-function", "good-function-default-logs"],
+    "lambda-runtime-deprecation": ["good-function", "good-function-default-logs"],
     "lambda-limits": ["good-function", "good-function-default-logs"],
     "no-public-invoke": ["good-function-url", "good-permission"],
     "required-tags": ["good-own-tags", "good-bucket", "good-function", "good-managed-policy"],
     "lambda-role-trust": ["good-role", "good-function", "uses-bad-trust-role"],
-    "lambda-layer-compatible": ["good-function", "good-layer", "python311-x86-layer"],
+    "lambda-layer-compatible": ["good-function", "good-layer", "python313-x86-layer"],
     "lambda-log-groups": ["good-function-default-logs", "good-default-log-group", "good-log-group"],
-    "layer-archive-size": ["good-layer", "python311-x86-layer"],
+    "layer-archive-size": ["good-layer", "python313-x86-layer"],
 }
 
 
@@ -112,7 +124,7 @@ def test_violation_names_the_bad_value_and_the_fix(
 ) -> None:
     messages = [v.message for v in _by_name(violations_result).get(name, []) if v.policy == policy]
     assert any(fragment in m for m in messages), messages
-    enforcement = "advisory" if policy == "layer-archive-size" else "mandatory"
+    enforcement = "advisory" if policy in ADVISORY else "mandatory"
     assert all(
         v.enforcement == enforcement
         for v in _by_name(violations_result)[name]

@@ -130,7 +130,7 @@ def test_configuration_update_and_waiters(client: Any, specs: list[FunctionConfi
     assert config["Environment"] == {"Variables": {"WHO": "echo"}}
     assert (config["State"], config["LastUpdateStatus"]) == ("Active", "Successful")
     assert (config["Runtime"], config["Handler"], config["Timeout"]) == (
-        "python3.11",
+        specs[0].runtime,
         "app.echo",
         10,
     )

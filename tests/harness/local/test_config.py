@@ -65,14 +65,14 @@ def test_environment_layers_defaults_function_env_and_reserved(tmp_path: Path) -
     env = function_environment(
         spec,
         layout,
-        interpreter=Path("/py/bin/python3.11"),
+        interpreter=Path("/py/bin/python3.13"),
         runtime_dir=tmp_path / "rt",
         log_stream="2026/01/01/[$LATEST]abc",
         home=tmp_path / "home",
     )
     assert env["PYTHONPATH"].split(":") == [
         str(tmp_path / "task"),
-        f"{tmp_path}/opt/python/lib/python3.11/site-packages",
+        f"{tmp_path}/opt/python/lib/python3.13/site-packages",
         f"{tmp_path}/opt/python",
         str(tmp_path / "rt"),
     ]
@@ -80,7 +80,7 @@ def test_environment_layers_defaults_function_env_and_reserved(tmp_path: Path) -
     assert env["APP"] == "1"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert env["PATH"].startswith("/py/bin:")
-    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
     assert env["LAMBDA_TASK_ROOT"] == str(tmp_path / "task")
@@ -104,8 +104,8 @@ def test_specs_from_the_rendered_program(fixture_layer_dir: Path) -> None:
     assert sdk.arn == functions["working_sdk_test"]["arn"]
     assert sdk.log_group == functions["working_sdk_test"]["logGroup"]
     assert sdk.log_format == "JSON"
-    assert sdk.layers == (fixture_layer_dir / "python3.11-x86_64" / "layer.zip",)
-    assert sdk.layer_arns == (capture.outputs["layerArns"]["python3.11"],)
+    assert sdk.layers == (fixture_layer_dir / "python3.13-x86_64" / "layer.zip",)
+    assert sdk.layer_arns == (capture.outputs["layerArns"]["python3.13"],)
     assert isinstance(sdk.code, dict)
     assert "working_sdk_test.py" in sdk.code
     assert sdk.environment["HH_API_KEY"]  # revealed, not the "[secret]" placeholder

@@ -16,6 +16,7 @@ from harness.local.toolchain import Toolchain
 from tests.harness.local.fixtures import (
     BROKEN,
     LAYER_VALUE,
+    RUNTIME,
     all_dead,
     layer_zip,
     wait_until,
@@ -41,7 +42,7 @@ def test_the_function_sees_lambdas_environment_and_nothing_of_the_venv(
     assert seen["sysPath"][:5] == [
         str(task),  # the script's directory: cwd, which is the task root, as in Lambda
         str(task),
-        f"{opt}/python/lib/python3.11/site-packages",
+        f"{opt}/python/lib/{RUNTIME}/site-packages",
         f"{opt}/python",
         str(tools.runtime_dir),
     ]
@@ -50,7 +51,7 @@ def test_the_function_sees_lambdas_environment_and_nothing_of_the_venv(
     env = seen["env"]
     assert env["APP_SETTING"] == "on"
     assert env["LAMBDA_TASK_ROOT"] == str(task)
-    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{RUNTIME}"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["TZ"] == ":UTC"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"

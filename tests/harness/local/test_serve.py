@@ -29,20 +29,6 @@ from tests.harness.local.fixtures import all_dead, lambda_client, wait_until
 pytestmark = pytest.mark.slow
 
 EVENT = json.dumps({"test_type": "ci_validation", "data": {"message": "CI test"}}).encode()
-LAYER = REPO_ROOT / "build" / "layer" / "python3.11-x86_64" / "layer.zip"
-
-
-@pytest.fixture(scope="module")
-def sdk_layer() -> Path:
-    """The real SDK layer artefact (built by the layer builder when it is not there yet)."""
-    if not LAYER.is_file():
-        subprocess.run(
-            [sys.executable, "-m", "layer", "--runtime", "python3.11", "--arch", "x86_64"],
-            cwd=REPO_ROOT,
-            check=True,
-            timeout=900,
-        )
-    return LAYER
 
 
 @pytest.fixture

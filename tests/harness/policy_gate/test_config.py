@@ -106,7 +106,8 @@ def test_all_then_per_policy(info: analyzer_pb2.AnalyzerInfo) -> None:
         ),
         (
             {"lambda-runtime": PolicySetting(properties={"allowedRuntime": ["python3.8"]})},
-            "lambda-runtime: unknown settings ['allowedRuntime']; it takes ['allowedRuntimes']",
+            "lambda-runtime: unknown settings ['allowedRuntime']; it takes "
+            "['allowedRuntimes', 'asOf']",
         ),
         (
             {"lambda-log-groups": PolicySetting(properties={"minRetentionDays": 0})},

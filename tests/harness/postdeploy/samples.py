@@ -21,7 +21,7 @@ def outputs(stack: str = "t", **extra: Any) -> dict[str, Any]:
             "name": f"honeyhive-{stack}-{key.replace('_', '-')}",
             "arn": f"arn:aws:lambda:{REGION}:123456789012:function:honeyhive-{stack}-"
             f"{key.replace('_', '-')}",
-            "runtime": "python3.11",
+            "runtime": "python3.13",
             "memorySize": 512 if key == "working_sdk_test" else 256,
             "timeout": 30,
             "logGroup": f"/aws/lambda/honeyhive-{stack}-{key.replace('_', '-')}",

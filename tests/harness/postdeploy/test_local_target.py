@@ -31,15 +31,10 @@ from infra.spec import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
-LAYER_MANIFEST = REPO_ROOT / "build" / "layer" / "python3.11-x86_64" / "manifest.json"
-
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The `ci` stack served locally (its layer built first when missing); the outputs file."""
-    if not LAYER_MANIFEST.is_file():
-        subprocess.run([sys.executable, "-m", "layer", "--stack", "ci"], cwd=REPO_ROOT,
-                       check=True, timeout=900)  # fmt: skip
+def served(sdk_layer: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The `ci` stack served locally (its layer, `sdk_layer`, built first); the outputs file."""
     directory = tmp_path_factory.mktemp("served")
     outputs = directory / "outputs.json"
     with local_serve("ci", outputs, directory / "serve.log"):

@@ -68,9 +68,7 @@ def test_render_refusal_exits_1_quoting_the_program(fixture_layer_dir: Path) -> 
         f"layerArtifactDir={fixture_layer_dir}",
     )
     assert result.returncode == 1
-    assert (
-        "runtime = 'python3.8': must be one of python3.11, python3.12, python3.13" in result.stderr
-    )
+    assert "runtime = 'python3.8': must be one of python3.12, python3.13" in result.stderr
     assert "Traceback" not in result.stderr
 
 
