@@ -19,10 +19,13 @@ PYTEST_ARGS ?=
 WORKERS ?= 2
 
 LOCAL_OUTPUTS := build/local/outputs.json
-# Init Duration p50 bound for the local target. The emulator shares this machine's CPU instead of
-# Lambda's CPU share: SDK functions measured 0.8-1.1 s here (the seed recipe's layer ~2 s);
-# the suite's own default, for AWS, is the seed's 500 ms.
-LOCAL_MAX_COLD_P50_MS ?= 2000
+# The suite's gates on the local target: each SDK function's Init Duration p50 and warm Duration
+# p50 over baseline's, in the same run. The emulator shares this machine's CPU instead of
+# Lambda's CPU share (SDK init measured 0.8-1.3 s over baseline here), so the cold bound is
+# looser than the suite's AWS default (3000 ms); the seed's absolute 500 ms / 100 ms are
+# reported as targets, not gated.
+LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
+LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
 
 .PHONY: venv lint check test local post-deploy bench layer render policy preview up destroy \
@@ -59,7 +62,8 @@ check: lint
 # Writes build/local/outputs.json, report.json and report.md (also printed).
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK) --outputs $(LOCAL_OUTPUTS) \
-		-- --max-cold-p50-ms $(LOCAL_MAX_COLD_P50_MS) $(PYTEST_ARGS)
+		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
+		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
 
 # The same suite against a deployed stack: report in build/aws/ (and the GitHub job summary).
 post-deploy: venv

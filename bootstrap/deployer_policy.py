@@ -5,12 +5,13 @@ group, a role with one inline policy, the function; a layer version per runtime)
 post-deploy suite (invoke, read and update the function configuration to force cold starts),
 the TTL sweeper and the leak check, and (DIY backend) the Pulumi state in the state bucket.
 
-Each action below carries the reason it is needed; that table is the documentation. Three
-actions use `Resource: "*"` because AWS authorizes them on no resource at all (the Service
-Authorization Reference lists no resource type for them): `lambda:ListFunctions`,
-`lambda:ListLayers`, `iam:ListRoles`. `logs:DescribeLogGroups` is authorized against the
-account's log-group space, not a named group, so it gets this account and region's
-`log-group:*`. `sts:GetCallerIdentity` needs no permission at all.
+Each action below carries the reason it is needed; that table is the documentation. Five
+actions use `Resource: "*"` because AWS authorizes them on no resource at all: the Service
+Authorization Reference lists no resource type for `lambda:ListFunctions`, `lambda:ListLayers`,
+`lambda:ListLayerVersions`, `iam:ListRoles` and `logs:DescribeLogGroups`, and says "If there is
+no value for this column (Resource types), you must specify all resources ("*")"; naming an ARN
+for them makes linters and IAM Access Analyzer warn, and the call is allowed by "*" only.
+`sts:GetCallerIdentity` needs no permission at all.
 
 Roles get a permissions boundary (lambda_boundary.py). The two actions that can grant a role
 permissions, `iam:CreateRole` and `iam:PutRolePolicy`, are allowed only with that boundary
@@ -86,8 +87,6 @@ _FUNCTION_ACTIONS = {
 _LAYER_ACTIONS = {
     "lambda:PublishLayerVersion": "pulumi up publishes the SDK layer (a layer: ARN, not "
     "function:, which was the seed's bug)",
-    "lambda:ListLayerVersions": "the sweeper and leak check read every version of a "
-    "honeyhive-* layer",
 }
 _LAYER_VERSION_ACTIONS = {
     "lambda:GetLayerVersion": "the provider reads the layer version; CreateFunction and "
@@ -99,6 +98,8 @@ _LAMBDA_LIST_ACTIONS = {
     'AWS only accepts Resource "*")',
     "lambda:ListLayers": "the sweeper and leak check enumerate layers (no resource type: AWS "
     'only accepts Resource "*")',
+    "lambda:ListLayerVersions": "the sweeper and leak check read every version of a "
+    'honeyhive-* layer (no resource type: AWS only accepts Resource "*")',
 }
 _PASS_ROLE_ACTIONS = {
     "iam:PassRole": "CreateFunction/UpdateFunctionConfiguration hand the function its execution "
@@ -143,7 +144,7 @@ _LOG_GROUP_ACTIONS = {
 }
 _LOG_LIST_ACTIONS = {
     "logs:DescribeLogGroups": "the provider reads a log group; the sweeper and leak check list "
-    "/aws/lambda/honeyhive-* (authorized on the account's log-group space, not a name)",
+    '/aws/lambda/honeyhive-* (no resource type: AWS only accepts Resource "*")',
 }
 _STATE_BUCKET_ACTIONS = {
     "s3:ListBucket": "the DIY backend lists stacks and checkpoints in the state bucket",
@@ -207,7 +208,7 @@ def statements(settings: BootstrapSettings) -> list[Statement]:
         # Without the trailing `:*` the pattern also matches the group ARN that the tag
         # actions are authorized on.
         Statement("LogGroups", _LOG_GROUP_ACTIONS, (f"{log_groups}:/aws/lambda/honeyhive-*",)),
-        Statement("LogGroupList", _LOG_LIST_ACTIONS, (f"{log_groups}:*",)),
+        Statement("LogGroupList", _LOG_LIST_ACTIONS, ("*",)),
     ]
     if settings.state_bucket:
         bucket = f"arn:aws:s3:::{settings.state_bucket}"

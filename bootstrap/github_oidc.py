@@ -7,13 +7,19 @@ The role trusts GitHub's OIDC provider with two conditions on the token:
   (`pull_request`; GitHub issues no OIDC token to pull requests from forks). Tags, GitHub
   environments and every other repository are refused.
 
-Repositories created or renamed after GitHub's switch to immutable subject claims (and those
-that opted in) put numeric ids in `sub`: `repo:owner@OWNER_ID/name@REPO_ID:...`. With
-`githubRepositoryIds` set the trust uses that form only, so a recycled owner or repository
-name cannot match.
+GitHub's immutable subject claims (https://docs.github.com/en/actions/reference/security/oidc,
+"Immutable subject claims"): repositories created, renamed or transferred after 2026-07-15, and
+those that opted in, get numeric ids in the default `sub`:
+`repo:OWNER@OWNER-ID/REPO@REPO-ID:ref:refs/heads/main` (`@` cannot appear in a GitHub name). With
+`githubRepositoryIds` set, the trust accepts that form and the name-only one
+(`repo:OWNER/REPO:...`, what a repository that has not switched still sends): a repository keeps
+working across the switch, and the id form pins the exact owner and repository. Without the ids
+only the name-only form is trusted.
 
-`sts:TagSession` is allowed with the same conditions: configure-aws-credentials v6.2+ sends
-session tags by default, and STS refuses the whole AssumeRoleWithWebIdentity without it.
+No `sts:TagSession`: configure-aws-credentials drops its session tags for
+AssumeRoleWithWebIdentity (src/assumeRole.ts deletes `Tags` before the call), and STS takes a
+web identity's session tags only from the token's `https://aws.amazon.com/tags` claim, which
+GitHub's tokens do not carry.
 """
 
 from __future__ import annotations
@@ -33,15 +39,19 @@ def provider_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{ISSUER_HOST}"
 
 
-def subjects(settings: BootstrapSettings) -> list[str]:
-    if settings.github_ids is None:
-        repository = settings.github_slug
-    else:
+def repository_forms(settings: BootstrapSettings) -> list[str]:
+    """The repository as `sub` names it: name-only, and with the ids when they are known."""
+    forms = [settings.github_slug]
+    if settings.github_ids is not None:
         owner_id, repository_id = settings.github_ids
-        repository = (
+        forms.append(
             f"{settings.github_owner}@{owner_id}/{settings.github_repository}@{repository_id}"
         )
-    return [f"repo:{repository}:{ref}" for ref in TRUSTED_REFS]
+    return forms
+
+
+def subjects(settings: BootstrapSettings) -> list[str]:
+    return [f"repo:{form}:{ref}" for form in repository_forms(settings) for ref in TRUSTED_REFS]
 
 
 def trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[str, Any]:
@@ -52,7 +62,7 @@ def trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[st
                 "Sid": "GitHubActionsOfThisRepository",
                 "Effect": "Allow",
                 "Principal": {"Federated": oidc_provider_arn},
-                "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
                     "StringEquals": {f"{ISSUER_HOST}:aud": AUDIENCE},
                     "StringLike": {f"{ISSUER_HOST}:sub": subjects(settings)},

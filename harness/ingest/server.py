@@ -4,8 +4,11 @@ Routes (what honeyhive 1.7 calls, plus read-back for callers in other processes)
 - `POST /session/start`, body `{"session": {...}}` -> the session event (`session_id`,
   `event_id`, `org_id`, `workspace_id`, `project_id`, ...: the SDK's response model requires them).
 - `POST /opentelemetry/v1/traces`, OTLP JSON or protobuf, gzip/deflate accepted.
-- `POST /v1/events/export` (HoneyHive's read API, bearer auth): one session's events, i.e. its
-  session event and one event per span, as `HoneyHive(...).events.export` reads them.
+- `POST /v1/events/export` and `POST /v1/events/search` (HoneyHive's read API, bearer auth): one
+  session's events, i.e. its session event and one event per span. honeyhive 1.7's client
+  (`HoneyHive(...).events.export`) reads through export, which HoneyHive's API reference marks
+  deprecated in favour of search (response `count` instead of `totalEvents`, `limit` at most
+  1000); both are served so a client of either works here.
 - `GET /_ingest/health`, `GET /_ingest/sessions`, `GET /_ingest/sessions/{id}/spans` (no auth).
 
 Both SDK routes need `Authorization: Bearer <token>` (401 without; with `api_key` set, the token
@@ -34,6 +37,8 @@ from harness.ingest.otlp import PROTOBUF_TYPE, decode_traces, decompress
 from harness.ingest.store import Store
 
 EVENTS_EXPORT = "/v1/events/export"
+EVENTS_SEARCH = "/v1/events/search"
+SEARCH_LIMIT_MAX = 1000
 _SPANS_ROUTE = re.compile(r"^/_ingest/sessions/(?P<session_id>[^/]+)/spans$")
 
 
@@ -93,9 +98,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         route = urlsplit(self.path).path
         token = self._observe(route, body)
-        if route == EVENTS_EXPORT:
+        if route in {EVENTS_EXPORT, EVENTS_SEARCH}:
             if self._authorized(token):
-                self._export_events(body)
+                self._read_events(body, search=route == EVENTS_SEARCH)
             return
         if route not in SDK_ROUTES:
             self._json(404, {"error": f"no route POST {route}"})
@@ -187,9 +192,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, {})
 
-    def _export_events(self, body: bytes) -> None:
-        """HoneyHive's read route (what `HoneyHive(...).events.export` calls), for one
-        session: the only filter supported is `session_id` `is` <id>."""
+    def _read_events(self, body: bytes, *, search: bool) -> None:
+        """HoneyHive's read routes for one session: the only filter supported is `session_id`
+        `is` <id>. Search caps `limit` at 1000 and answers `count`; export answers
+        `totalEvents` (what honeyhive 1.7 reads)."""
         try:
             request = json.loads(body)
             [session_filter] = request["filters"]
@@ -197,16 +203,19 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError(session_filter)
             session_id = str(session_filter["value"])
             limit, page = int(request.get("limit", 1000)), int(request.get("page", 1))
+            if search and not 1 <= limit <= SEARCH_LIMIT_MAX:
+                raise ValueError(f"limit must be 1 to {SEARCH_LIMIT_MAX}, got {limit}")
         except (ValueError, KeyError, TypeError) as exc:
             self._json(
                 400,
-                {"error": f"this ingest exports one session: filters=[{{field: session_id, "
+                {"error": f"this ingest reads one session: filters=[{{field: session_id, "
                  f"operator: is, value: <id>}}] ({type(exc).__name__}: {exc})"},
             )  # fmt: skip
             return
         events = self.server.store.events(session_id)
         start = max(page - 1, 0) * limit
-        self._json(200, {"events": events[start : start + limit], "totalEvents": len(events)})
+        count_key = "count" if search else "totalEvents"
+        self._json(200, {"events": events[start : start + limit], count_key: len(events)})
 
     # --- replies ------------------------------------------------------------------------------
 

@@ -122,19 +122,27 @@ def cold_problems(function: FunctionOutput, invocation: Invocation) -> list[str]
     return problems
 
 
-def threshold_problem(
-    function: str, metric: str, values: Sequence[float], limit_ms: float, option: str
+def overhead_problem(
+    function: str,
+    metric: str,
+    values: Sequence[float],
+    baseline: Sequence[float],
+    *,
+    limit_ms: float,
+    option: str,
 ) -> str | None:
-    """None when the p50 is within the limit; else a sentence with every number."""
-    if not values:
-        return f"{function}: no {metric} samples to compare with {option} {limit_ms:g} ms"
-    p50 = percentile(values, 50)
-    if p50 <= limit_ms:
+    """None when the function's p50 minus baseline's (same run) is within the limit; else a
+    sentence with every number."""
+    if not values or not baseline:
+        side = function if not values else "baseline"
+        return f"{function}: no {metric} samples of {side} to compare with {option} {limit_ms:g} ms"
+    p50, base = percentile(values, 50), percentile(baseline, 50)
+    if p50 - base <= limit_ms:
         return None
     samples = ", ".join(f"{v:.1f}" for v in values)
     return (
-        f"{function}: {metric} p50 {p50:.1f} ms exceeds {option} {limit_ms:g} ms "
-        f"({len(values)} samples: {samples})"
+        f"{function}: {metric} p50 {p50:.1f} ms is {p50 - base:.1f} ms over baseline's "
+        f"{base:.1f} ms, above {option} {limit_ms:g} ms ({len(values)} samples: {samples})"
     )
 
 

@@ -40,12 +40,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SuiteOptions:
+    """What the suite measures and judges. Absolute times depend on the machine (Lambda's CPU
+    share, or a busy CI runner), so they are targets: reported, met or not, never failing the
+    run. What fails the run is correctness, and the SDK's overhead over `baseline` measured in
+    the same run, with a generous bound (an SDK that hangs its init or imports something
+    enormous, not noise)."""
+
     cold_starts: int = 5
     warm_invokes: int = 20
-    max_cold_p50_ms: float = 500.0
-    """Applied to each function's Init Duration p50 (the seed's cold-start bound)."""
-    max_warm_p50_ms: float = 100.0
-    """Applied to each function's warm Duration p50."""
+    cold_target_ms: float = 500.0
+    """Reported: each function's Init Duration p50 against the seed's cold-start bound."""
+    warm_target_ms: float = 100.0
+    """Reported: each function's warm Duration p50 against the seed's warm bound."""
+    max_cold_overhead_ms: float = 3000.0
+    """Gated: an SDK function's Init Duration p50 minus baseline's."""
+    max_warm_overhead_ms: float = 1000.0
+    """Gated: an SDK function's warm Duration p50 minus baseline's (it starts a session and
+    flushes over the network on every invoke)."""
 
 
 @dataclass

@@ -61,8 +61,9 @@ def _p50(values: Sequence[float]) -> float | None:
 
 
 def function_report(
-    run: FunctionRun, record: RunRecord, baseline_p50: float | None
+    run: FunctionRun, record: RunRecord, baseline: tuple[float | None, float | None]
 ) -> dict[str, Any]:
+    """Every number of one function; `baseline` is baseline's (init p50, warm p50)."""
     settings, output = record.settings, run.output
     cold = _reports(run.cold)
     warm = [r for r in _reports(run.warm) if not r.cold]
@@ -77,9 +78,8 @@ def function_report(
     errors = [f"{phase}: {message}" for phase, message in run.errors.items()]
     if failed:
         errors.append(f"{len(failed)} invocation(s) ended in a function error")
-    overhead = None
-    if output.sdk and init_p50 is not None and baseline_p50 is not None:
-        overhead = round(init_p50 - baseline_p50, 3)
+    cold_overhead = _minus(init_p50, baseline[0]) if output.sdk else None
+    warm_overhead = _minus(warm_p50, baseline[1]) if output.sdk else None
     return {
         "name": output.name,
         "runtime": output.runtime,
@@ -100,10 +100,17 @@ def function_report(
             "costPer1000Usd": _cost([r.billed_duration_ms for r in warm], run),
         },
         "maxMemoryUsedMb": max((r.max_memory_used_mb for r in everything), default=None),
-        "sdkOverheadMs": overhead,
-        "thresholds": {
-            "coldInitP50": _verdict(init_p50, settings.max_cold_p50_ms),
-            "warmDurationP50": _verdict(warm_p50, settings.max_warm_p50_ms),
+        "sdkOverheadMs": cold_overhead,
+        "warmOverheadMs": warm_overhead,
+        "targets": {
+            "coldInitP50": _target(init_p50, settings.cold_target_ms),
+            "warmDurationP50": _target(warm_p50, settings.warm_target_ms),
+        },
+        "gates": {}
+        if not output.sdk
+        else {
+            "coldOverhead": _gate(cold_overhead, settings.max_cold_overhead_ms),
+            "warmOverhead": _gate(warm_overhead, settings.max_warm_overhead_ms),
         },
         "spans": {
             "sessions": len(run.spans),
@@ -113,20 +120,36 @@ def function_report(
     }
 
 
-def _verdict(p50: float | None, limit: float) -> dict[str, Any]:
+def _minus(value: float | None, base: float | None) -> float | None:
+    return None if value is None or base is None else round(value - base, 3)
+
+
+def _target(p50: float | None, target: float) -> dict[str, Any]:
+    """Reported, not gated: whether the p50 meets an absolute target."""
     return {
         "p50Ms": None if p50 is None else round(p50, 3),
+        "targetMs": target,
+        "met": p50 is not None and p50 <= target,
+    }
+
+
+def _gate(overhead: float | None, limit: float) -> dict[str, Any]:
+    return {
+        "overheadMs": overhead,
         "maxMs": limit,
-        "ok": p50 is not None and p50 <= limit,
+        "ok": overhead is not None and overhead <= limit,
     }
 
 
 def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, Any]:
     target, settings = record.target, record.settings
-    baseline = record.functions.get(BASELINE)
-    baseline_p50 = _p50(_init_ms(_reports(baseline.cold))) if baseline else None
+    floor = record.functions.get(BASELINE)
+    baseline: tuple[float | None, float | None] = (None, None)
+    if floor is not None:
+        warm = [r.duration_ms for r in _reports(floor.warm) if not r.cold]
+        baseline = (_p50(_init_ms(_reports(floor.cold))), _p50(warm))
     functions = {
-        key: function_report(run, record, baseline_p50) for key, run in record.functions.items()
+        key: function_report(run, record, baseline) for key, run in record.functions.items()
     }
     counts = {
         kind: sum(1 for o in outcomes if o.outcome == kind)
@@ -145,13 +168,18 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
         "settings": {
             "coldStarts": settings.cold_starts,
             "warmInvokes": settings.warm_invokes,
-            "maxColdP50Ms": settings.max_cold_p50_ms,
-            "maxWarmP50Ms": settings.max_warm_p50_ms,
+            "coldTargetMs": settings.cold_target_ms,
+            "warmTargetMs": settings.warm_target_ms,
+            "maxColdOverheadMs": settings.max_cold_overhead_ms,
+            "maxWarmOverheadMs": settings.max_warm_overhead_ms,
         },
         "prices": LAMBDA_PRICES.as_json(),
         "functions": functions,
         "sdkOverheadMs": {
             key: f["sdkOverheadMs"] for key, f in functions.items() if key != BASELINE
+        },
+        "warmOverheadMs": {
+            key: f["warmOverheadMs"] for key, f in functions.items() if key != BASELINE
         },
         "spans": {"source": record.spans_source, "skipped": record.spans_skipped},
         "restoreProblems": list(record.restore_problems),

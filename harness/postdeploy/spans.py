@@ -60,7 +60,13 @@ class IngestSpans:
 
 
 class HoneyHiveSpans:
-    """HoneyHive's events export: the session's events, less the session event itself."""
+    """HoneyHive's events export: the session's events, less the session event itself.
+
+    Read the way the SDK under test reads: honeyhive 1.7's client calls `POST /v1/events/export`
+    (`events.export`, `list_events`, ...). HoneyHive's API reference marks that route deprecated
+    in favour of `POST /v1/events/search`, but the SDK's client does not call search yet (its
+    generated `searchEvents` is unused); when it does, this follows. The local ingest serves
+    both routes."""
 
     def __init__(self, api_key: Secret, api_url: str | None) -> None:
         from honeyhive import HoneyHive  # noqa: PLC0415 - only an AWS run with a read key pays

@@ -33,12 +33,14 @@ REQUIRED_TAGS: Final = (
     "honeyhive:managed-by",
 )
 # Actions the Service Authorization Reference lists with no resource type: `Resource: "*"` is
-# the only way to grant them. Anything else must name its resources (lambda:ListLayerVersions
-# takes a layer ARN, logs:DescribeLogGroups a log-group ARN, sts:GetCallerIdentity needs no grant).
+# the only way to grant them. Anything else must name its resources (sts:GetCallerIdentity
+# needs no grant at all).
 WILDCARD_RESOURCE_ACTIONS: Final = (
     "lambda:ListFunctions",
     "lambda:ListLayers",
+    "lambda:ListLayerVersions",
     "lambda:GetAccountSettings",
+    "logs:DescribeLogGroups",
     "iam:ListRoles",
     "tag:GetResources",
 )

@@ -4,6 +4,7 @@ role, and every statement of the deployer policy, action by action."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -193,7 +194,7 @@ def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Cap
                         f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
                     )
                 },
-                "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
                     "StringEquals": {
                         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
@@ -210,15 +211,89 @@ def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Cap
     }
 
 
-def test_immutable_subject_claims_pin_the_ids() -> None:
+def test_with_the_ids_both_subject_forms_are_trusted() -> None:
     capture = run({**BASE, "githubRepositoryIds": "123456/789012"})
     trust = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
         "token.actions.githubusercontent.com:sub": [
+            "repo:octo-org/octo-repo:ref:refs/heads/*",
+            "repo:octo-org/octo-repo:pull_request",
             "repo:octo-org@123456/octo-repo@789012:ref:refs/heads/*",
             "repo:octo-org@123456/octo-repo@789012:pull_request",
         ]
     }
+
+
+def string_like(pattern: str, value: str) -> bool:
+    """IAM's StringLike: `*` matches any run of characters, `?` one; case-sensitive."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value) is not None
+
+
+def assumable_by(capture: _Capture, claims: dict[str, str]) -> bool:
+    """Whether the deployer's trust policy lets a token with these claims assume the role."""
+    (statement,) = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+    condition = statement["Condition"]
+    equals = all(claims.get(k) == v for k, v in condition["StringEquals"].items())
+    like = all(
+        any(string_like(p, claims.get(k, "")) for p in ([v] if isinstance(v, str) else v))
+        for k, v in condition["StringLike"].items()
+    )
+    return statement["Effect"] == "Allow" and equals and like
+
+
+# What GitHub puts in `sub` for each event (docs: OpenID Connect reference, "Example subject
+# claims"; schedule runs on the default branch, workflow_dispatch on the branch it was run on).
+EVENTS = {
+    "push": "ref:refs/heads/feature/login",
+    "pull_request": "pull_request",
+    "schedule": "ref:refs/heads/main",
+    "workflow_dispatch": "ref:refs/heads/release-1.8",
+}
+NAME_ONLY = "repo:octo-org/octo-repo"
+WITH_IDS = "repo:octo-org@123456/octo-repo@789012"
+
+
+def token(subject: str) -> dict[str, str]:
+    return {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": subject,
+    }
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_each_workflow_event_may_assume_the_role_in_both_subject_forms(event: str) -> None:
+    with_ids = run({**BASE, "githubRepositoryIds": "123456/789012"})
+    without_ids = run(BASE)
+    assert assumable_by(with_ids, token(f"{WITH_IDS}:{EVENTS[event]}"))
+    assert assumable_by(with_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"))
+    assert assumable_by(without_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"))
+    assert not assumable_by(without_ids, token(f"{WITH_IDS}:{EVENTS[event]}")), (
+        "ids nobody configured are not guessed"
+    )
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        f"{WITH_IDS}:ref:refs/tags/v1.8.0",
+        f"{WITH_IDS}:environment:production",
+        "repo:octo-org@999999/octo-repo@789012:ref:refs/heads/main",
+        "repo:octo-org@123456/other-repo@789012:pull_request",
+        "repo:octo-org/octo-repo-fork:ref:refs/heads/main",
+        "repo:evil/octo-repo:pull_request",
+    ],
+)
+def test_other_repositories_ids_tags_and_environments_may_not(subject: str) -> None:
+    with_ids = run({**BASE, "githubRepositoryIds": "123456/789012"})
+    assert not assumable_by(with_ids, token(subject))
+
+
+def test_only_sts_is_the_audience() -> None:
+    capture = run(BASE)
+    claims = {**token(f"{NAME_ONLY}:pull_request")}
+    claims["token.actions.githubusercontent.com:aud"] = "https://github.com/octo-org"
+    assert not assumable_by(capture, claims)
 
 
 # --- the deployer policy, statement by statement -------------------------------------------
@@ -246,7 +321,7 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
     ),
     "LambdaLayers": (
         "Allow",
-        ["lambda:ListLayerVersions", "lambda:PublishLayerVersion"],
+        ["lambda:PublishLayerVersion"],
         [f"{L}:layer:honeyhive-*"],
         None,
     ),
@@ -256,7 +331,12 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
         [f"{L}:layer:honeyhive-*:*"],
         None,
     ),
-    "LambdaList": ("Allow", ["lambda:ListFunctions", "lambda:ListLayers"], ["*"], None),
+    "LambdaList": (
+        "Allow",
+        ["lambda:ListFunctions", "lambda:ListLayerVersions", "lambda:ListLayers"],
+        ["*"],
+        None,
+    ),
     "PassRolesToLambdaOnly": (
         "Allow",
         ["iam:PassRole"],
@@ -306,7 +386,7 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
     "LogGroupList": (
         "Allow",
         ["logs:DescribeLogGroups"],
-        [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"],
+        ["*"],
         None,
     ),
     "StateBucket": ("Allow", ["s3:ListBucket"], [f"arn:aws:s3:::{BUCKET}"], None),
@@ -394,7 +474,14 @@ def test_wildcard_resources_only_for_actions_without_resource_types(diy: _Captur
         if "*" in _as_list(s["Resource"])
         for action in _as_list(s["Action"])
     }
-    assert on_star == {"lambda:ListFunctions", "lambda:ListLayers", "iam:ListRoles"}
+    # The Service Authorization Reference lists no resource type for exactly these.
+    assert on_star == {
+        "lambda:ListFunctions",
+        "lambda:ListLayers",
+        "lambda:ListLayerVersions",
+        "iam:ListRoles",
+        "logs:DescribeLogGroups",
+    }
     actions = [a for s in policy["Statement"] for a in _as_list(s["Action"])]
     assert not [a for a in actions if "*" in a]
 

@@ -102,3 +102,35 @@ def test_the_read_route_needs_a_key_and_a_session_filter(ingest: IngestServer) -
         route, json=bad, headers={"Authorization": f"Bearer {READ_KEY}"}, timeout=10
     )
     assert answer.status_code == 400 and "session_id" in answer.json()["error"]
+
+
+def test_search_serves_the_same_events_as_export(ingest: IngestServer) -> None:
+    """HoneyHive's non-deprecated read route: same filter, `count` instead of `totalEvents`,
+    `limit` capped at 1000."""
+    session = requests.post(
+        ingest.url + SESSION_START,
+        json={"session": {"session_name": "honeyhive-t-working-sdk-test"}},
+        headers={"Authorization": f"Bearer {WRITE_KEY}"},
+        timeout=10,
+    ).json()["session_id"]
+    _export(
+        ingest, WRITE_KEY, [_span(session, "e7ad6b7169203334", "working_sdk_test", None, "tool")]
+    )
+    body: dict[str, Any] = {
+        "filters": [{"field": "session_id", "operator": "is", "value": session}],
+        "limit": 50,
+    }
+    headers = {"Authorization": f"Bearer {READ_KEY}"}
+    exported = requests.post(
+        ingest.url + "/v1/events/export", json=body, headers=headers, timeout=10
+    )
+    searched = requests.post(
+        ingest.url + "/v1/events/search", json=body, headers=headers, timeout=10
+    )
+    assert searched.status_code == exported.status_code == 200
+    assert searched.json()["events"] == exported.json()["events"]
+    assert searched.json()["count"] == exported.json()["totalEvents"] == 2  # session + span
+    too_many = requests.post(
+        ingest.url + "/v1/events/search", json={**body, "limit": 5000}, headers=headers, timeout=10
+    )
+    assert too_many.status_code == 400 and "limit must be 1 to 1000" in too_many.json()["error"]

@@ -267,14 +267,19 @@ def test_bad_event_answers_must_be_400_with_an_error() -> None:
     ]
 
 
-def test_a_threshold_miss_names_the_function_the_metric_and_the_numbers() -> None:
-    assert checks.threshold_problem("f", "Init Duration", [400.0, 450.0], 500, "--max") is None
-    assert checks.threshold_problem("f", "Init Duration", [400.0, 700.0, 650.0], 500, "--max") == (
-        "f: Init Duration p50 650.0 ms exceeds --max 500 ms (3 samples: 400.0, 700.0, 650.0)"
+def test_an_overhead_miss_names_the_function_the_metric_and_the_numbers() -> None:
+    def problem(values: list[float], baseline: list[float], limit: float) -> str | None:
+        return checks.overhead_problem(
+            "f", "Init Duration", values, baseline, limit_ms=limit, option="--max"
+        )
+
+    assert problem([400.0, 450.0], [100.0], 500) is None  # 425 - 100 = 325
+    assert problem([400.0, 700.0, 650.0], [100.0, 120.0], 500) == (
+        "f: Init Duration p50 650.0 ms is 540.0 ms over baseline's 110.0 ms, above --max 500 ms "
+        "(3 samples: 400.0, 700.0, 650.0)"
     )
-    assert "no Init Duration samples" in str(
-        checks.threshold_problem("f", "Init Duration", [], 1, "--m")
-    )
+    assert "no Init Duration samples of f" in str(problem([], [100.0], 1))
+    assert "no Init Duration samples of baseline" in str(problem([1.0], [], 1))
 
 
 # --- spans -----------------------------------------------------------------------------------
