@@ -58,7 +58,6 @@ def test_an_unchanged_build_is_reused(built_layer: BuildLayer, layer_root: Path)
     first = built_layer(DEFAULT)
     again = build(DEFAULT, out=layer_root)
     assert again.reused
-    assert again.seconds < 5
     assert again.manifest["sha256"] == first.manifest["sha256"]
     assert sha256_file(again.archive) == first.manifest["sha256"]
 
