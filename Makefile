@@ -12,6 +12,12 @@ STAMP := $(VENV)/.installed
 PIP_VERSION := $(shell sed -n 's/^pip==//p' constraints.txt)
 UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
 STACK ?= ci
+# The SDK under test, a SPEC (README "Test your SDK"): honeyhive==1.6.1, a wheel file or a source
+# tree. Empty: the stack's `sdk` config (default: the locked release). Every target below that
+# builds, renders, serves or deploys passes it on as the stack's `sdk`, so one variable drives
+# the whole chain.
+SDK ?=
+SET_SDK := $(if $(SDK), --set sdk=$(SDK))
 PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=
@@ -61,7 +67,7 @@ check: lint
 # layer -> offline policy gate -> serve (ingest + Lambda API) -> post-deploy suite -> stop.
 # Writes build/local/outputs.json, report.json and report.md (also printed).
 local: policy
-	$(PY) -m harness suite --local --stack $(STACK) --outputs $(LOCAL_OUTPUTS) \
+	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
 		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
 
@@ -77,26 +83,29 @@ bench: venv
 
 # The SDK layer for the runtimes and architecture STACK uses (reused when unchanged).
 layer: venv
-	$(PY) -m layer --stack $(STACK)
+	$(PY) -m layer --stack $(STACK)$(SET_SDK)
 
 render: layer
-	$(PY) -m harness render --program $(PROGRAM) --stack $(STACK)
+	$(PY) -m harness render --program $(PROGRAM) --stack $(STACK)$(SET_SDK)
 
 # The offline policy gate: the rendered program, sent to policy/ over the analyzer protocol.
 policy: layer
-	$(PY) -m harness policy --program $(PROGRAM) --stack $(STACK)$(if $(POLICY_CONFIG), --policy-config $(POLICY_CONFIG))
+	$(PY) -m harness policy --program $(PROGRAM) --stack $(STACK)$(SET_SDK)$(if $(POLICY_CONFIG), --policy-config $(POLICY_CONFIG))
 
 define require_pulumi
 	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/"; exit 2; }
 endef
 
+# `pulumi -c` also saves the value in Pulumi.<stack>.yaml: the stack keeps naming its SDK.
+PULUMI_SDK := $(if $(SDK), --config sdk=$(SDK))
+
 preview: layer
 	$(require_pulumi)
-	pulumi preview --stack $(STACK) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
+	pulumi preview --stack $(STACK)$(PULUMI_SDK) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
 
 up: layer
 	$(require_pulumi)
-	pulumi up --stack $(STACK) --yes$(if $(REFRESH), --refresh) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
+	pulumi up --stack $(STACK)$(PULUMI_SDK) --yes$(if $(REFRESH), --refresh) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
 
 destroy: venv
 	$(require_pulumi)

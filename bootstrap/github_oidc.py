@@ -16,6 +16,14 @@ those that opted in, get numeric ids in the default `sub`:
 working across the switch, and the id form pins the exact owner and repository. Without the ids
 only the name-only form is trusted.
 
+The SDK's repository (`sdkRepository`, optional) may assume the role too, but only through
+this repository's deploy workflow, which it calls to test its own branches (README, "Test your
+SDK"). AWS matches only `aud` and `sub`, so the SDK repository sets its OIDC subject template to
+include `job_workflow_ref` (the called workflow, which GitHub sets and no caller can forge):
+`repo:OWNER/SDK:ref:refs/heads/x:job_workflow_ref:OWNER/TESTBED/.github/workflows/deploy.yml@REF`.
+The trust requires exactly this repository's deploy.yml there, at any of its refs; a ref
+cannot hold `:`, so no branch name can fake the suffix.
+
 No `sts:TagSession`: configure-aws-credentials drops its session tags for
 AssumeRoleWithWebIdentity (src/assumeRole.ts deletes `Tags` before the call), and STS takes a
 web identity's session tags only from the token's `https://aws.amazon.com/tags` claim, which
@@ -26,12 +34,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bootstrap.settings import BootstrapSettings
+from bootstrap.settings import BootstrapSettings, Repository
 
 ISSUER_HOST = "token.actions.githubusercontent.com"
 ISSUER_URL = f"https://{ISSUER_HOST}"
 AUDIENCE = "sts.amazonaws.com"
 TRUSTED_REFS = ("ref:refs/heads/*", "pull_request")
+DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
 
 
 def provider_arn(account_id: str) -> str:
@@ -39,34 +48,50 @@ def provider_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{ISSUER_HOST}"
 
 
-def repository_forms(settings: BootstrapSettings) -> list[str]:
+def repository_forms(repository: Repository) -> list[str]:
     """The repository as `sub` names it: name-only, and with the ids when they are known."""
-    forms = [settings.github_slug]
-    if settings.github_ids is not None:
-        owner_id, repository_id = settings.github_ids
-        forms.append(
-            f"{settings.github_owner}@{owner_id}/{settings.github_repository}@{repository_id}"
-        )
+    forms = [repository.slug]
+    if repository.ids is not None:
+        owner_id, repository_id = repository.ids
+        forms.append(f"{repository.owner}@{owner_id}/{repository.name}@{repository_id}")
     return forms
 
 
 def subjects(settings: BootstrapSettings) -> list[str]:
-    return [f"repo:{form}:{ref}" for form in repository_forms(settings) for ref in TRUSTED_REFS]
+    """This repository's branches and pull requests."""
+    return [
+        f"repo:{form}:{ref}"
+        for form in repository_forms(settings.repository)
+        for ref in TRUSTED_REFS
+    ]
+
+
+def sdk_subjects(settings: BootstrapSettings, sdk: Repository) -> list[str]:
+    """Any run of the SDK repository that calls this repository's deploy workflow."""
+    called = f"{settings.repository.slug}/{DEPLOY_WORKFLOW}"
+    return [f"repo:{form}:*:job_workflow_ref:{called}@*" for form in repository_forms(sdk)]
+
+
+def _statement(sid: str, oidc_provider_arn: str, patterns: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Federated": oidc_provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {f"{ISSUER_HOST}:aud": AUDIENCE},
+            "StringLike": {f"{ISSUER_HOST}:sub": patterns},
+        },
+    }
 
 
 def trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "GitHubActionsOfThisRepository",
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {f"{ISSUER_HOST}:aud": AUDIENCE},
-                    "StringLike": {f"{ISSUER_HOST}:sub": subjects(settings)},
-                },
-            }
-        ],
-    }
+    statements = [
+        _statement("GitHubActionsOfThisRepository", oidc_provider_arn, subjects(settings))
+    ]
+    if settings.sdk_repository is not None:
+        patterns = sdk_subjects(settings, settings.sdk_repository)
+        statements.append(
+            _statement("TheSdkRepositoryThroughOurDeployWorkflow", oidc_provider_arn, patterns)
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

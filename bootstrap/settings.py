@@ -18,6 +18,8 @@ PROJECT = "honeyhive-lambda-test-bootstrap"
 KEYS = (
     "githubRepository",
     "githubRepositoryIds",
+    "sdkRepository",
+    "sdkRepositoryIds",
     "accountId",
     "region",
     "stateBucket",
@@ -51,24 +53,45 @@ class ConfigError(ProblemList, BootstrapError):
 
 
 @dataclass(frozen=True)
+class Repository:
+    owner: str
+    name: str
+    ids: tuple[str, str] | None
+    """(owner id, repository id) for GitHub's immutable subject claims."""
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
 class BootstrapSettings:
     stack: str
-    github_owner: str
-    github_repository: str
-    github_ids: tuple[str, str] | None
-    """(owner id, repository id) for GitHub's immutable subject claims."""
+    repository: Repository
+    """This test bed's repository: its workflows deploy."""
+    sdk_repository: Repository | None
+    """The SDK's repository, trusted only through this repository's deploy workflow."""
     account_id: str
     region: str
     state_bucket: str | None
     create_oidc_provider: bool
 
-    @property
-    def github_slug(self) -> str:
-        return f"{self.github_owner}/{self.github_repository}"
-
 
 def _fix(key: str, example: str) -> str:
     return f"set it with `pulumi config set {key} {example}`"
+
+
+def _ids(text: str, key: str, problems: list[str]) -> tuple[str, str] | None:
+    if not text:
+        return None
+    match = _REPOSITORY_IDS.match(text)
+    if match is None:
+        problems.append(
+            f"{key}={text!r} is not OWNER_ID/REPO_ID (two positive integers: the GitHub API's "
+            "owner.id and id); " + _fix(key, "123456/789012")
+        )
+        return None
+    return match["owner"], match["name"]
 
 
 def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
@@ -87,12 +110,19 @@ def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
             + _fix("githubRepository", "honeyhiveai/python-sdk")
         )
 
-    ids_text = get("githubRepositoryIds")
-    ids = _REPOSITORY_IDS.match(ids_text)
-    if ids_text and ids is None:
+    ids = _ids(get("githubRepositoryIds"), "githubRepositoryIds", problems)
+    sdk_text = get("sdkRepository")
+    sdk_match = _REPOSITORY.match(sdk_text)
+    if sdk_text and sdk_match is None:
         problems.append(
-            f"githubRepositoryIds={ids_text!r} is not OWNER_ID/REPO_ID (two positive integers: "
-            "the GitHub API's owner.id and id); " + _fix("githubRepositoryIds", "123456/789012")
+            f"sdkRepository={sdk_text!r} is not a GitHub owner/name; "
+            + _fix("sdkRepository", "honeyhiveai/python-sdk")
+        )
+    sdk_ids = _ids(get("sdkRepositoryIds"), "sdkRepositoryIds", problems)
+    if sdk_ids and not sdk_text:
+        problems.append(
+            "sdkRepositoryIds is set but sdkRepository is not; "
+            + _fix("sdkRepository", "honeyhiveai/python-sdk")
         )
 
     account = get("accountId")
@@ -137,9 +167,10 @@ def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
         raise ConfigError(stack, problems)
     return BootstrapSettings(
         stack=stack,
-        github_owner=match["owner"],
-        github_repository=match["name"],
-        github_ids=(ids["owner"], ids["name"]) if ids else None,
+        repository=Repository(match["owner"], match["name"], ids),
+        sdk_repository=(
+            Repository(sdk_match["owner"], sdk_match["name"], sdk_ids) if sdk_match else None
+        ),
         account_id=account,
         region=region,
         state_bucket=bucket,

@@ -52,7 +52,7 @@ def build(settings: BootstrapSettings) -> dict[str, pulumi.Input[str | None]]:
     role = aws.iam.Role(
         "deployer",
         name=DEPLOYER_ROLE,
-        description=f"CI deployer of honeyhive-lambda-test, for {settings.github_slug} only",
+        description=f"CI deployer of honeyhive-lambda-test, for {settings.repository.slug} only",
         assume_role_policy=oidc_arn.apply(lambda arn: json.dumps(trust_policy(arn, settings))),
         opts=opts,
     )

@@ -9,15 +9,15 @@ The program never builds anything: it consumes `<dir>/<runtime>-<arch>/layer.zip
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from infra.digest import sha256_file
 from infra.errors import InfraError
+from infra.sdk import SdkSpec, describe, tree_identity
 from infra.spec import LAYER_MANIFEST, LAYER_ZIP
-
-_CHUNK = 1 << 20
 
 
 class ArtifactError(InfraError):
@@ -31,6 +31,7 @@ class LayerArtifact:
     arch: str
     sha256_hex: str
     zipped_bytes: int
+    sdk: SdkBuild
 
     @property
     def source_code_hash(self) -> str:
@@ -38,24 +39,58 @@ class LayerArtifact:
         return base64.b64encode(bytes.fromhex(self.sha256_hex)).decode()
 
 
+@dataclass(frozen=True)
+class SdkBuild:
+    """The SDK a layer holds, as its manifest records it."""
+
+    version: str
+    kind: str
+    commit: str | None
+    dirty: bool
+
+    def description(self) -> str:
+        return describe(self.version, self.kind, self.commit, self.dirty)
+
+    def output(self) -> dict[str, str | bool]:
+        """The stack output `sdk`: `commit` is "" when the SDK came from no git checkout (a
+        Pulumi output drops null values, so the shape would change); `dirty` says the checkout
+        had uncommitted changes when the layer was built."""
+        return {
+            "version": self.version,
+            "kind": self.kind,
+            "commit": self.commit or "",
+            "dirty": self.dirty,
+        }
+
+
+def sdk_mismatch(recorded: dict[str, Any], wanted: SdkSpec) -> str | None:
+    """Why the SDK a manifest records is not the one the stack names (None: it is)."""
+    kind = recorded.get("kind")
+    if kind != wanted.kind:
+        return f"it holds a {kind} SDK, the stack names {wanted.kind} {wanted.label!r}"
+    if wanted.kind == "requirement" and recorded.get("spec") != wanted.text:
+        return f"it was built for {recorded.get('spec')!r}, the stack names {wanted.text!r}"
+    path = wanted.path
+    if wanted.kind == "wheel" and path and recorded.get("wheelSha256") != sha256_file(path):
+        return f"{path} is not the wheel it was built from (its bytes changed)"
+    if wanted.kind == "tree" and path and recorded.get("treeSha256") != tree_identity(path).sha256:
+        return f"the tree {path} changed since the layer was built from it"
+    return None
+
+
 def artifact_dir(root: Path, runtime: str, arch: str) -> Path:
     return root / f"{runtime}-{arch}"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_artifact(root: Path, runtime: str, arch: str, stack: str) -> LayerArtifact:
+def load_artifact(
+    root: Path, runtime: str, arch: str, stack: str, sdk: SdkSpec | None = None
+) -> LayerArtifact:
+    """The artefact for runtime/arch, checked against its manifest and the stack's SDK."""
+    sdk = sdk or SdkSpec("release", "")
     directory = artifact_dir(root, runtime, arch)
     zip_path, manifest_path = directory / LAYER_ZIP, directory / LAYER_MANIFEST
-    rebuild = (
-        f"run `make layer STACK={stack}` (or `python -m layer --runtime {runtime} --arch {arch}`)"
-    )
+    with_sdk = f" SDK={sdk.text}" if sdk.text else ""
+    rebuild = f"run `make layer STACK={stack}{with_sdk}`"
     if not zip_path.is_file() or not manifest_path.is_file():
         raise ArtifactError(
             f"the SDK layer for {runtime}/{arch} has not been built: {zip_path} or "
@@ -65,6 +100,13 @@ def load_artifact(root: Path, runtime: str, arch: str, stack: str) -> LayerArtif
         manifest = json.loads(manifest_path.read_text())
         expected = (manifest["runtime"], manifest["arch"])
         recorded_sha = str(manifest["sha256"])
+        recorded_sdk = dict(manifest["sdk"])
+        built = SdkBuild(
+            str(recorded_sdk["version"]),
+            str(recorded_sdk["kind"]),
+            recorded_sdk.get("commit"),
+            bool(recorded_sdk.get("dirty")),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ArtifactError(f"{manifest_path} is unreadable ({exc!r}); {rebuild}") from exc
     if expected != (runtime, arch):
@@ -78,4 +120,9 @@ def load_artifact(root: Path, runtime: str, arch: str, stack: str) -> LayerArtif
             f"{zip_path} does not match its manifest (sha256 {actual_sha} != {recorded_sha}): "
             f"it changed after it was built; {rebuild}"
         )
-    return LayerArtifact(zip_path, runtime, arch, actual_sha, zip_path.stat().st_size)
+    if (mismatch := sdk_mismatch(recorded_sdk, sdk)) is not None:
+        raise ArtifactError(
+            f"the layer in {directory} holds {built.description()}, not the SDK stack {stack} "
+            f"names: {mismatch}; {rebuild}"
+        )
+    return LayerArtifact(zip_path, runtime, arch, actual_sha, zip_path.stat().st_size, built)

@@ -11,6 +11,7 @@ collide, and distinct stacks get distinct names.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from infra.errors import InfraError
@@ -84,17 +85,25 @@ def log_group_name(function: str) -> str:
     return f"{LOG_GROUP_PREFIX}{function}"
 
 
-def branch_stack_name(branch: str) -> str:
+def branch_stack_name(branch: str, sdk_ref: str = "", sdk_repository: str = "") -> str:
     """The ephemeral stack for a git branch: `gh-<slug>`, plus `-<hash>` when lossy or long.
 
+    With an SDK ref (CI testing a branch, tag or commit of the SDK, from `sdk_repository`), the
+    stack is `gh-<branch slug>-sdk-<ref slug>-<hash of all three>`: two SDK refs, or the same ref
+    of two repositories, never share a stack, and none shares one with a plain branch stack.
     The result is itself a clean slug, so the resource names derived from it stay readable.
     """
     if not branch.strip():
         raise InfraError("branch name is empty: pass the git branch, e.g. `feature/login`")
-    stem = slug(branch)
-    if stem == branch and len(BRANCH_STACK_PREFIX) + len(stem) <= BRANCH_STACK_MAX:
-        return BRANCH_STACK_PREFIX + stem
-    digest = _digest(branch)
+    if sdk_ref.strip():
+        stem = f"{slug(branch)}-sdk-{slug(sdk_ref)}"
+        exact = json.dumps([branch, sdk_repository.strip(), sdk_ref.strip()])
+    else:
+        stem = exact = slug(branch)
+        if stem == branch and len(BRANCH_STACK_PREFIX) + len(stem) <= BRANCH_STACK_MAX:
+            return BRANCH_STACK_PREFIX + stem
+        exact = branch
+    digest = _digest(exact)
     room = BRANCH_STACK_MAX - len(BRANCH_STACK_PREFIX) - len(digest) - 1
-    kept = stem[:room].rstrip("-")
+    kept = stem[:room].strip("-")
     return f"{BRANCH_STACK_PREFIX}{kept}-{digest}" if kept else f"{BRANCH_STACK_PREFIX}{digest}"

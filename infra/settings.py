@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from infra.errors import InfraError, ProblemList
 from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
+from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
 from infra.spec import (
     ARCHITECTURES,
     CLOUDWATCH_RETENTION_DAYS,
@@ -44,6 +45,7 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "logFormat": "Text",
     "flushTimeoutMs": "5000",
     "layerArtifactDir": LAYER_ARTIFACT_DIR,
+    "sdk": "",
 }
 OPTIONAL_KEYS: Final = (
     "hhApiKey",
@@ -92,6 +94,8 @@ class StackSettings:
     permissions_boundary: str | None
     """ARN of the managed policy every function role gets as its permissions boundary."""
     layer_artifact_dir: Path
+    sdk: SdkSpec
+    """The SDK under test (infra/sdk.py): the locked release, a requirement, a wheel or a tree."""
 
     @property
     def layer_runtimes(self) -> tuple[str, ...]:
@@ -203,6 +207,15 @@ def _function_runtimes(p: _Parser, default_runtime: str) -> dict[str, str]:
     return runtimes
 
 
+def _sdk(p: _Parser) -> SdkSpec:
+    text = p.get("sdk") or ""
+    try:
+        return parse_sdk_spec(text)
+    except SdkSpecError as exc:
+        p.bad("sdk", text, str(exc), "honeyhive==1.7.0")
+        return SdkSpec("release", "")
+
+
 def _optional_url(p: _Parser) -> str | None:
     url = p.get("hhApiUrl")
     if url is None:
@@ -299,6 +312,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
         expires_at=_optional_expires_at(p),
         permissions_boundary=_optional_policy_arn(p),
         layer_artifact_dir=REPO_ROOT / (p.get("layerArtifactDir") or DEFAULTS["layerArtifactDir"]),
+        sdk=_sdk(p),
     )
     if p.problems:
         raise SettingsError(stack, p.problems)

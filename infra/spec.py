@@ -63,7 +63,7 @@ NEVER_EXPIRES: Final = "never"
 EXPIRES_AT_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 
 LAYER_DESCRIPTION_TEMPLATE: Final = (
-    "honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}"
+    "honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}; sdk={sdk}"
 )
 
 # --- the SDK functions' environment (honeyhive reads HH_*; the handlers read FLUSH_TIMEOUT_MS) ---
@@ -90,6 +90,9 @@ LAYER_MANIFEST: Final = "manifest.json"
 LAYER_ARTIFACT_DIR: Final = "build/layer"
 """Relative to the repository (the `layerArtifactDir` config default)."""
 SEED_LAYER_ARTIFACT_DIR: Final = "build/layer-seed"
+MIN_SDK_VERSION: Final = "1.6.0"
+"""The oldest honeyhive the handlers run on (the tracer's `requests_session` and the client's
+`api_config.timeout` arrived in 1.3.0; the bed claims and tests the 1.6 line and newer)."""
 """Where the seed recipe's layers go (benchmarks only, never deployed)."""
 # Lambda's limits for a directly uploaded layer; strictly smaller is required (bytes).
 LAYER_ZIPPED_MAX_BYTES: Final = 50 * 1024 * 1024

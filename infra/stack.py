@@ -76,7 +76,9 @@ class TestBed(pulumi.ComponentResource):
             runtime: SdkLayer(
                 naming.slug(runtime),
                 SdkLayerArgs(
-                    naming.layer_name(stack, runtime), artifact, layer_description(settings)
+                    naming.layer_name(stack, runtime),
+                    artifact,
+                    layer_description(settings, artifact.sdk.description()),
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -126,10 +128,21 @@ def _validated() -> tuple[StackSettings, dict[str, LayerArtifact], pulumi.Archiv
     settings = parse_settings(pulumi.get_stack(), _program_config())
     artifacts = {
         runtime: load_artifact(
-            settings.layer_artifact_dir, runtime, settings.architecture, settings.stack
+            settings.layer_artifact_dir,
+            runtime,
+            settings.architecture,
+            settings.stack,
+            settings.sdk,
         )
         for runtime in settings.layer_runtimes
     }
+    builds = {runtime: artifact.sdk for runtime, artifact in artifacts.items()}
+    if len(set(builds.values())) > 1:
+        shown = ", ".join(f"{rt}: {build.description()}" for rt, build in sorted(builds.items()))
+        raise ArtifactError(
+            f"the layers of stack {settings.stack} hold different SDKs ({shown}): the stack tests "
+            f"one SDK; rebuild them together with `make layer STACK={settings.stack}`"
+        )
     return settings, artifacts, function_code(HANDLERS_DIR)
 
 
@@ -152,4 +165,6 @@ def declare() -> None:
     )
     pulumi.export("functions", bed.function_outputs())
     pulumi.export("layerArns", {rt: layer.version.arn for rt, layer in bed.layers.items()})
+    if artifacts:  # every layer of a stack holds the same SDK (_validated checks)
+        pulumi.export("sdk", next(iter(artifacts.values())).sdk.output())
     pulumi.export("region", settings.region)

@@ -41,9 +41,11 @@ def stack_tags(settings: StackSettings) -> dict[str, str]:
     return tags_for(settings.stack, settings.branch, settings.expires_at)
 
 
-def layer_description(settings: StackSettings) -> str:
+def layer_description(settings: StackSettings, sdk: str) -> str:
+    """Lambda layers cannot be tagged: the description carries the stack, its expiry (what the
+    sweeper reads) and the SDK the layer holds (`describe` in infra/sdk.py)."""
     description = LAYER_DESCRIPTION_TEMPLATE.format(
-        stack=settings.stack, expires_at=settings.expires_at or NEVER_EXPIRES
+        stack=settings.stack, expires_at=settings.expires_at or NEVER_EXPIRES, sdk=sdk
     )
     if len(description) > LAYER_DESCRIPTION_MAX:
         raise InfraError(f"layer description longer than {LAYER_DESCRIPTION_MAX}: {description}")

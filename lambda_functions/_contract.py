@@ -24,6 +24,7 @@ Time budgets (honeyhive 1.7 + OTel SDK 1.45 facts this works around):
 from __future__ import annotations
 
 import contextvars
+import inspect
 import json
 import logging
 import os
@@ -41,6 +42,9 @@ MAX_DATA_BYTES = 32 * 1024  # `data` as compact UTF-8 JSON
 # Python's recursion limit; Lambda's own JSON decoder accepts ~1000 levels.
 MAX_DATA_DEPTH = 64
 DEFAULT_FLUSH_TIMEOUT_MS = 5000
+# The oldest SDK the handlers run on (infra/spec.py's MIN_SDK_VERSION; the agreement test pins
+# this copy). Only messages use it: features are detected, not inferred from versions.
+MIN_SDK_VERSION = "1.6.0"
 # The variables the Pulumi program sets (infra/spec.py; tests/lambda_functions/test_agreement.py
 # pins these copies to it).
 API_KEY_ENV = "HH_API_KEY"
@@ -357,6 +361,27 @@ def call_within(seconds: float, call: Callable[[], object]) -> object | None:
     return result[0] if result else None
 
 
+class SdkFeatureMissing(RuntimeError):
+    """The SDK under test lacks an API the handlers need; the message names it."""
+
+
+def missing_tracer_features(tracer_class: Any) -> list[str]:
+    """The keyword arguments the handlers pass to `HoneyHiveTracer.init` that this SDK's tracer
+    does not declare. `init` takes `**kwargs` and silently ignores unknown ones, so the
+    tracer's `__init__` is what is inspected."""
+    try:
+        parameters = inspect.signature(tracer_class.__init__).parameters
+    except (TypeError, ValueError):
+        return ["an inspectable HoneyHiveTracer.__init__"]
+    return [f"`{name}`" for name in ("requests_session",) if name not in parameters]
+
+
+def has_field(model: Any, name: str) -> bool:
+    """Whether a pydantic model (or any object) declares `name`."""
+    fields = getattr(type(model), "model_fields", None)
+    return name in fields if isinstance(fields, dict) else hasattr(model, name)
+
+
 @dataclass
 class Sdk:
     """The tracer made once at module scope, and how each invocation uses it."""
@@ -370,12 +395,28 @@ class Sdk:
     @classmethod
     def start(cls, tracer_class: Any, decorator: Any) -> Sdk:
         """Init with no network call (each invocation starts its own session) and with
-        exports through the bounded session. Config comes from HH_* variables."""
+        exports through the bounded session. Config comes from HH_* variables.
+
+        The SDK under test may be any version (a branch, a wheel): the features the bounds
+        rely on are detected, and one that is missing fails the init with its name, rather than
+        leaving an unbounded export that would hang a function behind a dead endpoint."""
         timeout_ms = flush_timeout_ms()
         exports = ExportLedger()
+        missing = missing_tracer_features(tracer_class)
+        if missing:
+            raise SdkFeatureMissing(
+                f"the SDK's HoneyHiveTracer lacks {', '.join(missing)}, which bound its exports "
+                f"(honeyhive {MIN_SDK_VERSION} and newer have them)"
+            )
         tracer = tracer_class.init(
             skip_backend_session_creation=True, requests_session=export_session(exports)
         )
+        client = getattr(tracer, "client", None)
+        if client is not None and not has_field(client.api_config, "timeout"):
+            raise SdkFeatureMissing(
+                "the SDK's API client config lacks `timeout`, which bounds the session start "
+                f"(honeyhive {MIN_SDK_VERSION} and newer have it)"
+            )
         return cls(tracer, exports, timeout_ms, decorator)
 
     def trace(self, function: Callable[..., T], *, event_type: str, event_name: str) -> Any:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, InfraError
+from infra.sdk import SdkSpec, parse_sdk_spec
 from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME
 from infra.stack_config import add_set_argument, parse_overrides, stack_settings
 from layer.build import build
@@ -38,6 +39,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         choices=list(ARCHES),
         help=f"repeatable; default {DEFAULT_ARCHITECTURE}",
     )
+    add(
+        "--sdk",
+        metavar="SPEC",
+        help="the SDK to put in the layer: a requirement (honeyhive==1.6.1), a wheel file or a "
+        "source tree (default: the locked release); with --stack, use --set sdk=SPEC",
+    )
     add("--out", type=Path, help="artefact root (default build/layer or build/layer-seed)")
     add("--recipe", choices=RECIPES, default="lambda", help="seed: for benchmarks only")
     add("--no-bytecode", action="store_true", help="skip bytecode (slower cold starts)")
@@ -46,24 +53,29 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--stack takes the runtimes and architecture from the stack's config")
     if args.overrides and not args.stack:
         parser.error("--set needs --stack")
+    if args.stack and args.sdk is not None:
+        parser.error("--stack takes the SDK from the stack's config: use --set sdk=SPEC")
     return args
 
 
-def _stack_targets(args: argparse.Namespace) -> tuple[list[str], list[str], Path | None]:
-    """Runtimes, architectures and artefact root of a stack: what its program will look for."""
+def _stack_targets(
+    args: argparse.Namespace,
+) -> tuple[list[str], list[str], Path | None, SdkSpec]:
+    """Runtimes, architectures, artefact root and SDK of a stack: what its program looks for."""
     settings = stack_settings(args.stack, overrides=parse_overrides(args.overrides))
     out = args.out or (settings.layer_artifact_dir if args.recipe == "lambda" else None)
-    return list(settings.layer_runtimes), [settings.architecture], out
+    return list(settings.layer_runtimes), [settings.architecture], out, settings.sdk
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         if args.stack:
-            runtimes, arches, args.out = _stack_targets(args)
+            runtimes, arches, args.out, sdk = _stack_targets(args)
         else:
             runtimes = sorted(set(args.runtime or [DEFAULT_RUNTIME]))
             arches = sorted(set(args.arch or [DEFAULT_ARCHITECTURE]))
+            sdk = parse_sdk_spec(args.sdk or "")
         if not runtimes:
             print(
                 "python -m layer: this stack uses no SDK layer; nothing to build", file=sys.stderr
@@ -74,11 +86,13 @@ def main(argv: list[str] | None = None) -> int:
                 out=args.out,
                 recipe=args.recipe,
                 compiled=not args.no_bytecode,
+                sdk=sdk,
             )
             m = built.manifest
             print(
                 f"{built.archive}  sha256={m['sha256']}  zipped={m['zippedBytes']}  "
-                f"unzipped={m['unzippedBytes']}  bytecode={m['bytecode']}"
+                f"unzipped={m['unzippedBytes']}  bytecode={m['bytecode']}  "
+                f"sdk={m['sdk']['name']} {m['sdk']['version']} ({m['sdk']['kind']})"
                 + ("  (reused)" if built.reused else "")
             )
     except LayerTooLarge as exc:  # built, but Lambda would refuse it: the gate failed

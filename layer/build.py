@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.artifact import sha256_file
+from infra.digest import sha256_file
+from infra.sdk import SDK_DISTRIBUTION, SdkSpec
 from infra.spec import LAYER_ARTIFACT_DIR, LAYER_ZIP, REPO_ROOT, SEED_LAYER_ARTIFACT_DIR
 from layer import archive, bytecode, install, pins, prune
+from layer import sdk as sdk_module
 from layer.errors import InterpreterNotFound, LayerError
 from layer.gate import Limits, check_size
 from layer.interpreters import Interpreter, find_interpreter
@@ -52,7 +54,7 @@ def say(message: str) -> None:
 # tests/layer/test_build.py fails when a module of layer/ is in neither list.
 SHAPES_THE_BYTES = (
     "archive.py", "build.py", "bytecode.py", "install.py", "manifest.py", "pins.py",
-    "prune.py", "targets.py",
+    "prune.py", "sdk.py", "targets.py",
 )  # fmt: skip
 DOES_NOT_SHAPE_THE_BYTES = (
     "__init__.py", "__main__.py", "errors.py", "gate.py", "interpreters.py", "lock.py",
@@ -70,17 +72,48 @@ def builder_digest() -> str:
 
 
 def build_key(
-    target: LayerTarget, *, requirements_sha256: str, recipe: str, compiled: bool,
+    target: LayerTarget, *, inputs: BuildInputs, recipe: str, compiled: bool,
     interpreter: str | None, pip: str,
 ) -> str:  # fmt: skip
-    """What makes an artefact: same key, same bytes. Requirements content, target, recipe,
-    the bytecode flag, the builder's code, and the tools' versions (compiler and pip)."""
+    """What makes an artefact: same key, same bytes. The packages and the SDK they hold (its
+    wheel's or tree's identity), target, recipe, the bytecode flag, the builder's code, and the
+    tools' versions (compiler and pip)."""
     facts = {
-        "requirementsSha256": requirements_sha256, "runtime": target.runtime,
+        "packages": inputs.pins, "sdk": inputs.identity, "runtime": target.runtime,
         "arch": target.arch, "recipe": recipe, "bytecode": compiled,
         "builder": builder_digest(), "interpreter": interpreter, "pip": pip,
     }  # fmt: skip
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build installs: the requirements pip gets, the set it must produce, the SDK."""
+
+    requirements_text: str
+    pins: dict[str, str]
+    identity: dict[str, object]
+    """The SDK's identity (kind, SPEC, wheel and tree hashes, commit, dirty)."""
+
+    def sdk_record(self) -> dict[str, object]:
+        """The manifest's `sdk`: the identity plus the distribution and version installed."""
+        return {"name": SDK_DISTRIBUTION, "version": self.pins[SDK_DISTRIBUTION], **self.identity}
+
+
+def build_inputs(target: LayerTarget, sdk: SdkSpec | None, requirements: Path) -> BuildInputs:
+    """The lock for the locked release; otherwise the SDK prepared (a tree built into a wheel)
+    and its dependencies resolved for `target`, preferring the lock's pins."""
+    if sdk is None or sdk.kind == "release":
+        identity: dict[str, object] = {
+            "kind": "release", "spec": "", "wheelSha256": None, "treeSha256": None,
+            "commit": None, "dirty": False,
+        }  # fmt: skip
+        return BuildInputs(requirements.read_text(), pins.read_pins(requirements), identity)
+    say(f"layer {target.name}: preparing SDK {sdk.label}")
+    prepared = sdk_module.prepare(sdk)
+    resolved = sdk_module.resolve(prepared, target)
+    say(f"layer {target.name}: {SDK_DISTRIBUTION} {resolved.version}, {len(resolved.pins)} pins")
+    return BuildInputs(resolved.requirements_text(), resolved.pins, prepared.identity())
 
 
 def reusable(directory: Path, key: str) -> dict[str, Any] | None:
@@ -120,8 +153,10 @@ def build(
     compiled: bool = True,
     limits: Limits | None = None,
     requirements: Path = pins.REQUIREMENTS,
+    sdk: SdkSpec | None = None,
 ) -> Built:
-    """Build target with recipe ("lambda": ours; "seed": the seed's, for benchmarks only)."""
+    """Build target with recipe ("lambda": ours; "seed": the seed's, for benchmarks only) for
+    `sdk` (None: the locked release). A refused or failed build leaves the previous artefact."""
     started = time.monotonic()
     limits = limits or Limits()
     if recipe == "seed":
@@ -138,9 +173,9 @@ def build(
         if recipe == "seed" and interp
         else importlib.metadata.version("pip")
     )
-    requirements_sha256 = sha256_file(requirements)
+    inputs = build_inputs(target, sdk, requirements)
     key = build_key(
-        target, requirements_sha256=requirements_sha256, recipe=recipe, compiled=compiled,
+        target, inputs=inputs, recipe=recipe, compiled=compiled,
         interpreter=interp.version if interp else None, pip=pip,
     )  # fmt: skip
     directory.mkdir(parents=True, exist_ok=True)
@@ -150,15 +185,13 @@ def build(
         fcntl.flock(lock, fcntl.LOCK_EX)
         return _build_locked(
             target, directory, key, recipe=recipe, compiled=compiled, limits=limits,
-            interp=interp, pip=pip, requirements=requirements,
-            requirements_sha256=requirements_sha256, started=started,
+            interp=interp, pip=pip, inputs=inputs, started=started,
         )  # fmt: skip
 
 
 def _build_locked(
     target: LayerTarget, directory: Path, key: str, *, recipe: str, compiled: bool,
-    limits: Limits, interp: Interpreter | None, pip: str, requirements: Path,
-    requirements_sha256: str, started: float,
+    limits: Limits, interp: Interpreter | None, pip: str, inputs: BuildInputs, started: float,
 ) -> Built:  # fmt: skip
     label = f"{target.name} ({recipe})"
     previous = reusable(directory, key)
@@ -171,8 +204,15 @@ def _build_locked(
     # gate, then the manifest: an interrupted or refused build publishes nothing.
     partial = directory / f".{LAYER_ZIP}.{os.getpid()}.tmp"
     try:
-        with tempfile.TemporaryDirectory(prefix=f"layer-{target.name}-") as tmp:
-            packages = _stage(Path(tmp), target, recipe, interp, requirements)
+        with (
+            tempfile.TemporaryDirectory(prefix=f"layer-{target.name}-") as tmp,
+            tempfile.TemporaryDirectory(prefix="layer-inputs-") as work,
+        ):
+            requirements = Path(work, "requirements.txt")
+            requirements.write_text(inputs.requirements_text)
+            packages = _stage(
+                Path(tmp), target, recipe, interp, pinned=inputs.pins, requirements=requirements
+            )
             say(f"layer {label}: zipping")
             archive.zip_tree(Path(tmp), partial)
         check_size(partial, limits, label)
@@ -182,7 +222,7 @@ def _build_locked(
             bytecode=compiled, recipe=recipe, packages=packages,
             platform=target.pip_platform if recipe == "lambda" else "host",
             interpreter=interp.version if interp else None, pip=pip,
-            requirementsSha256=requirements_sha256, buildKey=key,
+            sdk=inputs.sdk_record(), buildKey=key,
         )  # fmt: skip
         partial.replace(directory / LAYER_ZIP)
     finally:
@@ -197,11 +237,12 @@ def _build_locked(
 
 
 def _stage(
-    root: Path, target: LayerTarget, recipe: str, interp: Interpreter | None, requirements: Path
-) -> dict[str, str]:
-    """Fill root with the layer's tree; return the installed packages."""
+    root: Path, target: LayerTarget, recipe: str, interp: Interpreter | None, *,
+    pinned: dict[str, str], requirements: Path,
+) -> dict[str, str]:  # fmt: skip
+    """Fill root with the layer's tree (pip installs `requirements`, which must produce exactly
+    `pinned`); return the installed packages."""
     label = f"{target.name} ({recipe})"
-    pinned = pins.read_pins(requirements)
     if recipe == "seed":
         assert interp is not None
         tree = root / "python"

@@ -1,4 +1,4 @@
-"""manifest.json beside layer.zip (fields per docs/CONTRACTS.md, plus provenance)."""
+"""manifest.json beside layer.zip (fields per the README's Contracts, plus provenance)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ class Manifest:
     platform: str  # pip's --platform, or "host" for the seed recipe
     interpreter: str | None  # full version of the Python that compiled bytecode / ran seed pip
     pip: str
-    requirementsSha256: str
+    sdk: dict[str, object]
+    """The SDK the layer holds: name, version, kind (release|requirement|wheel|tree), the SPEC,
+    the wheel's and tree's sha256, the tree's commit and dirty flag."""
     buildKey: str  # see layer.build.build_key
 
     def write(self, directory: Path) -> None:

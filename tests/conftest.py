@@ -27,6 +27,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+FIXTURE_SDK_VERSION = "1.7.0"
+
+
 def write_fixture_artifact(root: Path, runtime: str, arch: str) -> Path:
     """A small but real layer artefact in the builder's format (zip + manifest)."""
     directory = root / f"{runtime}-{arch}"
@@ -44,7 +47,17 @@ def write_fixture_artifact(root: Path, runtime: str, arch: str) -> Path:
         "unzippedBytes": 15,
         "bytecode": False,
         "recipe": "fixture",
-        "packages": {},
+        "packages": {"honeyhive": FIXTURE_SDK_VERSION},
+        "sdk": {
+            "name": "honeyhive",
+            "version": FIXTURE_SDK_VERSION,
+            "kind": "release",
+            "spec": "",
+            "wheelSha256": None,
+            "treeSha256": None,
+            "commit": None,
+            "dirty": False,
+        },
     }
     (directory / "manifest.json").write_text(json.dumps(manifest))
     return zip_path

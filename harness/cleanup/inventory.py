@@ -105,6 +105,8 @@ _LAYER_DESCRIPTION = re.compile(
     + re.escape(LAYER_DESCRIPTION_TEMPLATE)
     .replace(re.escape("{stack}"), "(?P<stack>[^;]+)")
     .replace(re.escape("{expires_at}"), "(?P<expires_at>[^;]+)")
+    # Layers published before the description named their SDK end at expires-at.
+    .replace(re.escape("; sdk={sdk}"), "(?:; sdk=(?P<sdk>[^;]*))?")
     + "$"
 )
 

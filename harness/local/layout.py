@@ -20,7 +20,7 @@ from pathlib import Path
 
 from harness.local.config import Code
 from harness.local.errors import LayoutError
-from infra.artifact import sha256_file
+from infra.digest import sha256_file
 from layer.archive import unpack
 from layer.errors import LayerError
 

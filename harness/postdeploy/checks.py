@@ -66,7 +66,8 @@ def contract_problems(function: FunctionOutput, invocation: Invocation) -> list[
     if not function.sdk:
         expected |= {"sdkVersion": None, "sessionId": None, "flushSuccess": None}
     else:
-        expected["flushSuccess"] = True
+        # The stack must test what it claims to: the SDK its layer's manifest names.
+        expected |= {"flushSuccess": True, "sdkVersion": function.sdk_version}
     for field, value in expected.items():
         if body.get(field) != value:
             problems.append(f"{where}: body.{field} is {body.get(field)!r}, expected {value!r}")

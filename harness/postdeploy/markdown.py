@@ -37,6 +37,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         f"# Post-deploy report: {target['kind']} ({target['source']})",
         "",
+        f"SDK under test: **{report['sdk']['description']}**",
+        "",
         f"**{verdict}**: {tests['passed']} passed, {tests['failed']} failed, "
         f"{tests['error']} errors, {tests['skipped']} skipped; region {target['region']}; "
         f"{report['startedAt']} to {report['finishedAt']}. {settings['coldStarts']} forced cold "

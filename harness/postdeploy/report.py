@@ -163,6 +163,7 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
             "region": target.region,
             "endpointUrl": target.endpoint_url,
         },
+        "sdk": {**target.outputs["sdk"], "description": target.sdk_description},
         "startedAt": record.started_at,
         "finishedAt": record.finished_at,
         "settings": {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.postdeploy.errors import PulumiMissing, TargetError
+from infra.sdk import describe
 from infra.spec import FUNCTIONS
 
 FUNCTION_KEYS = tuple(FUNCTIONS)
@@ -32,6 +33,9 @@ class FunctionOutput:
     runtime: str
     memory_size: int
     timeout: int
+    sdk_version: str | None = None
+    """The honeyhive version the stack's layer holds (outputs' `sdk`), for the SDK functions:
+    what each of their answers must report as sdkVersion."""
 
     @property
     def sdk(self) -> bool:
@@ -46,6 +50,12 @@ class Target:
     outputs: Mapping[str, Any]
     region: str
     functions: Mapping[str, FunctionOutput]
+
+    @property
+    def sdk_description(self) -> str:
+        """The SDK under test as reports name it: `honeyhive 1.6.1 (tree 0a1b2c3d4e5f+dirty)`."""
+        sdk = self.outputs["sdk"]
+        return describe(str(sdk["version"]), str(sdk["kind"]), sdk.get("commit"), sdk.get("dirty"))
 
     @property
     def endpoint_url(self) -> str | None:
@@ -126,11 +136,21 @@ def parse_outputs(document: Any, source: str) -> Target:
     region = document.get("region")
     if not isinstance(region, str) or not region:
         raise TargetError(f"{source}: `region` must be a region name, got {region!r}")
-    parsed = {key: _function(source, key, functions[key]) for key in FUNCTION_KEYS}
+    sdk = document.get("sdk")
+    if not isinstance(sdk, dict) or not all(
+        isinstance(sdk.get(k), str) for k in ("version", "kind")
+    ):
+        raise TargetError(
+            f"{source}: no `sdk` output naming the SDK in the layer (got {sdk!r}): the suite "
+            "checks every answer against it; deploy the current program"
+        )
+    parsed = {
+        key: _function(source, key, functions[key], str(sdk["version"])) for key in FUNCTION_KEYS
+    }
     return Target(source=source, outputs=document, region=region, functions=parsed)
 
 
-def _function(source: str, key: str, entry: Any) -> FunctionOutput:
+def _function(source: str, key: str, entry: Any, sdk_version: str) -> FunctionOutput:
     fields = ("name", "arn", "runtime", "memorySize", "timeout")
     if not isinstance(entry, dict) or any(field not in entry for field in fields):
         raise TargetError(f"{source}: functions.{key} must have {', '.join(fields)}, got {entry!r}")
@@ -142,6 +162,7 @@ def _function(source: str, key: str, entry: Any) -> FunctionOutput:
             runtime=str(entry["runtime"]),
             memory_size=int(entry["memorySize"]),
             timeout=int(entry["timeout"]),
+            sdk_version=sdk_version if FUNCTIONS[key].uses_sdk else None,
         )
     except (TypeError, ValueError) as exc:
         raise TargetError(f"{source}: functions.{key} has a bad value: {exc}") from exc

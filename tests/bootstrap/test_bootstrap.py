@@ -232,14 +232,18 @@ def string_like(pattern: str, value: str) -> bool:
 
 def assumable_by(capture: _Capture, claims: dict[str, str]) -> bool:
     """Whether the deployer's trust policy lets a token with these claims assume the role."""
-    (statement,) = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
-    condition = statement["Condition"]
-    equals = all(claims.get(k) == v for k, v in condition["StringEquals"].items())
-    like = all(
-        any(string_like(p, claims.get(k, "")) for p in ([v] if isinstance(v, str) else v))
-        for k, v in condition["StringLike"].items()
-    )
-    return statement["Effect"] == "Allow" and equals and like
+    statements = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+
+    def allows(statement: dict[str, Any]) -> bool:
+        condition = statement["Condition"]
+        equals = all(claims.get(k) == v for k, v in condition["StringEquals"].items())
+        like = all(
+            any(string_like(p, claims.get(k, "")) for p in ([v] if isinstance(v, str) else v))
+            for k, v in condition["StringLike"].items()
+        )
+        return statement["Effect"] == "Allow" and equals and like
+
+    return any(allows(statement) for statement in statements)
 
 
 # What GitHub puts in `sub` for each event (docs: OpenID Connect reference, "Example subject
@@ -287,6 +291,47 @@ def test_each_workflow_event_may_assume_the_role_in_both_subject_forms(event: st
 def test_other_repositories_ids_tags_and_environments_may_not(subject: str) -> None:
     with_ids = run({**BASE, "githubRepositoryIds": "123456/789012"})
     assert not assumable_by(with_ids, token(subject))
+
+
+SDK = {"sdkRepository": "octo-org/python-sdk", "sdkRepositoryIds": "123456/424242"}
+OUR_DEPLOY = "job_workflow_ref:octo-org/octo-repo/.github/workflows/deploy.yml"
+
+
+@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("form", ["octo-org/python-sdk", "octo-org@123456/python-sdk@424242"])
+@pytest.mark.parametrize("at", ["refs/heads/main", "refs/tags/v2", "0" * 40])
+def test_the_sdk_repository_may_through_our_deploy_workflow(event: str, form: str, at: str) -> None:
+    capture = run({**BASE, **SDK})
+    assert assumable_by(capture, token(f"repo:{form}:{EVENTS[event]}:{OUR_DEPLOY}@{at}"))
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # its own workflows, with the default subject or calling anything else
+        "repo:octo-org/python-sdk:ref:refs/heads/main",
+        "repo:octo-org/python-sdk:pull_request",
+        "repo:octo-org/python-sdk:ref:refs/heads/main:job_workflow_ref:"
+        "octo-org/python-sdk/.github/workflows/deploy.yml@refs/heads/main",
+        "repo:octo-org/python-sdk:ref:refs/heads/main:job_workflow_ref:"
+        "octo-org/octo-repo/.github/workflows/scheduled.yml@refs/heads/main",
+        "repo:octo-org/python-sdk:ref:refs/heads/main:job_workflow_ref:"
+        "evil/octo-repo/.github/workflows/deploy.yml@refs/heads/main",
+        # another repository calling our deploy workflow, or the SDK with unconfigured ids
+        f"repo:evil/python-sdk:ref:refs/heads/main:{OUR_DEPLOY}@refs/heads/main",
+        f"repo:octo-org@123456/python-sdk@999999:pull_request:{OUR_DEPLOY}@refs/heads/main",
+    ],
+)
+def test_the_sdk_repository_may_not_otherwise(subject: str) -> None:
+    assert not assumable_by(run({**BASE, **SDK}), token(subject))
+
+
+def test_without_sdk_repository_no_caller_is_trusted() -> None:
+    subject = f"repo:octo-org/python-sdk:ref:refs/heads/main:{OUR_DEPLOY}@refs/heads/main"
+    capture = run(BASE)
+    assert not assumable_by(capture, token(subject))
+    statements = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+    assert [s["Sid"] for s in statements] == ["GitHubActionsOfThisRepository"]
 
 
 def test_only_sts_is_the_audience() -> None:
@@ -589,6 +634,12 @@ def test_state_bucket_hardening(diy: _Capture) -> None:
         ({"githubRepository": "octo-repo"}, "githubRepository='octo-repo' is not a GitHub"),
         ({"githubRepository": "a/b/c"}, "pulumi config set githubRepository"),
         ({"githubRepositoryIds": "12/x"}, "githubRepositoryIds='12/x' is not OWNER_ID/REPO_ID"),
+        ({"sdkRepository": "python-sdk"}, "sdkRepository='python-sdk' is not a GitHub owner/name"),
+        ({"sdkRepositoryIds": "1/2"}, "sdkRepositoryIds is set but sdkRepository is not"),
+        (
+            {"sdkRepository": "o/python-sdk", "sdkRepositoryIds": "x"},
+            "sdkRepositoryIds='x' is not OWNER_ID/REPO_ID",
+        ),
         ({"accountId": "12345"}, "accountId='12345' is not a 12-digit AWS account id"),
         ({"region": "Europe"}, "region='Europe' is not an AWS region"),
         ({"region": "us-gov-west-1"}, "outside the commercial `aws` partition"),
@@ -628,7 +679,8 @@ def test_defaults() -> None:
     assert settings.region == "us-east-1"
     assert settings.state_bucket is None
     assert settings.create_oidc_provider is True
-    assert settings.github_ids is None
+    assert settings.repository.ids is None
+    assert settings.sdk_repository is None
 
 
 def test_longest_valid_bucket_name_is_accepted() -> None:

@@ -118,3 +118,33 @@ def test_branch_stacks_keep_every_resource_name_unhashed(branch: str) -> None:
         assert namer(stack) == f"honeyhive-{stack}-" + namer("ci").removeprefix("honeyhive-ci-"), (
             kind
         )
+
+
+sdk_refs = st.text(min_size=1, max_size=120).filter(lambda r: r.strip() != "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(branch=branch_names, ref=sdk_refs)
+def test_sdk_ref_stacks_are_valid_and_never_a_plain_branch_stack(branch: str, ref: str) -> None:
+    stack = naming.branch_stack_name(branch, ref, "honeyhiveai/python-sdk")
+    assert re.fullmatch(r"gh-[a-z0-9-]+", stack) and len(stack) <= naming.BRANCH_STACK_MAX
+    assert naming.slug(stack) == stack
+    assert stack != naming.branch_stack_name(branch)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.tuples(branch_names, sdk_refs, st.sampled_from(["a/sdk", "b/sdk"])),
+    second=st.tuples(branch_names, sdk_refs, st.sampled_from(["a/sdk", "b/sdk"])),
+)
+def test_two_sdk_refs_never_share_a_stack(
+    first: tuple[str, str, str], second: tuple[str, str, str]
+) -> None:
+    if first != second:
+        assert naming.branch_stack_name(*first) != naming.branch_stack_name(*second)
+
+
+def test_an_sdk_ref_stack_stays_readable() -> None:
+    stack = naming.branch_stack_name("main", "feature/otel-1.41", "honeyhiveai/python-sdk")
+    assert stack.startswith("gh-main-sdk-feature-")
+    assert naming.branch_stack_name("main", " ") == "gh-main", "a blank ref is no ref"

@@ -90,6 +90,9 @@ from tests.infra.conftest import RenderStack
             "arn:aws:iam::aws:policy/AdministratorAccess",
             "permissionsBoundary = 'arn:aws:iam::aws:policy/AdministratorAccess'",
         ),
+        ("sdk", "requests==2.34.2", "sdk = 'requests==2.34.2': SDK 'requests==2.34.2' asks for"),
+        ("sdk", "./no/such/python-sdk", "sdk = './no/such/python-sdk': SDK './no/such/python-sdk'"),
+        ("sdk", "honeyhive>=>1", "sdk = 'honeyhive>=>1': SDK 'honeyhive>=>1' is neither"),
         (
             "permissionsBoundary",
             "arn:aws:iam::123456789012:policy/",
@@ -193,3 +196,30 @@ def test_artifact_for_another_target_is_refused(fixture_layer_dir: Path, tmp_pat
     shutil.copytree(fixture_layer_dir / "python3.12-x86_64", tmp_path / "python3.13-x86_64")
     with pytest.raises(ProgramRefused, match=r"describes python3.12/x86_64, not python3.13/x86_64"):
         render("ci", overrides={"layerArtifactDir": str(tmp_path)})
+
+
+def test_a_layer_built_for_another_sdk_is_refused(fixture_layer_dir: Path) -> None:
+    with pytest.raises(
+        ProgramRefused,
+        match=r"holds a release SDK, the stack names requirement 'honeyhive==1.6.1'.*"
+        r"make layer STACK=ci SDK=honeyhive==1.6.1",
+    ):
+        render("ci", overrides={"layerArtifactDir": str(fixture_layer_dir),
+                                "sdk": "honeyhive==1.6.1"})  # fmt: skip
+
+
+def test_a_tree_that_changed_since_the_build_is_refused(
+    fixture_layer_dir: Path, tmp_path: Path
+) -> None:
+    """The stack names a tree; the artefact records another tree's hash: rebuild, not deploy."""
+    sdk_tree = tmp_path / "python-sdk"
+    sdk_tree.mkdir()
+    (sdk_tree / "pyproject.toml").write_text("[project]\nname = 'honeyhive'\n")
+    layers = tmp_path / "layers"
+    shutil.copytree(fixture_layer_dir, layers)
+    manifest_path = layers / "python3.13-x86_64" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sdk"] |= {"kind": "tree", "spec": str(sdk_tree), "treeSha256": "0" * 64}
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ProgramRefused, match=r"the tree .*python-sdk changed since the layer"):
+        render("ci", overrides={"layerArtifactDir": str(layers), "sdk": str(sdk_tree)})

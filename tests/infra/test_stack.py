@@ -216,7 +216,8 @@ def test_layer_wiring_per_runtime(render_stack: RenderStack, fixture_layer_dir: 
         assert layer.inputs["layerName"] == naming.layer_name("ci", runtime)
         assert layer.inputs["code"].path == fixture_layer_dir / f"{runtime}-arm64" / "layer.zip"
         assert layer.inputs["description"] == (
-            "honeyhive-lambda-test sdk layer; stack=ci; expires-at=never"
+            "honeyhive-lambda-test sdk layer; stack=ci; expires-at=never; "
+            "sdk=honeyhive 1.7.0 (release)"
         )
     for key in FUNCTIONS:
         function = one(capture, FUNCTION, key)
@@ -246,7 +247,8 @@ def test_outputs_follow_the_contract_and_never_hold_the_key(
     monkeypatch.setenv("HH_API_KEY", "hh-sentinel-9f27e1")
     capture = render_stack("ci")
     outputs = capture.outputs
-    assert set(outputs) == {"functions", "layerArns", "region"}
+    assert set(outputs) == {"functions", "layerArns", "region", "sdk"}
+    assert outputs["sdk"] == {"version": "1.7.0", "kind": "release", "commit": "", "dirty": False}
     assert outputs["region"] == "us-east-1"
     assert set(outputs["functions"]) == set(FUNCTIONS)
     for key, spec in FUNCTIONS.items():

@@ -16,6 +16,7 @@ from infra.spec import (
     EVENT_DATA_MAX_DEPTH,
     FLUSH_TIMEOUT_ENV,
     FUNCTIONS,
+    MIN_SDK_VERSION,
 )
 from tests.lambda_functions.environments import TASK_ROOT, load_contract
 
@@ -76,3 +77,4 @@ def test_the_contracts_copies_of_the_specs_facts() -> None:
     assert contract.DEFAULT_FLUSH_TIMEOUT_MS == DEFAULT_FLUSH_TIMEOUT_MS
     assert contract.FLUSH_TIMEOUT_ENV == FLUSH_TIMEOUT_ENV
     assert contract.API_KEY_ENV == ENV_API_KEY
+    assert contract.MIN_SDK_VERSION == MIN_SDK_VERSION

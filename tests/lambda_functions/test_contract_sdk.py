@@ -128,3 +128,39 @@ def test_flush_timeout_must_be_positive_milliseconds(monkeypatch: pytest.MonkeyP
         monkeypatch.setenv("FLUSH_TIMEOUT_MS", bad)
         with pytest.raises(ValueError, match="FLUSH_TIMEOUT_MS must be a positive integer"):
             contract.flush_timeout_ms()
+
+
+class _TracerWithout:
+    def __init__(self, *, api_key: str | None = None, **kwargs: object) -> None:
+        """An SDK whose tracer would swallow `requests_session` in **kwargs and ignore it."""
+
+    @classmethod
+    def init(cls, **kwargs: object) -> _TracerWithout:
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+class _TracerWith(_TracerWithout):
+    def __init__(self, *, requests_session: object = None, **kwargs: object) -> None:
+        self.client = None
+
+
+def test_a_tracer_without_requests_session_is_refused_by_name() -> None:
+    assert contract.missing_tracer_features(_TracerWithout) == ["`requests_session`"]
+    assert contract.missing_tracer_features(_TracerWith) == []
+    with pytest.raises(contract.SdkFeatureMissing, match=r"lacks `requests_session`.*1\.6\.0"):
+        contract.Sdk.start(_TracerWithout, lambda **_: None)
+    assert contract.Sdk.start(_TracerWith, lambda **_: None).tracer.client is None
+
+
+def test_fields_are_read_from_the_model_or_the_object() -> None:
+    from pydantic import BaseModel
+
+    class Config(BaseModel):
+        timeout: float = 5.0
+
+    class Old(BaseModel):
+        server_url: str = ""
+
+    assert contract.has_field(Config(), "timeout")
+    assert not contract.has_field(Old(), "timeout")
+    assert contract.has_field(type("Plain", (), {"timeout": 1})(), "timeout")

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.artifact import sha256_file
+from infra.digest import sha256_file
 from infra.spec import DEFAULT_RUNTIME, LAYER_MANIFEST, SUPPORTED_RUNTIMES
 from layer import archive, pins
 from layer.build import (
     DOES_NOT_SHAPE_THE_BYTES,
     SHAPES_THE_BYTES,
+    BuildInputs,
     Built,
     build,
     build_key,
@@ -79,7 +80,10 @@ def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
     assert manifest["unzippedBytes"] == sum(i.file_size for i in infos)
     in_zip = {pins.canonical(m["Name"]): m["Version"] for m in metadata}
     assert manifest["packages"] == in_zip == pins.read_pins()
-    assert manifest["requirementsSha256"] == sha256_file(pins.REQUIREMENTS)
+    assert manifest["sdk"] == {
+        "name": "honeyhive", "version": pins.read_pins()["honeyhive"], "kind": "release",
+        "spec": "", "wheelSha256": None, "treeSha256": None, "commit": None, "dirty": False,
+    }  # fmt: skip
     expected = {"runtime": DEFAULT_RUNTIME, "arch": "x86_64", "bytecode": True, "recipe": "lambda"}
     assert {k: manifest[k] for k in expected} == expected
     assert manifest["platform"] == "manylinux2014_x86_64"
@@ -204,14 +208,14 @@ def test_no_bytecode_build_is_gated_then_recorded(tmp_path: Path) -> None:
 
 
 def _key(
-    target: LayerTarget = DEFAULT, *, requirements_sha256: str = "r",
-    recipe: str = "lambda", compiled: bool = True, interpreter: str | None = "3.11.7",
-    pip: str = "26.3",
+    target: LayerTarget = DEFAULT, *, packages: dict[str, str] | None = None,
+    sdk: dict[str, object] | None = None, recipe: str = "lambda", compiled: bool = True,
+    interpreter: str | None = "3.11.7", pip: str = "26.3",
 ) -> str:  # fmt: skip
+    inputs = BuildInputs("", packages or {"honeyhive": "1.7.0"}, sdk or {"kind": "release"})
     return build_key(
-        target, requirements_sha256=requirements_sha256, recipe=recipe, compiled=compiled,
-        interpreter=interpreter, pip=pip,
-    )  # fmt: skip
+        target, inputs=inputs, recipe=recipe, compiled=compiled, interpreter=interpreter, pip=pip
+    )
 
 
 def test_build_key_changes_with_every_input() -> None:
@@ -219,13 +223,15 @@ def test_build_key_changes_with_every_input() -> None:
     variants = {
         _key(LayerTarget("python3.12", "x86_64")),
         _key(LayerTarget(DEFAULT_RUNTIME, "arm64")),
-        _key(requirements_sha256="s"),
+        _key(packages={"honeyhive": "1.6.1"}),
+        _key(sdk={"kind": "tree", "treeSha256": "a"}),
+        _key(sdk={"kind": "tree", "treeSha256": "b"}),
         _key(recipe="seed"),
         _key(compiled=False),
         _key(interpreter="3.11.8"),
         _key(pip="26.4"),
     }
-    assert len(variants) == 7 and _key() not in variants
+    assert len(variants) == 9 and _key() not in variants
 
 
 def test_reuse_needs_the_same_key_and_an_intact_zip(tmp_path: Path) -> None:

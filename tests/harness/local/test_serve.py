@@ -133,7 +133,9 @@ def test_serve_writes_outputs_and_stops_everything_it_started(
         wait_until(lambda: outputs.is_file() or serve.poll() is not None, 180, "the outputs file")
         assert serve.poll() is None, (tmp_path / "serve.log").read_text()
         document = json.loads(outputs.read_text())
-        assert set(document) == {"functions", "layerArns", "region", "endpointUrl", "ingestUrl"}
+        assert set(document) == {
+            "functions", "layerArns", "region", "sdk", "endpointUrl", "ingestUrl",
+        }  # fmt: skip
         assert set(document["functions"]) == {
             "working_sdk_test", "cold_start_test", "basic_tracing", "baseline",
         }  # fmt: skip

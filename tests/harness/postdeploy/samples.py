@@ -10,9 +10,11 @@ from typing import Any
 from harness.lambda_report import Report, billed_duration_ms
 from harness.postdeploy.invoke import Invocation, invocation_from
 from harness.postdeploy.target import FunctionOutput, Target, parse_outputs
+from infra.spec import FUNCTIONS
 
 REGION = "us-east-1"
-KEYS = ("working_sdk_test", "cold_start_test", "basic_tracing", "baseline")
+KEYS = tuple(FUNCTIONS)
+SDK = {"version": "1.7.0", "kind": "release", "commit": "", "dirty": False}
 
 
 def outputs(stack: str = "t", **extra: Any) -> dict[str, Any]:
@@ -28,7 +30,7 @@ def outputs(stack: str = "t", **extra: Any) -> dict[str, Any]:
         }
         for key in KEYS
     }
-    return {"functions": functions, "layerArns": {}, "region": REGION, **extra}
+    return {"functions": functions, "layerArns": {}, "region": REGION, "sdk": SDK, **extra}
 
 
 def target(**extra: Any) -> Target:
@@ -42,7 +44,7 @@ def body(function: FunctionOutput, request_id: str, event: Any, *, cold: bool) -
         "function": function.name,
         "requestId": request_id,
         "coldStart": cold,
-        "sdkVersion": "1.7.0" if sdk else None,
+        "sdkVersion": SDK["version"] if sdk else None,
         "timingsMs": {"sdkImport": 600.0, "tracerInit": 20.0, "handler": 5.0, "flush": 4.0},
         "flushSuccess": True if sdk else None,
         "sessionId": str(uuid.uuid4()) if sdk else None,

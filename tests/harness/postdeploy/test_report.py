@@ -122,8 +122,10 @@ def test_both_files_are_written_redacted_and_the_summary_is_appended(tmp_path: P
     assert set(document["functions"]) == set(INIT)
     markdown = md_path.read_text()
     assert markdown.startswith(
-        "# Post-deploy report: local (test outputs)\n\n**FAILED**: 0 passed, 1 failed"
+        "# Post-deploy report: local (test outputs)\n\n"
+        "SDK under test: **honeyhive 1.7.0 (release)**\n\n**FAILED**: 0 passed, 1 failed"
     )
+    assert document["sdk"]["version"] == "1.7.0"
     assert (
         "| working_sdk_test | x86_64 | 512 MB | 800.0 | 890.0 | 50.0 | 850.0 | 700.0 | 70 MB |"
         in markdown

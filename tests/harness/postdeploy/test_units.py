@@ -95,6 +95,25 @@ def test_outputs_with_an_endpoint_are_the_local_target(tmp_path: Path) -> None:
     assert (aws.kind, aws.endpoint_url, aws.region) == ("aws", None, "us-east-1")
     assert [f.sdk for f in aws.functions.values()] == [True, True, True, False]
     assert aws.functions["working_sdk_test"].memory_size == 512
+    assert [f.sdk_version for f in aws.functions.values()] == ["1.7.0"] * 3 + [None]
+    assert aws.sdk_description == "honeyhive 1.7.0 (release)"
+    tree = target(
+        sdk={"version": "1.8.0.dev1", "kind": "tree", "commit": "0a1b2c3d4e5f6", "dirty": True}
+    )
+    assert tree.sdk_description == "honeyhive 1.8.0.dev1 (tree 0a1b2c3d4e5f+dirty)"
+
+
+def test_an_answer_from_another_sdk_than_the_layers_fails_the_contract() -> None:
+    """The stack must test what it claims to test: every SDK function reports the version the
+    layer's manifest names."""
+    other = target(sdk={"version": "1.6.1", "kind": "requirement", "commit": "", "dirty": False})
+    function = other.functions["working_sdk_test"]
+    answered = invocation(function, SEED_EVENT)  # its body reports 1.7.0
+    assert any(
+        "body.sdkVersion is '1.7.0', expected '1.6.1'" in p
+        for p in checks.contract_problems(function, answered)
+    )
+    assert checks.contract_problems(target().functions["working_sdk_test"], answered) == []
 
 
 @pytest.mark.parametrize(
@@ -108,6 +127,8 @@ def test_outputs_with_an_endpoint_are_the_local_target(tmp_path: Path) -> None:
             {**outputs(), "functions": {**outputs()["functions"], "baseline": {"name": "x"}}},
             "functions.baseline must have name, arn",
         ),
+        ({**outputs(), "sdk": None}, "no `sdk` output naming the SDK in the layer"),
+        ({**outputs(), "sdk": {"kind": "tree"}}, "no `sdk` output naming the SDK in the layer"),
     ],
 )
 def test_bad_outputs_are_refused_with_what_is_wrong(document: object, message: str) -> None:

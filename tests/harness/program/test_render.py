@@ -45,7 +45,7 @@ def test_render_json_lists_the_stack(fixture_layer_dir: Path) -> None:
     assert types.count("aws:iam/rolePolicy:RolePolicy") == 4
     assert types.count("aws:cloudwatch/logGroup:LogGroup") == 4
     assert types.count("aws:lambda/layerVersion:LayerVersion") == 1
-    assert set(document["outputs"]) == {"functions", "layerArns", "region"}
+    assert set(document["outputs"]) == {"functions", "layerArns", "region", "sdk"}
     functions = [r for r in document["resources"] if r["type"] == "aws:lambda/function:Function"]
     assert all(f["inputs"]["name"].startswith("honeyhive-ci-") for f in functions)
     assert {f["inputs"].get("environment") for f in functions} == {"[secret]", None}
