@@ -11,7 +11,8 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from harness.policy_gate.launcher import PackProcess
-from harness.policy_gate.marshal import SECRET_SIG, SIG_KEY, UNKNOWN, to_struct
+from harness.program.wire import SECRET_SIG, SIG_KEY, to_struct
+from harness.program.wire import UNKNOWN_SENTINEL as UNKNOWN
 
 pytestmark = pytest.mark.slow
 

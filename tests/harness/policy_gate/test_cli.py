@@ -61,7 +61,7 @@ def test_a_refused_config_fails_the_gate_with_the_programs_message(
     code = main(_program(fixture_layer_dir, "runtime=python3.8"))
     err = capsys.readouterr().err
     assert code == 1
-    assert "policy gate FAILED: the program stopped before declaring its resources" in err
+    assert "policy gate FAILED: the program did not complete its run" in err
     assert "runtime" in err
     assert "python3.8" in err
 

@@ -12,18 +12,15 @@ from pulumi.runtime.proto import resource_pb2
 from harness.policy_gate.gate import check_capture
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.marshal import (
-    OUTPUT_SIG,
-    RESOURCE_SIG,
     ROOT_STACK_TYPE,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
     CaptureMarshaller,
     engine_value,
     inputs_of,
     seconds,
 )
 from harness.program.capture import Capture, CapturedResource
+from harness.program.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY
+from harness.program.wire import UNKNOWN_SENTINEL as UNKNOWN
 
 pytestmark = pytest.mark.slow
 
