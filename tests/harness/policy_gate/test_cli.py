@@ -14,6 +14,7 @@ from harness.policy_gate.gate import check_capture
 from harness.policy_gate.launcher import PackProcess
 from harness.program.capture import Capture
 from harness.program.render import render
+from infra.spec import REPO_ROOT
 from tests.policy.support import FIXTURE_PROGRAM, FIXTURE_STACK
 
 pytestmark = pytest.mark.slow
@@ -111,3 +112,20 @@ def test_usage_errors_fail_with_the_fix(
 ) -> None:
     assert main(["--stack", "ci", *args]) == 2  # could not run: never a pass
     assert fragment in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [[], ["createOidcProvider=false", "stateBucket="]],
+    ids=["example", "existing-oidc-pulumi-cloud"],
+)
+def test_the_bootstrap_program_passes(
+    overrides: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--program", str(REPO_ROOT / "bootstrap"), "--stack", "example"]
+    for item in overrides:
+        args += ["--set", item]
+    code = main(args)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("policy gate passed: 0 mandatory, 0 advisory violation(s)"), out
