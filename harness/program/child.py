@@ -44,6 +44,18 @@ class ChildResult:
         return None if self.supervisor is None else self.supervisor.get("exit")
 
 
+def stop_process(process: subprocess.Popen[bytes], signum: int, grace: float) -> None:
+    """Ask `process` to stop with `signum`; kill it if it has not ended within `grace` s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signum)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def runner_command(interpreter: str, runner_args: Sequence[str]) -> list[str]:
     """The program's command; `{status_fd}` in `runner_args` becomes the status pipe's fd."""
     return [interpreter, "-u", str(RUNNER), *runner_args]
@@ -108,15 +120,9 @@ def run_child(command: Sequence[str], *, env: Mapping[str, str], timeout: float)
             supervisor.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            supervisor.send_signal(signal.SIGTERM)
-            try:
-                supervisor.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                supervisor.kill()
-                supervisor.wait()
+            stop_process(supervisor, signal.SIGTERM, STOP_GRACE_SECONDS)
         except BaseException:
-            supervisor.send_signal(signal.SIGTERM)
-            supervisor.wait()
+            stop_process(supervisor, signal.SIGTERM, STOP_GRACE_SECONDS)
             raise
         for reader in readers:
             reader.join(timeout=STOP_GRACE_SECONDS)

@@ -275,14 +275,12 @@ def _json_document(text: Any, what: str) -> dict[str, Any] | None:
     """A JSON policy as the provider re-reads it; None for an absent (empty) entry."""
     if text is None or text == "":
         return None
-    if not isinstance(text, str):
-        raise PolicyDocumentError(f"{what} must be a JSON string")
     try:
-        decoded = json.loads(text)
+        decoded = json.loads(text) if isinstance(text, str) else None
     except json.JSONDecodeError as exc:
         raise PolicyDocumentError(f"{what} is not JSON: {exc}") from exc
     if not isinstance(decoded, dict):
-        raise PolicyDocumentError(f"{what} must be a JSON object")
+        raise PolicyDocumentError(f"{what} must be a JSON object, given as a string")
     fields = _field(decoded, _DOCUMENT_KEYS)
     raw = fields.get("Statement") or []
     statements = [_json_statement(s) for s in ([raw] if isinstance(raw, dict) else raw)]
