@@ -6,8 +6,9 @@ could reach the policy pack's port and reconfigure the pack during the analysis.
 process becomes a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so every process the program
 starts, however it detaches (double fork, setsid), is re-parented here when its parent dies;
 after the program's process ends (or on SIGTERM, the gate's timeout), every remaining
-descendant is killed. Elsewhere the program's process group is killed instead, which a process
-that calls setsid() escapes.
+descendant is killed; if the gate itself dies, this process is told (PR_SET_PDEATHSIG) and does
+the same. Elsewhere the program's process group is killed instead, which a process that calls
+setsid() escapes.
 
 The gate writes a nonce to stdin, read before the program starts. The report is one JSON line
 on stdout with that nonce: `{"nonce", "exit", "signal", "stopped", "leftover"}` (exit status or
@@ -28,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Final
 
+PR_SET_PDEATHSIG: Final = 1
 PR_SET_CHILD_SUBREAPER: Final = 36
 KILL_ROUNDS: Final = 200
 
@@ -40,13 +42,12 @@ def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise _Stopped
 
 
-def _become_subreaper() -> bool:
+def _prctl(option: int, value: int) -> bool:
+    """Linux's prctl(2); False where it is not available or refused."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        return bool(
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-        )
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
 
@@ -113,7 +114,9 @@ def main(argv: list[str]) -> int:
     pass_fds = tuple(int(options[i + 1]) for i, o in enumerate(options) if o == "--pass-fd")
     nonce = sys.stdin.readline().strip()
     signal.signal(signal.SIGTERM, _on_sigterm)
-    subreaper = _become_subreaper()
+    # If the gate dies, this process gets SIGTERM and still stops the program's processes.
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
     stopped = False
     program = subprocess.Popen(
         command,
