@@ -17,6 +17,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from infra.errors import InfraError, ProblemList
+from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
 from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
 from infra.spec import (
@@ -27,8 +28,10 @@ from infra.spec import (
     EXPIRES_AT_FORMAT,
     FLUSH_TIMEOUT_MS_RANGE,
     FUNCTIONS,
+    HONEYHIVE_API_HOSTS,
     LAYER_ARTIFACT_DIR,
     LOG_FORMATS,
+    LOOPBACK_HOSTS,
     PROJECT,
     REGION_PATTERN,
     REPO_ROOT,
@@ -216,36 +219,53 @@ def _sdk(p: _Parser) -> SdkSpec:
         return SdkSpec("release", "")
 
 
+def _is_allowed_api_url(url: str) -> bool:
+    """https on HoneyHive's domains, or a loopback address (the local target's ingest)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if parts.username is not None or parts.password is not None:
+        return False
+    if host in LOOPBACK_HOSTS:
+        return parts.scheme in ("http", "https")
+    on_honeyhive = any(host == d or host.endswith(f".{d}") for d in HONEYHIVE_API_HOSTS)
+    return parts.scheme == "https" and on_honeyhive
+
+
 def _optional_url(p: _Parser) -> str | None:
     url = p.get("hhApiUrl")
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    if not _is_allowed_api_url(url):
         p.bad(
             "hhApiUrl",
             url,
-            "must be an https URL of the HoneyHive server (the API key travels in every request)",
-            "https://api.honeyhive.ai",
+            f"must be an https URL on {' or '.join(HONEYHIVE_API_HOSTS)} (or a subdomain), or a "
+            "loopback address: the functions send the HoneyHive API key in every request",
+            "https://api.dp1.us.honeyhive.ai",
         )
     return url.rstrip("/")
 
 
+_EXPIRES_EXAMPLE = "$(date -u -d '+6 hours' +%Y-%m-%dT%H:%M:%SZ)"
+
+
 def _optional_expires_at(p: _Parser) -> str | None:
+    """A UTC time; required on CI's per-branch stacks, which the sweeper must remove. How far
+    ahead it may lie is the policy pack's to judge: the program never reads the clock."""
     value = p.get("expiresAt")
     if value is None:
+        if p.stack.startswith(BRANCH_STACK_PREFIX):
+            p.problems.append(
+                f"expiresAt is not set: CI's {BRANCH_STACK_PREFIX}* stacks must expire, or the "
+                f"sweeper never removes them (fix: {_fix('expiresAt', _EXPIRES_EXAMPLE, p.stack)})"
+            )
         return None
     try:
         if not _EXPIRES_AT.match(value):
             raise ValueError(value)
         datetime.strptime(value, EXPIRES_AT_FORMAT)
     except ValueError:
-        p.bad(
-            "expiresAt",
-            value,
-            "must be a UTC time like 2026-01-31T18:00:00Z",
-            "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)",
-        )
+        p.bad("expiresAt", value, "must be a UTC time like 2026-01-31T18:00:00Z", _EXPIRES_EXAMPLE)
     return value
 
 

@@ -66,6 +66,12 @@ LAYER_DESCRIPTION_TEMPLATE: Final = (
     "honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}; sdk={sdk}"
 )
 
+# Where the SDK may send the HoneyHive key (`hhApiUrl`): https on HoneyHive's domains (and their
+# subdomains; the SDK's default is https://api.dp1.us.honeyhive.ai), or a loopback address, where
+# the local target's ingest listens (http allowed there: the key never leaves the machine).
+HONEYHIVE_API_HOSTS: Final = ("honeyhive.ai",)
+LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
+
 # --- the SDK functions' environment (honeyhive reads HH_*; the handlers read FLUSH_TIMEOUT_MS) ---
 ENV_API_KEY: Final = "HH_API_KEY"
 ENV_API_URL: Final = "HH_API_URL"

@@ -1,11 +1,19 @@
 """`python -m harness policy [--program DIR] --stack S [--set k=v]... [--policy-config FILE]`.
 
-Renders the program under Pulumi's mocks, starts the policy pack as the Pulumi CLI does, sends
-every resource over the Analyzer protocol, prints each violation and a one-line summary. Exit 0
-when no mandatory policy is violated; 1 on a mandatory violation or when the program did not
-complete (it refused its config or crashed: the gate cannot see what it would declare); 2 when
-the check could not run (a malformed stack file or policy config, a pack that failed to start or
-raised). Never 0 without a complete analysis.
+Starts the policy pack as the Pulumi CLI does and, meanwhile, runs the program as
+`pulumi preview` does (in its own process, against this process's resource monitor: see
+harness/program/render.py); then sends every resource over the Analyzer protocol, prints each
+violation and a one-line summary.
+
+The pack is started before the program runs, so its rules are loaded before the program could
+touch a file, and it is configured and asked only after the program and every process it
+started are gone, so nothing the program left can reconfigure it.
+
+Exit 0 when no mandatory policy is violated; 1 on a mandatory violation or when the program did
+not complete its run (it refused its config, crashed, exited early, hung, or used what cannot be
+checked offline: the gate cannot see what it would declare); 2 when the check could not run (a
+malformed stack file or policy config, a pack that failed to start or raised). Never 0 without a
+complete analysis.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -22,8 +31,8 @@ from harness.policy_gate.gate import GateResult, check_capture, pack_env
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.report import format_violation, summary
 from harness.program.errors import ProgramError, ProgramRefused
-from harness.program.options import add_stack_arguments
-from harness.program.render import render
+from harness.program.options import add_stack_arguments, add_timeout_argument
+from harness.program.render import program_inputs, run_program
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
 from infra.spec import REPO_ROOT
 from infra.stack_config import parse_overrides
@@ -41,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     add_stack_arguments(parser)
+    add_timeout_argument(parser)
     parser.add_argument(
         "--policy-config",
         type=Path,
@@ -62,26 +72,33 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 
 def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) -> int:
     started = time.monotonic()
+    inputs = program_inputs(
+        args.stack, program_dir=args.program, overrides=parse_overrides(args.overrides)
+    )
+    pack = PackProcess(args.pack, env=pack_env(inputs.project, inputs.stack, inputs.masked_config))
     try:
-        capture = render(
-            args.stack, program_dir=args.program, overrides=parse_overrides(args.overrides)
-        )
-    except ProgramRefused as exc:
-        return _fail(f"the program stopped before declaring its resources:\n{exc}")
-    rendered = time.monotonic()
-    pack = PackProcess(args.pack, env=pack_env(capture))
-    try:
-        with pack:
-            launched = time.monotonic()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            starting = pool.submit(pack.start)
+            try:
+                capture = run_program(inputs, timeout=args.timeout)
+            except ProgramRefused as exc:
+                starting.exception()  # let the pack finish starting; it is stopped below
+                return _fail(f"the program did not complete its run:\n{exc}")
+            rendered = time.monotonic()
+            starting.result()  # PackStartError: the check could not run (exit 2)
+        ready = time.monotonic()
+        try:
             result: GateResult = check_capture(capture, pack.channel, policy_config)
-    except AnalyzerError as exc:
-        log = pack.log.strip() or "(none)"
-        return _fail(f"{exc}\nthe policy pack's output:\n{log}", EXIT_CANNOT_RUN)
+        except AnalyzerError as exc:
+            log = pack.log.strip() or "(none)"
+            return _fail(f"{exc}\nthe policy pack's output:\n{log}", EXIT_CANNOT_RUN)
+    finally:
+        pack.stop()
     for item in result.violations:
         print(format_violation(item))
     print(
         summary(result.violations, result.resources, time.monotonic() - started)
-        + f" (render {rendered - started:.1f}s, pack start {launched - rendered:.1f}s, "
+        + f" (program {rendered - started:.1f}s, pack ready {ready - started:.1f}s, "
         f"analysis {result.seconds:.1f}s; pack {result.pack})"
     )
     return EXIT_OK if result.passed else EXIT_FAILED

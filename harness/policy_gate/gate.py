@@ -23,10 +23,10 @@ from harness.policy_gate.errors import AnalyzerError
 from harness.policy_gate.marshal import CaptureMarshaller
 from harness.policy_gate.report import Violation, violation
 from harness.program.capture import Capture
+from harness.program.render import ORGANIZATION
 from harness.secret import SECRET_PLACEHOLDER
 
 RPC_TIMEOUT_SECONDS: Final = 120.0
-ORGANIZATION: Final = "organization"  # what the engine uses when there is none (DIY backends)
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,14 @@ class GateResult:
         return not any(v.mandatory for v in self.violations)
 
 
-def pack_env(capture: Capture) -> dict[str, str]:
-    """The environment the CLI gives a policy pack for this stack (a preview)."""
+def pack_env(project: str, stack: str, config: Mapping[str, str]) -> dict[str, str]:
+    """The environment the CLI gives a policy pack for a stack's preview (`config` with its
+    secret values masked)."""
     return {
-        "PULUMI_CONFIG": json.dumps(dict(capture.config)),
+        "PULUMI_CONFIG": json.dumps(dict(config)),
         "PULUMI_ORGANIZATION": ORGANIZATION,
-        "PULUMI_PROJECT": capture.project,
-        "PULUMI_STACK": capture.stack,
+        "PULUMI_PROJECT": project,
+        "PULUMI_STACK": stack,
         "PULUMI_DRY_RUN": "true",
     }
 

@@ -33,6 +33,7 @@ import yaml
 
 from harness.lifecycle import Started
 from harness.policy_gate.errors import PackStartError
+from harness.program.child import stop_process
 
 POLICY_PROJECT_FILE: Final = "PulumiPolicy.yaml"
 ENGINE_ADDRESS: Final = "127.0.0.1:0"
@@ -200,12 +201,6 @@ class PackProcess(Started):
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, signal.SIGINT, STOP_TIMEOUT_SECONDS)
         for reader in self._readers:
             reader.join(timeout=STOP_TIMEOUT_SECONDS)

@@ -13,30 +13,30 @@ analyzer_plugin.go in pulumi/pulumi):
   dependencies that are not empty.
 
 The capture holds the program's own `RegisterResourceRequest`s, so inputs are exact. Outputs are
-the inputs plus what the mocks computed (ids, ARNs), as for a create.
+the inputs plus what the resource monitor computed (ids and ARNs AWS forms with certainty), as
+a preview of a create shows them; the rest is absent (unknown).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Final
 
-from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, resource_pb2
 
-from harness.program.capture import Archive, Capture, CapturedResource
-from harness.secret import Secret
+from harness.program.capture import Capture, CapturedResource
+from harness.program.wire import (
+    OUTPUT_SIG,
+    RESOURCE_SIG,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN_SENTINEL,
+    to_json,
+    to_struct,
+    wire,
+)
 
-# Pulumi's wire signatures (sdk/go/common/resource/sig/sig.go) and the unknown sentinel.
-SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
-SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
-ARCHIVE_SIG: Final = "0def7320c3a5731c473e5ecbe6d01bc7"
-ASSET_SIG: Final = "c44067f5952c0a294b673a41bacd8c17"
-RESOURCE_SIG: Final = "5cf8f73096256a8f31e491e813e4eb8e"
-OUTPUT_SIG: Final = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 ROOT_STACK_TYPE: Final = "pulumi:pulumi:Stack"
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -52,11 +52,11 @@ def engine_value(value: Any) -> Any:
     signature = value.get(SIG_KEY)
     if signature == RESOURCE_SIG:
         if "id" in value:  # a custom resource: its ID, unknown until it exists
-            return engine_value(value["id"]) or UNKNOWN
+            return engine_value(value["id"]) or UNKNOWN_SENTINEL
         return value["urn"]
     if signature == OUTPUT_SIG:
         if "value" not in value:
-            return UNKNOWN
+            return UNKNOWN_SENTINEL
         inner = engine_value(value["value"])
         return {SIG_KEY: SECRET_SIG, "value": inner} if value.get("secret") else inner
     return {
@@ -66,39 +66,15 @@ def engine_value(value: Any) -> Any:
     }
 
 
-def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
-    result = struct_pb2.Struct()
-    result.update(dict(properties))
-    return result
-
-
 def inputs_of(request: resource_pb2.RegisterResourceRequest) -> dict[str, Any]:
-    properties: dict[str, Any] = engine_value(json_format.MessageToDict(request.object))
+    properties: dict[str, Any] = engine_value(to_json(request.object))
     return properties
 
 
-def wire_value(value: Any) -> Any:
-    """A captured plain value (`Secret`, `Archive`, ...) in Pulumi's wire form."""
-    if isinstance(value, Secret):
-        return {SIG_KEY: SECRET_SIG, "value": wire_value(value.reveal())}
-    if isinstance(value, Archive):
-        if value.path is not None:
-            return {SIG_KEY: ARCHIVE_SIG, "path": str(value.path)}
-        assets = {k: {SIG_KEY: ASSET_SIG, "path": str(p)} for k, p in value.assets.items()}
-        return {SIG_KEY: ARCHIVE_SIG, "assets": assets}
-    if isinstance(value, Mapping):
-        return {str(k): wire_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [wire_value(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def outputs_of(resource: CapturedResource) -> dict[str, Any]:
-    """Inputs (secrets kept) plus the outputs the mocks computed."""
+    """Inputs (secrets kept) plus the outputs the monitor computed (ids and ARNs)."""
     inputs = inputs_of(resource.request)
-    computed = {k: wire_value(v) for k, v in resource.state.items() if k not in inputs}
+    computed = {k: wire(v) for k, v in resource.state.items() if k not in inputs}
     return {**inputs, **computed}
 
 
@@ -206,7 +182,7 @@ class CaptureMarshaller:
     def stack_resources(self) -> Sequence[analyzer_pb2.AnalyzerResource]:
         root = analyzer_pb2.AnalyzerResource(
             type=ROOT_STACK_TYPE,
-            properties=to_struct(wire_value(self.capture.outputs)),
+            properties=to_struct(wire(self.capture.outputs)),
             urn=self.stack_urn,
             name=urn_name(self.stack_urn),
             options=analyzer_pb2.AnalyzerResourceOptions(),

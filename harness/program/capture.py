@@ -10,11 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pulumi.runtime.proto import resource_pb2
 
 from harness.secret import SECRET_PLACEHOLDER, Secret
+
+
+class _Unknown:
+    """A value not known during a preview (an output the provider computes on create)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN: Final = _Unknown()
+UNKNOWN_PLACEHOLDER: Final = "[unknown]"
+"""How output (render --json) shows a value not known during a preview."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ def to_jsonable(value: Any) -> Any:
     """Plain JSON for a captured value: secrets become "[secret]", archives name their files."""
     if isinstance(value, Secret):
         return SECRET_PLACEHOLDER
+    if value is UNKNOWN:
+        return UNKNOWN_PLACEHOLDER
     if isinstance(value, Archive):
         if value.path is not None:
             return {"archive": {"path": str(value.path)}}

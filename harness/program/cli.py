@@ -1,4 +1,8 @@
-"""`python -m harness render`: what the program declares for a stack, without Pulumi or AWS."""
+"""`python -m harness render`: what the program declares for a stack, without Pulumi or AWS.
+
+Exit 0 with the table (or `--json`); 1 when the program did not complete its run (it refused its
+config, crashed, exited early, hung, or used what cannot be checked offline), with the reason
+first; 2 when it could not run (bad usage, a malformed stack file)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from harness.program.capture import Capture, CapturedResource, to_jsonable
 from harness.program.errors import ProgramError, ProgramRefused
-from harness.program.options import add_stack_arguments
+from harness.program.options import add_stack_arguments, add_timeout_argument
 from harness.program.render import render
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
 from infra.stack_config import parse_overrides
@@ -70,17 +74,25 @@ def capture_table(capture: Capture) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m harness render",
-        description="Run the Pulumi program under Pulumi's mocks and list what it declares.",
+        description="Run the Pulumi program as `pulumi preview` does, offline, and list what it "
+        "declares.",
     )
     add_stack_arguments(parser)
+    add_timeout_argument(parser)
     parser.add_argument("--json", action="store_true", help="print JSON (resources, outputs)")
     args = parser.parse_args(argv)
     try:
         capture = render(
-            args.stack, program_dir=args.program, overrides=parse_overrides(args.overrides)
+            args.stack,
+            program_dir=args.program,
+            overrides=parse_overrides(args.overrides),
+            timeout=args.timeout,
         )
     except ProgramRefused as exc:
-        print(f"render: the program refused stack {args.stack!r}:\n{exc}", file=sys.stderr)
+        print(
+            f"render: stack {args.stack!r}: the program did not complete its run:\n{exc}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     except (ProgramError, InfraError) as exc:
         print(f"render: {exc}", file=sys.stderr)

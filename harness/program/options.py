@@ -1,10 +1,12 @@
-"""The options every command that renders a stack shares (render, policy, local serve)."""
+"""The options every command that renders a stack shares (render, policy, local serve), and
+the run's time limit (render, policy)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from harness.program.render import DEFAULT_TIMEOUT_SECONDS
 from infra.spec import REPO_ROOT
 from infra.stack_config import add_set_argument
 
@@ -15,3 +17,12 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--stack", required=True, help="stack name, e.g. ci or gh-my-branch")
     add_set_argument(parser)
+
+
+def add_timeout_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"seconds the program may run (default {DEFAULT_TIMEOUT_SECONDS:g}); longer fails",
+    )

@@ -1,233 +1,83 @@
-"""Run a Pulumi program under Pulumi's own mock monitor and capture what it declares.
+"""Run a Pulumi program offline, as `pulumi preview` runs it, and capture what it declares.
 
-This is how the program is proven here, where there is no Pulumi CLI and no AWS: the program
-runs exactly as the language host runs it (`run_in_stack` around its `__main__.py`, with the
-stack's config and secret keys), but the resource monitor is a `MockMonitor` subclass that
-records every `RegisterResourceRequest` and the root stack's outputs.
+There is no Pulumi CLI and no AWS here, so the engine's side is played by this process: the
+resource monitor and the engine's log are gRPC services in it (monitor.py), and the program
+runs in a child process (runner.py, under supervisor.py) that connects to them, exactly as a
+language host runs a program against the engine. The program cannot reach this process's code
+or memory; everything it declares arrives as the engine would receive it.
+
+A run passes only if it completes: the SDK signals the end of the program to the monitor, the
+program's process then exits 0, and it leaves no process behind. Anything else (a refused
+config, a crash, `sys.exit`, `os._exit`, a kill, a hang past the timeout, a data source or
+stack reference that cannot be checked offline) raises `ProgramRefused`, with the real error
+first and the program's output, bounded, after it.
+
+The run is a preview (`is_dry_run()` is true): outputs the provider computes are unknown,
+except the ids and ARNs AWS forms with certainty (aws_mocks.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import contextvars
-import logging
+import json
 import os
-import runpy
 import sys
-import threading
-import traceback
-from collections.abc import Iterator, Mapping
-from contextlib import suppress
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Final
 
-import pulumi
-from google.protobuf import empty_pb2
-from pulumi.runtime import Mocks
-from pulumi.runtime import rpc as pulumi_rpc
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
-from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.settings import configure, reset_options
-from pulumi.runtime.stack import run_in_stack
+import yaml
 
-from harness.program.aws_mocks import AwsMocks
-from harness.program.capture import Archive, Capture, CapturedResource
+from harness.program.capture import Capture, CapturedResource
+from harness.program.child import ChildResult, run_child, runner_command
 from harness.program.errors import ProgramRefused
-from harness.secret import Secret
+from harness.program.monitor import EngineServer, Registration, RunRecord
+from harness.program.wire import plain_properties, to_json
+from harness.secret import SECRET_PLACEHOLDER
 from infra.spec import REPO_ROOT
 from infra.stack_config import ConfigFileError, StackConfig, load_stack_config, offline_secret
 
-DEFAULT_REGION = "us-east-1"
+DEFAULT_TIMEOUT_SECONDS: Final = 300.0
+ORGANIZATION: Final = "organization"  # what the engine uses when there is none (DIY backends)
 
 
-class _CaptureMonitor(MockMonitor):
-    """The SDK's mock monitor, plus a record of every request the program sent."""
+@dataclass(frozen=True)
+class ProgramInputs:
+    """A program and its stack's config, resolved as the CLI resolves them before a run."""
 
-    def __init__(self, mocks: Mocks) -> None:
-        super().__init__(mocks)
-        self.requests: list[tuple[resource_pb2.RegisterResourceRequest, str]] = []
-        self.stack_urn = ""
-        self.stack_outputs: Any = None
-        self._lock = threading.Lock()
+    config: StackConfig
+    values: Mapping[str, str]
+    secret_keys: frozenset[str]
 
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        with self._lock:
-            if request.type == "pulumi:pulumi:Stack":
-                self.stack_urn = response.urn
-            else:
-                self.requests.append((request, response.urn))
-        return response
+    @property
+    def project(self) -> str:
+        return self.config.project
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:
-        if request.urn == self.stack_urn:
-            self.stack_outputs = pulumi_rpc.deserialize_properties(request.outputs)
-        return empty_pb2.Empty()
+    @property
+    def stack(self) -> str:
+        return self.config.stack
 
-
-class _LogRecorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
+    @property
+    def masked_config(self) -> dict[str, str]:
+        """The config with secret values masked (what render and the gate may print)."""
+        return {
+            k: (SECRET_PLACEHOLDER if k in self.secret_keys else v) for k, v in self.values.items()
+        }
 
 
-def _plain(value: Any) -> Any:
-    """Deserialized Pulumi values to plain Python: secrets and archives get our wrappers."""
-    if pulumi_rpc.is_rpc_secret(value):
-        return Secret(_plain(pulumi_rpc.unwrap_rpc_secret(value)))
-    if isinstance(value, pulumi.FileArchive):
-        return Archive(path=Path(value.path))
-    if isinstance(value, pulumi.AssetArchive):
-        return Archive(
-            assets={
-                name: Path(asset.path)
-                for name, asset in value.assets.items()
-                if isinstance(asset, pulumi.FileAsset)
-            }
-        )
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # the wire format has only doubles; the engine prints 256, not 256.0
-    return value
-
-
-def _is_program_module(origin: str | None, program_dir: Path) -> bool:
-    """A module from the program's own tree (not from a virtualenv that lives inside it)."""
-    if not origin:
-        return False
-    path = Path(origin).resolve()
-    return path.is_relative_to(program_dir) and not path.is_relative_to(Path(sys.prefix).resolve())
-
-
-@contextlib.contextmanager
-def _program_context(program_dir: Path) -> Iterator[None]:
-    """cwd and `sys.path[0]` at the program, as the language host sets them; modules the
-    program imported from its own directory are forgotten afterwards, so another program
-    with the same module names can be rendered next."""
-    before = set(sys.modules)
-    old_cwd = Path.cwd()
-    sys.path.insert(0, str(program_dir))
-    os.chdir(program_dir)
-    try:
-        yield
-    finally:
-        os.chdir(old_cwd)
-        with suppress(ValueError):
-            sys.path.remove(str(program_dir))
-        for name in set(sys.modules) - before:
-            if _is_program_module(getattr(sys.modules[name], "__file__", None), program_dir):
-                del sys.modules[name]
-
-
-def _run_program(
-    config: StackConfig, values: Mapping[str, str], secret_keys: set[str]
-) -> tuple[_CaptureMonitor, list[str]]:
-    region = values.get("aws:region", DEFAULT_REGION)
-    monitor = _CaptureMonitor(AwsMocks(region))
-    recorder = _LogRecorder()
-    logger = logging.getLogger(f"harness.program.render.{config.stack}")
-    logger.propagate = False
-    logger.addHandler(recorder)
-
-    def main() -> None:
-        runpy.run_path(str(config.main), run_name="__main__")
-
-    info = monitor.GetDeploymentInfo(empty_pb2.Empty())  # type: ignore[no-untyped-call]
-    features = set(info.supportedFeatures)
-
-    def run() -> None:
-        reset_options(
-            project=config.project,
-            stack=config.stack,
-            preview=False,
-            root_directory=str(config.program_dir),
-            organization="organization",
-        )
-        configure(
-            MockSettings(  # type: ignore[no-untyped-call]
-                monitor=monitor,
-                monitor_features=features,
-                engine=MockEngine(logger),
-                project=config.project,
-                stack=config.stack,
-                dry_run=False,
-                organization="organization",
-                root_directory=str(config.program_dir),
-                callbacks=None,
-            )
-        )
-        set_all_config(dict(values), sorted(secret_keys))
-        loop = asyncio.new_event_loop()
-        try:
-            with _program_context(config.program_dir):
-                loop.run_until_complete(run_in_stack(main))
-        finally:
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-                with suppress(asyncio.CancelledError, Exception):
-                    loop.run_until_complete(task)
-            loop.close()
-
-    try:
-        contextvars.copy_context().run(run)
-    except pulumi.RunError as exc:
-        raise ProgramRefused(str(exc)) from exc
-    except Exception as exc:
-        # Not a refusal the program meant (those are RunErrors) but a crash: still a failed
-        # run, reported with where it happened, as `pulumi up` would show it.
-        raise ProgramRefused(
-            f"the program failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
-        ) from exc
-    finally:
-        logger.removeHandler(recorder)
-    return monitor, recorder.messages
-
-
-def _captured(
-    request: resource_pb2.RegisterResourceRequest, urn: str, monitor: _CaptureMonitor
-) -> CapturedResource:
-    registration = monitor.resources.get(urn)
-    return CapturedResource(
-        urn=urn,
-        type=request.type,
-        name=request.name,
-        custom=request.custom,
-        parent=request.parent,
-        provider=request.provider,
-        dependencies=tuple(request.dependencies),
-        property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
-        inputs=_plain(pulumi_rpc.deserialize_properties(request.object)),
-        state=_plain(registration.state) if registration else {},
-        id=registration.id if registration else "",
-        request=request,
-    )
-
-
-def render(
+def program_inputs(
     stack: str,
     *,
     program_dir: Path = REPO_ROOT,
     overrides: Mapping[str, str] | None = None,
     supply_secrets: bool = True,
-) -> Capture:
-    """Run the program for `stack` under mocks and return what it declared.
-
-    With `supply_secrets`, secret config that has no value here (a `secure:` value that cannot be
-    decrypted offline, or a key `Pulumi.yaml` declares secret and the stack has not set) is
-    filled in: the HoneyHive key from `HH_API_KEY`, else a placeholder. It stays a secret.
-    """
-    program_dir = program_dir.resolve()
-    config = load_stack_config(program_dir, stack, overrides)
+) -> ProgramInputs:
+    """The stack's config. With `supply_secrets`, secret config that has no value here (a
+    `secure:` value that cannot be decrypted offline, or a key `Pulumi.yaml` declares secret and
+    the stack has not set) is filled in: the HoneyHive key from `HH_API_KEY`, else a
+    placeholder. It stays a secret."""
+    config = load_stack_config(program_dir.resolve(), stack, overrides)
     values = dict(config.values)
-    secret_keys = set(config.secret_keys)
     if supply_secrets:
         for key in config.secret_keys - set(values):
             values[key] = offline_secret(key)
@@ -238,15 +88,150 @@ def render(
             f"(Pulumi.yaml declares them without a default, so the Pulumi CLI would refuse the "
             f"stack too); fix: `pulumi config set <key> <value> --stack {stack}`"
         )
-    monitor, messages = _run_program(config, values, secret_keys)
-    resources = tuple(_captured(request, urn, monitor) for request, urn in monitor.requests)
-    outputs = _plain(monitor.stack_outputs or {})
-    return Capture(
-        project=config.project,
-        stack=stack,
-        program_dir=program_dir,
-        config={k: ("[secret]" if k in secret_keys else v) for k, v in values.items()},
-        resources=resources,
-        outputs=outputs,
-        messages=tuple(messages),
+    return ProgramInputs(config=config, values=values, secret_keys=frozenset(config.secret_keys))
+
+
+def interpreter(program_dir: Path) -> str:
+    """The program's Python: `Pulumi.yaml`'s `virtualenv` when it exists, as the language host
+    uses it; else this interpreter (which has the pinned pulumi and pulumi-aws)."""
+    try:
+        project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return sys.executable
+    runtime = project.get("runtime") if isinstance(project, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if isinstance(virtualenv, str) and virtualenv:
+        python = program_dir / virtualenv / "bin" / "python"
+        if python.is_file():
+            return str(python)
+    return sys.executable
+
+
+def _accounts(values: Mapping[str, str]) -> list[str]:
+    raw = values.get("aws:allowedAccountIds")
+    try:
+        accounts = json.loads(raw) if raw else []
+    except json.JSONDecodeError:
+        return []
+    return [str(a) for a in accounts] if isinstance(accounts, list) else []
+
+
+def _environment(inputs: ProgramInputs) -> dict[str, str]:
+    """What the language host gives a program: the caller's environment plus the stack's."""
+    return {
+        **os.environ,
+        "PULUMI_CONFIG": json.dumps(dict(inputs.values)),
+        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(inputs.secret_keys)),
+        "PULUMI_PROJECT": inputs.project,
+        "PULUMI_STACK": inputs.stack,
+        "PULUMI_ORGANIZATION": ORGANIZATION,
+        "PULUMI_DRY_RUN": "true",
+    }
+
+
+def _why_incomplete(record: RunRecord, result: ChildResult, timeout: float) -> list[str]:
+    """Every reason the run cannot be judged, the one that explains the rest first."""
+    reasons = list(record.refusals)
+    report = result.supervisor
+    if report is None:
+        reasons.append(
+            "the program's supervisor was stopped before it reported, so the program's "
+            "processes may still run: the run cannot be trusted"
+        )
+        return reasons
+    if result.timed_out or report.get("stopped"):
+        reasons.append(f"the program did not finish within {timeout:g} s")
+    reasons += [str(f.get("message", "")) for f in result.failures]
+    if not reasons and (report.get("exit") != 0 or report.get("signal")):
+        how = (
+            f"was killed by signal {report['signal']}"
+            if report.get("signal")
+            else (f"exited with status {report.get('exit')}")
+        )
+        reasons.append(f"the program's process {how} before its run completed")
+    if not reasons and not record.completed:
+        reasons.append(
+            "the program's process ended without completing its run (it never signalled the "
+            "end of the program, e.g. it called os._exit)"
+        )
+    if report.get("leftover"):
+        reasons.append(
+            f"the program left {report['leftover']} process(es) running after it ended; they "
+            "were stopped, and a program that starts background processes is not checked"
+        )
+    return reasons
+
+
+def _captured(registration: Registration) -> CapturedResource:
+    request = registration.request
+    return CapturedResource(
+        urn=registration.urn,
+        type=request.type,
+        name=request.name,
+        custom=request.custom,
+        parent=request.parent,
+        provider=request.provider,
+        dependencies=tuple(request.dependencies),
+        property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+        inputs=plain_properties(to_json(request.object)),
+        state=plain_properties(registration.state),
+        id=registration.id,
+        request=request,
     )
+
+
+def run_program(inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Capture:
+    """Run the program for its stack in a child process and return what it declared."""
+    config = inputs.config
+    record = RunRecord(
+        project=inputs.project,
+        stack=inputs.stack,
+        default_region=inputs.values.get("aws:region"),
+        default_accounts=_accounts(inputs.values),
+    )
+    with EngineServer(record) as server:
+        command = runner_command(
+            interpreter(config.program_dir),
+            [
+                "--monitor", server.address,
+                "--engine", server.address,
+                "--project", inputs.project,
+                "--stack", inputs.stack,
+                "--organization", ORGANIZATION,
+                "--program-dir", str(config.program_dir),
+                "--main", str(config.main),
+                "--status-fd", "{status_fd}",
+            ],
+        )  # fmt: skip
+        result = run_child(command, env=_environment(inputs), timeout=timeout)
+    reasons = _why_incomplete(record, result, timeout)
+    if reasons:
+        output = result.output.text()
+        shown = f"\nthe program's output:\n{output}" if output else ""
+        raise ProgramRefused("\n".join(reasons) + shown)
+    return Capture(
+        project=inputs.project,
+        stack=inputs.stack,
+        program_dir=config.program_dir,
+        config=inputs.masked_config,
+        resources=tuple(_captured(r) for r in record.registrations),
+        outputs=plain_properties(record.stack_outputs),
+        messages=tuple(record.log.lines() + result.output.lines()),
+    )
+
+
+def render(
+    stack: str,
+    *,
+    program_dir: Path = REPO_ROOT,
+    overrides: Mapping[str, str] | None = None,
+    supply_secrets: bool = True,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> Capture:
+    """Run the program for `stack` offline and return what it declared (see `program_inputs`
+    for `supply_secrets`)."""
+    inputs = program_inputs(
+        stack, program_dir=program_dir, overrides=overrides, supply_secrets=supply_secrets
+    )
+    return run_program(inputs, timeout=timeout)

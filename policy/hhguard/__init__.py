@@ -6,13 +6,30 @@ from typing import Final
 
 from pulumi_policy import Policy
 
-from . import archives, iam, lambda_functions, naming, stack_rules, tags
+from . import (
+    archives,
+    expiry,
+    iam,
+    lambda_functions,
+    managed_policies,
+    naming,
+    resource_policies,
+    resource_types,
+    stack_rules,
+    tags,
+    trust,
+)
 
 POLICIES: Final[list[Policy]] = [
+    *resource_types.POLICIES,
     *naming.POLICIES,
     *iam.POLICIES,
+    *managed_policies.POLICIES,
+    *trust.POLICIES,
+    *resource_policies.POLICIES,
     *lambda_functions.POLICIES,
     *tags.POLICIES,
+    *expiry.POLICIES,
     *stack_rules.POLICIES,
     *archives.POLICIES,
 ]

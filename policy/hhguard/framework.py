@@ -8,6 +8,7 @@ analyzer protocol (the real pack process) for everything else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,45 @@ class Resource:
     urn: str
     props: Mapping[str, Any]
     provider_props: Mapping[str, Any] | None = None
-    """Inputs of the resource's provider (e.g. `defaultTags`), when the engine sent them."""
+    """Inputs of the resource's provider (e.g. `defaultTags`). The engine sends them for every
+    custom resource (a default provider's are the stack's `aws:*` config) and for no component,
+    so their presence is what tells a resource that AWS creates from a component."""
+
+    @property
+    def custom(self) -> bool:
+        return self.provider_props is not None
+
+    @property
+    def is_aws(self) -> bool:
+        """A resource the AWS provider creates (not a provider, component or the stack)."""
+        return self.custom and self.type.startswith("aws:")
+
+    @property
+    def stack(self) -> str:
+        """The stack's name, from the URN (`urn:pulumi:<stack>::<project>::...`)."""
+        return self.urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+    @property
+    def project(self) -> str:
+        parts = self.urn.split("::")
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def region(self) -> Any:
+        """The resource's own `region` (pulumi-aws 7), else its provider's; may be UNKNOWN."""
+        own = self.props.get("region")
+        return own if own is not None else (self.provider_props or {}).get("region")
+
+    @property
+    def allowed_accounts(self) -> list[str]:
+        """The accounts the resource's provider is pinned to (`allowedAccountIds`)."""
+        accounts = (self.provider_props or {}).get("allowedAccountIds")
+        if isinstance(accounts, str):  # a default provider's config value is a JSON string
+            try:
+                accounts = json.loads(accounts)
+            except ValueError:
+                return []
+        return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
 
 
 @dataclass(frozen=True)

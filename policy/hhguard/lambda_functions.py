@@ -1,18 +1,36 @@
-"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, and no public invoke."""
+"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, no public invoke, and where
+they may send the HoneyHive key (lambda-api-url)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from pulumi_policy import EnforcementLevel
 
 from . import aws_types as t
 from .framework import Resource, Settings, resource_policy
-from .limits import LAMBDA_LIMITS_SCHEMA, RUNTIME_DEPRECATION_SCHEMA, RUNTIMES_SCHEMA
+from .limits import (
+    API_URL_SCHEMA,
+    API_URL_VARIABLES,
+    LAMBDA_LIMITS_SCHEMA,
+    LOOPBACK_HOSTS,
+    PROXY_VARIABLES,
+    RUNTIME_DEPRECATION_SCHEMA,
+    RUNTIMES_SCHEMA,
+)
 from .runtimes import PYTHON_RUNTIME_DATES, SOURCE_URL, today
-from .values import fmt, is_unknown, number, text
+from .values import (
+    NotAnInteger,
+    bridge_int,
+    fmt,
+    has_unknown,
+    is_unknown,
+    text,
+    unverifiable,
+)
 
 # What Lambda uses when a function leaves them out.
 DEFAULT_MEMORY_MB: Final = 128
@@ -30,6 +48,7 @@ def check_runtime(resource: Resource, settings: Settings) -> Iterator[str]:
         yield f"runtime is not set; set it to one of {', '.join(allowed)}"
         return
     if is_unknown(runtime):
+        yield unverifiable("the runtime")
         return
     dates = PYTHON_RUNTIME_DATES.get(str(runtime))
     day = today(settings)
@@ -62,27 +81,45 @@ def check_runtime_deprecation(resource: Resource, settings: Settings) -> Iterato
         )
 
 
+def _integer(props: Mapping[str, Any], key: str, default: int) -> tuple[int | None, str | None]:
+    """The input as the provider reads it (Lambda's default when unset), or why it cannot be."""
+    value = props.get(key)
+    if is_unknown(value):
+        return None, unverifiable(key)
+    try:
+        number = bridge_int(value)
+    except NotAnInteger as exc:
+        return None, f"{key} {exc}"
+    return (default if number is None else number), None
+
+
 def check_limits(resource: Resource, settings: Settings) -> Iterator[str]:
     if resource.type != t.FUNCTION:
         return
     props = resource.props
-    memory = number(props.get("memorySize", DEFAULT_MEMORY_MB))
-    max_memory = float(settings["maxMemoryMb"])
-    if memory is not None and memory > max_memory:
-        yield (
-            f"memorySize {fmt(memory)} MB is above the {fmt(max_memory)} MB limit; lower it "
-            "(or raise lambda-limits.maxMemoryMb in the policy config)"
-        )
-    timeout = number(props.get("timeout", DEFAULT_TIMEOUT_SECONDS))
-    max_timeout = float(settings["maxTimeoutSeconds"])
-    if timeout is not None and timeout > max_timeout:
-        yield (
-            f"timeout {fmt(timeout)} s is above the {fmt(max_timeout)} s limit; lower it "
-            "(or raise lambda-limits.maxTimeoutSeconds in the policy config)"
-        )
+    for key, default, limit, unit, setting in (
+        ("memorySize", DEFAULT_MEMORY_MB, settings["maxMemoryMb"], "MB", "maxMemoryMb"),
+        (
+            "timeout",
+            DEFAULT_TIMEOUT_SECONDS,
+            settings["maxTimeoutSeconds"],
+            "s",
+            "maxTimeoutSeconds",
+        ),
+    ):
+        value, problem = _integer(props, key, default)
+        if problem:
+            yield problem
+        elif value is not None and value > float(limit):
+            yield (
+                f"{key} {value} {unit} is above the {fmt(float(limit))} {unit} limit; lower it "
+                f"(or raise lambda-limits.{setting} in the policy config)"
+            )
     layers = props.get("layers")
     max_layers = float(settings["maxLayers"])
-    if isinstance(layers, list) and len(layers) > max_layers:
+    if is_unknown(layers):
+        yield unverifiable("the list of layers")
+    elif isinstance(layers, list) and len(layers) > max_layers:
         yield (
             f"uses {len(layers)} layers; at most {fmt(max_layers)} are allowed: merge them "
             "into fewer layers"
@@ -91,17 +128,70 @@ def check_limits(resource: Resource, settings: Settings) -> Iterator[str]:
 
 def check_public_invoke(resource: Resource, _settings: Settings) -> Iterator[str]:
     props = resource.props
-    if resource.type == t.FUNCTION_URL and props.get("authorizationType") == "NONE":
-        yield (
-            "function URL has authorizationType 'NONE', so anyone on the internet can invoke "
-            "the function; use 'AWS_IAM'"
-        )
-    if resource.type == t.PERMISSION and props.get("principal") == "*":
+    if resource.type == t.FUNCTION_URL:
+        auth = props.get("authorizationType")
+        if is_unknown(auth):
+            yield unverifiable("the function URL's authorizationType")
+        elif auth == "NONE":
+            yield (
+                "function URL has authorizationType 'NONE', so anyone on the internet can invoke "
+                "the function; use 'AWS_IAM'"
+            )
+    if resource.type == t.PERMISSION:
+        principal, url_auth = props.get("principal"), props.get("functionUrlAuthType")
         action = text(props.get("action")) or "lambda:InvokeFunction"
-        yield (
-            f"grants {action} to principal '*' (anyone); name the calling service "
-            "(e.g. 'events.amazonaws.com') or account instead"
-        )
+        if principal == "*":
+            yield (
+                f"grants {action} to principal '*' (anyone); name the calling service "
+                "(e.g. 'events.amazonaws.com') or account instead"
+            )
+        if is_unknown(url_auth):
+            yield unverifiable("the permission's functionUrlAuthType")
+        elif url_auth == "NONE":
+            yield f"grants {action} through a function URL with no auth (functionUrlAuthType NONE)"
+
+
+def _host_allowed(host: str, domains: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith(f".{d}") for d in (d.lower() for d in domains))
+
+
+def url_problem(url: str, domains: list[str]) -> str | None:
+    """Why the SDK must not send the key to `url` (None: it may)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host in LOOPBACK_HOSTS and parts.scheme in ("http", "https"):
+        return None
+    if parts.scheme != "https":
+        return f"{url!r} is not https, so the key would travel in clear text"
+    if parts.username is not None or parts.password is not None:
+        return f"{url!r} carries credentials in its address"
+    if not _host_allowed(host, domains):
+        return f"{url!r} is not on {domains} (or a loopback address)"
+    return None
+
+
+def check_api_url(resource: Resource, settings: Settings) -> Iterator[str]:
+    """The SDK sends the HoneyHive key to its API URL: only to HoneyHive (or the local target's
+    loopback ingest), never through a proxy, never without TLS verification."""
+    if resource.type != t.FUNCTION:
+        return
+    environment = resource.props.get("environment")
+    if has_unknown(environment):
+        yield unverifiable("the function's environment")
+        return
+    variables = environment.get("variables") if isinstance(environment, dict) else None
+    if not isinstance(variables, dict):
+        return
+    domains = [str(d) for d in settings["allowedApiHosts"]]
+    for name, value in variables.items():
+        upper = str(name).upper()
+        if upper in API_URL_VARIABLES and (problem := url_problem(str(value), domains)):
+            yield f"{name} = {problem}: the SDK sends the HoneyHive key there"
+        elif upper in PROXY_VARIABLES:
+            yield f"{name} routes the SDK's requests, and the key, through a proxy: remove it"
+        elif upper == "HH_VERIFY_SSL" and str(value).strip().lower() in ("0", "false", "no"):
+            yield f"{name} = {value!r} turns off TLS verification of the requests with the key"
 
 
 POLICIES: Final = [
@@ -123,6 +213,12 @@ POLICIES: Final = [
         "Lambda functions stay within the memory, timeout and layer-count limits",
         check_limits,
         config=LAMBDA_LIMITS_SCHEMA,
+    ),
+    resource_policy(
+        "lambda-api-url",
+        "Functions send the HoneyHive key only to HoneyHive's https API (or a loopback ingest)",
+        check_api_url,
+        config=API_URL_SCHEMA,
     ),
     resource_policy(
         "no-public-invoke",

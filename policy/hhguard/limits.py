@@ -17,6 +17,8 @@ from typing import Any, Final
 
 from pulumi_policy import PolicyConfigSchema
 
+from . import aws_types as t
+
 NAME_PREFIX: Final = "honeyhive-"
 LAMBDA_LOG_GROUP_PREFIX: Final = "/aws/lambda/"
 ALLOWED_RUNTIMES: Final = ("python3.12", "python3.13")
@@ -45,6 +47,58 @@ WILDCARD_RESOURCE_ACTIONS: Final = (
     "tag:GetResources",
 )
 MAX_LAYER_ZIPPED_MB: Final = 50  # Lambda's limit for a direct upload
+# The resource types the test bed declares; anything else is refused unless the config adds it.
+ALLOWED_TYPES: Final = (
+    t.AWS_PROVIDER,
+    t.FUNCTION,
+    t.LAYER_VERSION,
+    t.ROLE,
+    t.ROLE_POLICY,
+    t.LOG_GROUP,
+)
+# The bootstrap program (bootstrap/Pulumi.yaml) also declares GitHub's OIDC provider, the
+# roles' permissions boundary (a managed policy) and the state bucket with its settings.
+BOOTSTRAP_PROJECT: Final = "honeyhive-lambda-test-bootstrap"
+ALLOWED_TYPES_BY_PROJECT: Final = {
+    BOOTSTRAP_PROJECT: (
+        t.OIDC_PROVIDER,
+        t.POLICY,
+        t.BUCKET,
+        t.BUCKET_VERSIONING,
+        t.BUCKET_ENCRYPTION,
+        t.BUCKET_PUBLIC_ACCESS_BLOCK,
+        t.BUCKET_OWNERSHIP,
+    )
+}
+# Wildcarded resource ARNs that are allowed anyway; `{account}` is an account the resource's
+# provider is pinned to (allowedAccountIds). The bootstrap's permissions boundary lets a test
+# role write its own log groups' events in any region of the account (it only limits roles).
+ALLOWED_WILDCARD_ARNS: Final = (
+    "arn:aws:logs:*:{account}:log-group:/aws/lambda/" + NAME_PREFIX + "*:*",
+)
+# AWS-managed policies that may be attached (path and name under arn:<partition>:iam::aws:policy/).
+ALLOWED_AWS_MANAGED_POLICIES: Final = ("service-role/AWSLambdaBasicExecutionRole",)
+# Where a function may send the HoneyHive key: https on these domains (and their subdomains),
+# or a loopback address (the local target's ingest).
+HONEYHIVE_API_HOSTS: Final = ("honeyhive.ai",)
+LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
+# The SDK's variables that name where it sends requests with the key, and the proxies it uses.
+API_URL_VARIABLES: Final = (
+    "HH_API_URL",
+    "HH_SERVER_URL",
+    "HONEYHIVE_SERVER_URL",
+    "HH_OTLP_ENDPOINT",
+)
+PROXY_VARIABLES: Final = (
+    "HH_HTTP_PROXY",
+    "HH_HTTPS_PROXY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+)
+# How long a stack may live (its honeyhive:expires-at tag), and the stacks that must expire.
+MAX_TTL_HOURS: Final = 24
+EPHEMERAL_STACK_PREFIX: Final = "gh-"
 
 _STRING_LIST: Final = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
@@ -134,8 +188,76 @@ WILDCARD_RESOURCE_SCHEMA: Final = {
         **_STRING_LIST,
         "uniqueItems": True,
         "default": list(WILDCARD_RESOURCE_ACTIONS),
-        "description": 'Actions that may be granted on Resource "*" (they take no resource ARN)',
+        "description": 'Actions that may be granted on Resource "*" or any wildcard ARN (they '
+        "take no resource ARN)",
+    },
+    "allowedWildcardArns": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(ALLOWED_WILDCARD_ARNS),
+        "description": "Resource ARNs allowed despite a wildcard in their service, region, "
+        "account or resource type ({account}: an account the provider is pinned to)",
+    },
+}
+WILDCARD_ACTION_SCHEMA: Final = {
+    "allowedActionPatterns": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": [],
+        "description": "Partial action wildcards allowed anyway, e.g. 's3:Get*' (whole-service "
+        "wildcards never are)",
     }
+}
+RESOURCE_TYPES_SCHEMA: Final[dict[str, dict[str, Any]]] = {
+    "allowedTypes": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(ALLOWED_TYPES),
+        "description": "Resource types (and providers) any program may declare",
+    },
+    "allowedTypesByProject": {
+        "type": "object",
+        "additionalProperties": {**_STRING_LIST, "uniqueItems": True},
+        "default": {k: list(v) for k, v in ALLOWED_TYPES_BY_PROJECT.items()},
+        "description": "More resource types, for the Pulumi project named by the key",
+    },
+}
+MANAGED_POLICIES_SCHEMA: Final = {
+    "allowedAwsManagedPolicies": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(ALLOWED_AWS_MANAGED_POLICIES),
+        "description": "AWS-managed policies that may be attached, as path/name (e.g. "
+        "service-role/AWSLambdaBasicExecutionRole)",
+    }
+}
+API_URL_SCHEMA: Final = {
+    "allowedApiHosts": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(HONEYHIVE_API_HOSTS),
+        "description": "Domains (and their subdomains) a function may send the HoneyHive key "
+        "to, over https; loopback addresses are always allowed",
+    }
+}
+EXPIRY_SCHEMA: Final[dict[str, dict[str, Any]]] = {
+    "maxTtlHours": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "default": MAX_TTL_HOURS,
+        "description": "Latest honeyhive:expires-at, in hours from now",
+    },
+    "ephemeralStackPrefix": {
+        "type": "string",
+        "default": EPHEMERAL_STACK_PREFIX,
+        "description": "Stacks named with this prefix (CI's) must set an expiry",
+    },
+    "asOf": {
+        "type": "string",
+        "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+        "default": "",
+        "description": "The time expiries are judged at, YYYY-MM-DDTHH:MM:SSZ (empty: now)",
+    },
 }
 ARCHIVE_SIZE_SCHEMA: Final = {
     "maxZippedMb": {

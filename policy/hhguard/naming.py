@@ -1,8 +1,10 @@
 """AWS names: the `honeyhive-` prefix, AWS lengths and charsets, and no auto-naming.
 
-The CI role may only touch `honeyhive-*` resources, so a name without the prefix fails at deploy
-time with AccessDenied; an auto-generated name (`<logical name>-<7 hex>`) is unpredictable and
-collides across stacks' logical names. Both are caught here, before anything is created.
+Every AWS resource with a name is checked (the types below by their own lengths and charsets,
+any other by its `name`'s prefix). The CI role may only touch `honeyhive-*` resources, so a name
+without the prefix fails at deploy time with AccessDenied; an auto-generated name
+(`<logical name>-<7 hex>`) is unpredictable and collides across stacks' logical names. Both are
+caught here, before anything is created.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Final
 from . import aws_types as t
 from .framework import Resource, Settings, resource_policy
 from .limits import LAMBDA_LOG_GROUP_PREFIX, PREFIX_SCHEMA
-from .values import is_unknown, text
+from .values import is_unknown, text, unverifiable
 
 
 @dataclass(frozen=True)
@@ -129,17 +131,37 @@ def name_problems(resource_type: str, name: str, prefix: str) -> Iterator[str]:
 
 
 def check_names(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Every AWS resource that has a name: the types in NAMED by their own rules, any other
+    by its `name` (the prefix, since each service has its own lengths and characters)."""
+    if not resource.is_aws:
+        return
     spec = NAMED.get(resource.type)
-    name = text(resource.props.get(spec.key)) if spec else None
-    if spec and name is not None:
-        yield from name_problems(resource.type, name, str(settings["prefix"]))
+    key = spec.key if spec else "name"
+    value = resource.props.get(key)
+    if is_unknown(value):
+        yield unverifiable(f"the name (`{key}`)")
+        return
+    name, prefix = text(value), str(settings["prefix"])
+    if name is None:
+        return
+    if spec:
+        yield from name_problems(resource.type, name, prefix)
+    elif not name.startswith(prefix):
+        yield _prefix_problem(f"{resource.type} name", name, prefix)
 
 
 def check_explicit_names(resource: Resource, _settings: Settings) -> Iterator[str]:
-    spec = NAMED.get(resource.type)
-    if spec is None:
+    if not resource.is_aws:
         return
+    spec = NAMED.get(resource.type)
     props = resource.props
+    if spec is None:
+        if props.get("namePrefix") is not None:
+            yield (
+                f"the name is generated from namePrefix={props['namePrefix']!r} (auto-naming); "
+                "set `name` to an explicit name instead"
+            )
+        return
     if spec.prefix_key and props.get(spec.prefix_key) is not None:
         yield (
             f"{spec.what} is generated from {spec.prefix_key}={props[spec.prefix_key]!r} "

@@ -1,22 +1,29 @@
-"""Which declared resources a function uses: its role, its layers, its log group.
+"""What a function uses, found by the resolved value of its inputs: its role (the role whose
+ARN it names), its layers (the layer versions whose ARNs it lists), its log group (the group
+with the name it logs to, in its region). And the accounts the stack is in.
 
-A link is found by URN first (the engine's property dependencies: `role = role.arn` records the
-role's URN under `role`), then by value (a known ARN or name equal to the target's output), so it
-holds both in a preview, where ARNs are unknown, and for values the program wrote out by hand.
+Links follow values, not the engine's dependency records: a dependency says which resources a
+value was computed from, not which resource the value names (`role=other_role.arn` depends on
+nothing the function uses if the ARN is written out, and a value computed from two roles depends
+on both). A value that is unknown at preview links to nothing the rules can check, so it is
+reported as unverifiable, never skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from . import aws_types as t
 from .framework import StackResource
+from .iam_documents import arn_account
 from .limits import LAMBDA_LOG_GROUP_PREFIX
-from .values import is_unknown, strings, text
+from .values import UNKNOWN, Unknown, has_unknown, is_unknown, strings, text
 
 DEFAULT_ARCHITECTURE: Final = "x86_64"
+# Types whose `arn` is computed by AWS (never an input the program could set).
+_ACCOUNT_WITNESSES: Final = (t.ROLE, t.POLICY, t.FUNCTION, t.LOG_GROUP, t.LAYER_VERSION)
 
 
 def label(resource: StackResource) -> str:
@@ -32,7 +39,7 @@ def architectures(function: StackResource) -> list[str] | None:
     value = function.props.get("architectures")
     if value is None:
         return [DEFAULT_ARCHITECTURE]
-    if is_unknown(value) or any(is_unknown(v) for v in value):
+    if has_unknown(value):
         return None
     return strings(value)
 
@@ -42,58 +49,61 @@ class Stack:
     resources: Sequence[StackResource]
 
     def of_type(self, resource_type: str) -> list[StackResource]:
-        return [r for r in self.resources if r.type == resource_type]
+        return [r for r in self.resources if r.type == resource_type and r.custom]
 
-    def _by_dependency(
-        self, source: StackResource, key: str, resource_type: str
-    ) -> list[StackResource]:
-        urns = set(source.property_dependencies.get(key, ()))
-        return [r for r in self.of_type(resource_type) if r.urn in urns]
+    def own_accounts(self) -> set[str]:
+        """The accounts this stack is in: those its providers are pinned to, and those in the
+        ARNs AWS computed for its resources."""
+        accounts = {a for r in self.resources for a in r.allowed_accounts}
+        for resource in self.resources:
+            arn = text(resource.props.get("arn")) if resource.type in _ACCOUNT_WITNESSES else None
+            if arn and (account := arn_account(arn)):
+                accounts.add(account)
+        return accounts
 
-    def role_of(self, function: StackResource) -> StackResource | str | None:
-        """The function's Role, the ARN of a role not declared here, or None when unknown."""
-        linked = self._by_dependency(function, "role", t.ROLE)
-        if linked:
-            return linked[0]
-        arn = text(function.props.get("role"))
+    def role_of(self, function: StackResource) -> StackResource | str | Unknown | None:
+        """The declared Role whose ARN the function names, else that ARN; UNKNOWN when the
+        value is unknown at preview; None when there is no role."""
+        value = function.props.get("role")
+        if is_unknown(value):
+            return UNKNOWN
+        arn = text(value)
         if arn is None:
             return None
-        role_name = arn.rsplit("/", 1)[-1]
-        for role in self.of_type(t.ROLE):
-            if arn == role.props.get("arn") or role_name == role.props.get("name"):
-                return role
-        return arn
+        return next((r for r in self.of_type(t.ROLE) if r.props.get("arn") == arn), arn)
 
-    def layers_of(self, function: StackResource) -> tuple[list[StackResource], list[str]]:
-        """The declared LayerVersions the function uses, and layer ARNs declared elsewhere."""
-        declared = self._by_dependency(function, "layers", t.LAYER_VERSION)
+    def layers_of(self, function: StackResource) -> tuple[list[StackResource], list[str], bool]:
+        """The declared LayerVersions the function lists, the ARNs of layers declared elsewhere,
+        and whether any of its layers is unknown at preview."""
+        value = function.props.get("layers")
+        if has_unknown(value):
+            return [], [], True
+        declared: list[StackResource] = []
         external: list[str] = []
-        for arn in strings(function.props.get("layers")):
+        for arn in strings(value):
             match = [v for v in self.of_type(t.LAYER_VERSION) if v.props.get("arn") == arn]
+            declared += [v for v in match if v not in declared]
             if not match:
                 external.append(arn)
-            declared += [v for v in match if v not in declared]
-        return declared, external
+        return declared, external, False
 
-    def log_group_name_of(self, function: StackResource) -> str | None:
+    def log_group_name_of(self, function: StackResource) -> str | Unknown | None:
         """Where the function logs: `loggingConfig.logGroup`, else /aws/lambda/<name>."""
         config = function.props.get("loggingConfig")
+        if is_unknown(config):
+            return UNKNOWN
         configured = config.get("logGroup") if isinstance(config, dict) else None
         if configured is not None:
-            return text(configured)
-        name = text(function.props.get("name"))
-        return LAMBDA_LOG_GROUP_PREFIX + name if name else None
+            return UNKNOWN if is_unknown(configured) else text(configured)
+        name = function.props.get("name")
+        if is_unknown(name):
+            return UNKNOWN
+        return LAMBDA_LOG_GROUP_PREFIX + name if isinstance(name, str) else None
 
-    def log_groups_of(self, function: StackResource) -> list[StackResource]:
-        """The declared log groups the function's logging points at (by URN or by name)."""
-        linked = self._by_dependency(function, "loggingConfig", t.LOG_GROUP)
-        name = self.log_group_name_of(function)
-        linked += [g for g in self.of_type(t.LOG_GROUP) if name and g.props.get("name") == name]
-        return _unique(linked)
-
-
-def _unique(resources: Iterable[StackResource]) -> list[StackResource]:
-    seen: dict[str, StackResource] = {}
-    for resource in resources:
-        seen.setdefault(resource.urn, resource)
-    return list(seen.values())
+    def log_groups_of(self, function: StackResource, name: str) -> list[StackResource]:
+        """The declared log groups named `name` in the function's region."""
+        return [
+            group
+            for group in self.of_type(t.LOG_GROUP)
+            if group.props.get("name") == name and group.region == function.region
+        ]

@@ -1,13 +1,18 @@
-"""Resource properties as plain Python values, with unknowns made explicit.
+"""Resource properties as plain Python values, with unknowns made explicit, and read as AWS
+reads them.
 
 pulumi_policy hands rules a proxy that raises `UnknownValueError` on any value not known during a
-preview (an ARN of a resource not created yet, say). Raising aborts the whole policy for the
-resource; rules here instead see `UNKNOWN` in that place and skip only the checks that need it.
+preview (an ARN of a resource not created yet, say), and turns that into an advisory "can't
+run policy" message: a mandatory rule would silently stop being mandatory. Rules here instead
+see `UNKNOWN` in that place and fail closed: a value a rule needs that is unknown at preview is
+a violation of its own (`unverifiable`). Numbers given as strings are read as the Pulumi bridge
+converts them for the provider (`bridge_int`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -22,10 +27,52 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
+Unknown = _Unknown
 
 
 def is_unknown(value: object) -> bool:
     return value is UNKNOWN
+
+
+def has_unknown(value: object) -> bool:
+    """Whether the value, or anything in it, is unknown."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def unverifiable(what: str) -> str:
+    """The violation for a value a rule must read that is not known during the preview."""
+    return (
+        f"cannot verify {what} at preview: it is not known until the update; make it known "
+        "(a literal or config) or compute it from declared resources"
+    )
+
+
+class NotAnInteger(ValueError):
+    """A value the provider would refuse where it expects an integer."""
+
+
+_BRIDGE_INT: Final = re.compile(r"^[+-]?[0-9]+$")
+
+
+def bridge_int(value: Any) -> int | None:
+    """An integer input as the Pulumi bridge converts it for the provider: a number (a float is
+    truncated), or a string that Go's strconv.ParseInt accepts ("10240", "+10", "010"); None when
+    absent. Raises `NotAnInteger` for anything else ("1e4", "10.0", " 1", true)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NotAnInteger(f"{value!r} is not an integer")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and _BRIDGE_INT.match(value):
+        return int(value)
+    raise NotAnInteger(f"{value!r} is not an integer (the provider would refuse it)")
 
 
 def plain(value: Any) -> Any:
@@ -54,13 +101,6 @@ def plain(value: Any) -> Any:
 def text(value: Any) -> str | None:
     """`value` if it is a known string, else None."""
     return value if isinstance(value, str) else None
-
-
-def number(value: Any) -> float | None:
-    """`value` if it is a known number (not a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def strings(value: Any) -> list[str]:

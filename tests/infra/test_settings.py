@@ -10,6 +10,7 @@ import pytest
 
 from harness.program.errors import ProgramRefused
 from harness.program.render import render
+from infra.settings import SettingsError, parse_settings
 from infra.stack_config import ConfigFileError
 from tests.infra.conftest import RenderStack
 
@@ -50,6 +51,11 @@ from tests.infra.conftest import RenderStack
         ("expiresAt", "tomorrow", "expiresAt = 'tomorrow'"),
         ("expiresAt", "2026-11-28 10:00:00", "expiresAt = '2026-11-28 10:00:00'"),
         ("hhApiUrl", "ftp://example.com", "hhApiUrl = 'ftp://example.com': must be an https URL"),
+        (
+            "hhApiUrl",
+            "https://attacker.example/collect",
+            "hhApiUrl = 'https://attacker.example/collect': must be an https URL on honeyhive.ai",
+        ),
         (
             "hhApiUrl",
             "http://hh.example.com",
@@ -223,3 +229,43 @@ def test_a_tree_that_changed_since_the_build_is_refused(
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(ProgramRefused, match=r"the tree .*python-sdk changed since the layer"):
         render("ci", overrides={"layerArtifactDir": str(layers), "sdk": str(sdk_tree)})
+
+
+VALID = {
+    "aws:region": "us-east-1",
+    "honeyhive-lambda-test:hhApiKey": "hh-key",
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://api.dp1.us.honeyhive.ai", True),
+        ("https://honeyhive.ai/", True),
+        ("http://127.0.0.1:4318", True),
+        ("http://localhost:8080", True),
+        ("https://attacker.example/collect", False),
+        ("https://api.honeyhive.ai.attacker.example", False),
+        ("https://nothoneyhive.ai", False),
+        ("https://api.honeyhive.ai@attacker.example", False),
+        ("https://user:secret@api.honeyhive.ai", False),
+        ("http://api.honeyhive.ai", False),
+    ],
+)
+def test_the_api_url_cannot_send_the_key_elsewhere(url: str, accepted: bool) -> None:
+    values = {**VALID, "honeyhive-lambda-test:hhApiUrl": url}
+    if accepted:
+        assert parse_settings("ci", values).hh_api_url == url.rstrip("/")
+    else:
+        with pytest.raises(SettingsError, match=r"must be an https URL on honeyhive\.ai"):
+            parse_settings("ci", values)
+
+
+def test_ci_branch_stacks_must_expire() -> None:
+    with pytest.raises(SettingsError) as excinfo:
+        parse_settings("gh-feature-x", VALID)
+    assert "expiresAt is not set: CI's gh-* stacks must expire" in str(excinfo.value)
+    assert "--stack gh-feature-x" in str(excinfo.value)
+    expiring = {**VALID, "honeyhive-lambda-test:expiresAt": "2026-12-01T10:00:00Z"}
+    assert parse_settings("gh-feature-x", expiring).expires_at == "2026-12-01T10:00:00Z"
+    assert parse_settings("ci", VALID).expires_at is None, "other stacks may never expire"

@@ -62,7 +62,9 @@ def test_ci_declares_exactly_the_test_bed(render_stack: RenderStack) -> None:
 
 def test_branch_stack_names_follow_the_stack(render_stack: RenderStack) -> None:
     stack = naming.branch_stack_name("feature/Tracing-On_Lambda")
-    capture = render_stack(stack, branch="feature/Tracing-On_Lambda")
+    capture = render_stack(
+        stack, branch="feature/Tracing-On_Lambda", expiresAt="2026-12-01T10:00:00Z"
+    )
     expected = {naming.function_name(stack, spec) for spec in FUNCTIONS.values()}
     assert aws_names(capture, FUNCTION) == expected
     assert all(name.startswith(f"honeyhive-{stack}-") for name in expected), (
@@ -171,7 +173,7 @@ def test_function_settings_and_environment(
     render_stack: RenderStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HH_API_KEY", "hh-test-key-4c1d")
-    capture = render_stack("ci", hhApiUrl="https://hh.example.test/", flushTimeoutMs="2500")
+    capture = render_stack("ci", hhApiUrl="https://api.dp1.us.honeyhive.ai/", flushTimeoutMs="2500")
     for key, spec in FUNCTIONS.items():
         function = one(capture, FUNCTION, key)
         inputs = function.inputs
@@ -193,7 +195,7 @@ def test_function_settings_and_environment(
             "HH_PROJECT": "lambda-ci-test",
             "HH_SOURCE": "aws-lambda-ci",
             "HH_TEST_MODE": "false",
-            "HH_API_URL": "https://hh.example.test",
+            "HH_API_URL": "https://api.dp1.us.honeyhive.ai",
             "FLUSH_TIMEOUT_MS": "2500",
         }
     default = one(render_stack("ci"), FUNCTION, "working_sdk_test")

@@ -17,6 +17,7 @@ from harness.policy_gate.gate import GateResult, check_capture
 from harness.policy_gate.launcher import PackProcess
 from harness.program.capture import Capture
 from harness.program.render import render
+from policy.hhguard.limits import ALLOWED_TYPES
 from tests.policy.support import FIXTURE_PROGRAM, FIXTURE_STACK, POLICY_DIR
 
 MB = 1024 * 1024
@@ -46,15 +47,39 @@ def violations_capture(fixture_zips: dict[str, str]) -> Capture:
     return render(FIXTURE_STACK, program_dir=FIXTURE_PROGRAM, overrides=fixture_zips)
 
 
-# The runtime rules read the clock; the fixture's verdicts are judged on a fixed day instead
-# (the `asOf` setting), so they do not change as dates pass.
+# The runtime and expiry rules read the clock; the fixture's verdicts are judged at a fixed time
+# instead (the `asOf` settings), so they do not change as dates pass.
 AS_OF = "2026-11-29"
+AS_OF_TIME = f"{AS_OF}T12:00:00Z"
 DATED = {
-    name: PolicySetting(properties={"asOf": AS_OF})
-    for name in ("lambda-runtime", "lambda-runtime-deprecation")
+    **{
+        name: PolicySetting(properties={"asOf": AS_OF})
+        for name in ("lambda-runtime", "lambda-runtime-deprecation")
+    },
+    "stack-expiry": PolicySetting(properties={"asOf": AS_OF_TIME}),
+}
+# The fixture declares more types than the test bed, to exercise the rules that read them; its
+# one bad type (an SNS topic) is left out.
+FIXTURE_TYPES = [
+    *ALLOWED_TYPES,
+    "aws:lambda/functionUrl:FunctionUrl",
+    "aws:lambda/permission:Permission",
+    "aws:lambda/layerVersionPermission:LayerVersionPermission",
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:sqs/queue:Queue",
+]
+FIXTURE_CONFIG = {
+    **DATED,
+    "allowed-resource-types": PolicySetting(properties={"allowedTypes": FIXTURE_TYPES}),
+    "iam-no-wildcard-actions": PolicySetting(
+        properties={"allowedActionPatterns": ["logs:Describe*"]}
+    ),
 }
 
 
 @pytest.fixture(scope="session")
 def violations_result(pack: PackProcess, violations_capture: Capture) -> GateResult:
-    return check_capture(violations_capture, pack.channel, DATED)
+    return check_capture(violations_capture, pack.channel, FIXTURE_CONFIG)

@@ -7,5 +7,7 @@ from pathlib import Path
 from infra.spec import REPO_ROOT
 
 POLICY_DIR = REPO_ROOT / "policy"
-FIXTURE_PROGRAM = Path(__file__).resolve().parent / "fixtures" / "violations"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_PROGRAM = FIXTURES / "violations"
 FIXTURE_STACK = "fixture"
+ESCAPES_PROGRAM = FIXTURES / "escapes"

@@ -3,17 +3,27 @@ keeps its own copies of the facts infra/spec.py owns; these tests pin each copy 
 
 from __future__ import annotations
 
+import yaml
+
+from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
+    ENV_API_URL,
+    EXPIRES_AT_FORMAT,
     FUNCTIONS,
+    HONEYHIVE_API_HOSTS,
     LAMBDA_SERVICE_PRINCIPAL,
     LAYER_ZIPPED_MAX_BYTES,
     LOG_GROUP_PREFIX,
+    LOOPBACK_HOSTS,
     NAME_PREFIX,
+    NEVER_EXPIRES,
+    REPO_ROOT,
     REQUIRED_TAGS,
     SUPPORTED_RUNTIMES,
+    TAG_EXPIRES_AT,
 )
-from policy.hhguard import limits, runtimes, stack_rules
+from policy.hhguard import expiry, limits, runtimes, trust
 
 MIB = 1024 * 1024
 
@@ -23,7 +33,29 @@ def test_runtimes_tags_and_prefixes() -> None:
     assert limits.REQUIRED_TAGS == REQUIRED_TAGS
     assert limits.NAME_PREFIX == NAME_PREFIX
     assert limits.LAMBDA_LOG_GROUP_PREFIX == LOG_GROUP_PREFIX
-    assert stack_rules.LAMBDA_SERVICE == LAMBDA_SERVICE_PRINCIPAL
+    assert trust.LAMBDA_SERVICE == LAMBDA_SERVICE_PRINCIPAL
+
+
+def test_where_the_key_may_go() -> None:
+    assert limits.HONEYHIVE_API_HOSTS == HONEYHIVE_API_HOSTS
+    assert limits.LOOPBACK_HOSTS == LOOPBACK_HOSTS
+    assert ENV_API_URL in limits.API_URL_VARIABLES
+
+
+def test_expiry() -> None:
+    assert (expiry.EXPIRES_AT_TAG, expiry.NEVER, expiry.TIME_FORMAT) == (
+        TAG_EXPIRES_AT,
+        NEVER_EXPIRES,
+        EXPIRES_AT_FORMAT,
+    )
+    assert limits.EPHEMERAL_STACK_PREFIX == BRANCH_STACK_PREFIX
+    deploy = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    assert 0 < float(deploy["env"]["STACK_TTL_HOURS"]) <= limits.MAX_TTL_HOURS
+
+
+def test_the_bootstrap_project_name() -> None:
+    project = yaml.safe_load((REPO_ROOT / "bootstrap" / "Pulumi.yaml").read_text())
+    assert project["name"] == limits.BOOTSTRAP_PROJECT
 
 
 def test_the_runtime_dates() -> None:

@@ -11,7 +11,8 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from harness.policy_gate.launcher import PackProcess
-from harness.policy_gate.marshal import SECRET_SIG, SIG_KEY, UNKNOWN, to_struct
+from harness.program.wire import SECRET_SIG, SIG_KEY, to_struct
+from harness.program.wire import UNKNOWN_SENTINEL as UNKNOWN
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +45,9 @@ TRUST = json.dumps(
         ],
     }
 )
+
+
+TRUST_EC2 = TRUST.replace('"lambda.amazonaws.com"', '["lambda.amazonaws.com", "ec2.amazonaws.com"]')
 
 
 def urn(type_: str, name: str) -> str:
@@ -87,7 +91,7 @@ ROLE = "aws:iam/role:Role"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
-def test_unknown_values_in_a_preview_are_skipped_not_failed(pack: PackProcess) -> None:
+def test_unknown_values_that_rules_read_are_mandatory_violations(pack: PackProcess) -> None:
     props = {
         "name": "honeyhive-dev-fn",
         "runtime": UNKNOWN,
@@ -95,9 +99,17 @@ def test_unknown_values_in_a_preview_are_skipped_not_failed(pack: PackProcess) -
         "role": UNKNOWN,
         "layers": [UNKNOWN],
         "tags": UNKNOWN,
+        "environment": UNKNOWN,
     }
-    # No "can't run policy ... during preview" advisory either: rules tolerate unknowns.
-    assert analyze(pack, FUNCTION, "fn", props) == []
+    found = analyze(pack, FUNCTION, "fn", props)
+    # No "can't run policy ... during preview" advisory: every rule fails closed by itself.
+    assert sorted(f.split(":", 1)[0] for f in found) == [
+        "lambda-api-url",
+        "lambda-limits",
+        "lambda-runtime",
+        "required-tags",
+    ]
+    assert all("at preview: it is not known until the update" in f for f in found), found
 
 
 def test_known_values_next_to_unknown_ones_are_still_checked(pack: PackProcess) -> None:
@@ -113,7 +125,9 @@ def test_a_policy_document_given_as_an_object_is_checked(pack: PackProcess) -> N
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
-    found = analyze(pack, "aws:iam/policy:Policy", "p", {"name": "honeyhive-p", "policy": document})
+    found = analyze(
+        pack, "aws:iam/rolePolicy:RolePolicy", "p", {"name": "honeyhive-p", "policy": document}
+    )
     assert [f.split(":", 1)[0] for f in found] == [
         "iam-no-wildcard-actions",
         "iam-no-wildcard-resources",
@@ -127,15 +141,16 @@ def test_secret_values_reach_the_rules_unwrapped(pack: PackProcess) -> None:
     assert "runtime 'python3.8' is not allowed" in found[0]
 
 
-def test_stack_links_by_urn_when_arns_are_unknown(pack: PackProcess) -> None:
-    """In a preview a function's role and layers are unknown ARNs: the URNs link them."""
+def test_links_follow_values_not_dependencies(pack: PackProcess) -> None:
+    """In a preview where ARNs are unknown, the dependency records still name the role, layer
+    and log group; they say what a value came from, not what it is, so they link nothing."""
     role = stack_resource(ROLE, "role", {"name": "honeyhive-dev-role", "assumeRolePolicy": TRUST})
     layer = stack_resource(
         LAYER,
         "layer",
         {
             "layerName": "honeyhive-dev-layer",
-            "compatibleRuntimes": ["python3.13"],
+            "compatibleRuntimes": ["python3.12"],
             "compatibleArchitectures": ["x86_64"],
             "arn": UNKNOWN,
         },
@@ -158,15 +173,87 @@ def test_stack_links_by_urn_when_arns_are_unknown(pack: PackProcess) -> None:
         loggingConfig=[logs.urn],
     )
     found = analyze_stack(pack, role, layer, logs, function)
-    assert len(found) == 1
-    assert found[0].startswith("lambda-layer-compatible:")
-    assert "runs python3.12 but layer 'honeyhive-dev-layer' is built for ['python3.13']" in found[0]
+    assert sorted(f.split(":", 1)[0] for f in found) == [
+        "iam-role-trust",
+        "lambda-layer-compatible",
+        "lambda-log-groups",
+    ]
+    assert all("cannot verify" in f for f in found), found
 
 
-def test_stack_rules_stay_silent_when_nothing_links_yet(pack: PackProcess) -> None:
+def test_a_role_is_linked_by_the_arn_the_function_names(pack: PackProcess) -> None:
+    arn = "arn:aws:iam::123456789012:role/honeyhive-dev-"
+    wide = stack_resource(
+        ROLE,
+        "wide",
+        {"name": "honeyhive-dev-wide", "arn": arn + "wide", "assumeRolePolicy": TRUST_EC2},
+    )
+    narrow = stack_resource(
+        ROLE,
+        "narrow",
+        {"name": "honeyhive-dev-narrow", "arn": arn + "narrow", "assumeRolePolicy": TRUST},
+    )
+    # The dependency records name the narrow role; the value names the wide one.
     function = stack_resource(
         FUNCTION,
         "fn",
-        {"name": UNKNOWN, "runtime": "python3.12", "role": UNKNOWN, "layers": [UNKNOWN]},
+        {"name": "honeyhive-dev-fn", "runtime": "python3.12", "role": arn + "wide"},
+        role=[narrow.urn],
     )
-    assert analyze_stack(pack, function) == []
+    found = [f for f in analyze_stack(pack, wide, narrow, function) if "iam-role-trust" in f]
+    assert len(found) == 1
+    assert "role 'honeyhive-dev-wide' (used by ['honeyhive-dev-fn'])" in found[0]
+    assert "also trusts ['Service:ec2.amazonaws.com']" in found[0]
+
+
+def test_ci_branch_stacks_must_expire(pack: PackProcess) -> None:
+    never = stack_resource(
+        LOG_GROUP, "logs", {"name": "/aws/lambda/honeyhive-x", "retentionInDays": 7}
+    )
+    branch = analyzer_pb2.AnalyzerResource()
+    branch.CopyFrom(never)
+    branch.urn = never.urn.replace("urn:pulumi:dev::", "urn:pulumi:gh-feature::")
+    assert analyze_stack(pack, never) == []
+    (found,) = analyze_stack(pack, branch)
+    assert found.startswith("stack-expiry:")
+    assert "'never' on stack 'gh-feature'; CI's gh-* stacks must expire" in found
+
+
+@pytest.mark.parametrize(
+    ("type_", "project", "allowed"),
+    [
+        (
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+            "honeyhive-lambda-test-bootstrap",
+            True,
+        ),
+        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "proj", False),
+        ("aws:cloudcontrol/resource:Resource", "proj", False),
+        ("aws:cloudformation/stack:Stack", "proj", False),
+        ("aws:iam/accessKey:AccessKey", "proj", False),
+        ("pulumi:providers:command", "proj", False),
+        ("pulumi:providers:aws", "proj", True),
+    ],
+)
+def test_only_allowlisted_types(pack: PackProcess, type_: str, project: str, allowed: bool) -> None:
+    provider = None if type_.startswith("pulumi:providers:") else PROVIDER
+    request = analyzer_pb2.AnalyzeRequest(
+        type=type_,
+        properties=to_struct({}),
+        urn=f"urn:pulumi:dev::{project}::{type_}::r",
+        name="r",
+        provider=provider,
+    )
+    found = analyzer_pb2_grpc.AnalyzerStub(pack.channel).Analyze(request).diagnostics
+    types = [d for d in found if d.policyName == "allowed-resource-types"]
+    assert (types == []) is allowed, [d.message for d in types]
+
+
+def test_components_declare_nothing_and_are_not_checked(pack: PackProcess) -> None:
+    request = analyzer_pb2.AnalyzeRequest(
+        type="example:index:Anything",
+        properties=to_struct({"name": "no-prefix", "tags": {}}),
+        urn=urn("example:index:Anything", "component"),
+        name="component",
+    )
+    assert analyzer_pb2_grpc.AnalyzerStub(pack.channel).Analyze(request).diagnostics == []

@@ -31,19 +31,21 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-name-prefix-option": {"explicit-names": "generated from namePrefix="},
     "bad-bucket-prefix": {"explicit-names": "generated from bucketPrefix='honeyhive-fx-'"},
     "honeyhive-fx-generated": {"explicit-names": "'honeyhive-fx-generated-1a2b3c4' is what the"},
-    "bad-action-star": {"iam-no-wildcard-actions": "allows '*': list the exact actions"},
+    "bad-action-star": {"iam-no-wildcard-actions": "allows '*', every action of every service"},
     "bad-action-service": {"iam-no-wildcard-actions": "allows 's3:*'"},
     "bad-not-action": {
         "iam-no-wildcard-actions": "'honeyhive-fx-inline' statement #1 uses NotAction"
     },
-    "bad-policy-document": {"iam-no-wildcard-actions": "policy cannot be checked: not a JSON"},
+    "bad-policy-document": {
+        "iam-policy-documents": "policy is not a valid identity policy: not JSON"
+    },
     "bad-resource-star": {
         "iam-no-wildcard-resources": "grants ['lambda:UpdateFunctionCode'] on Resource '*'"
     },
     "bad-not-resource": {"iam-no-wildcard-resources": "uses NotResource"},
-    "bad-admin-attachment": {"iam-no-admin-policies": "policy/AdministratorAccess'"},
-    "bad-iam-full-access": {"iam-no-admin-policies": "policy/IAMFullAccess'"},
-    "bad-full-access": {"iam-no-admin-policies": "policy/AmazonS3FullAccess'"},
+    "bad-admin-attachment": {"iam-managed-policies": "policy/AdministratorAccess'; only"},
+    "bad-iam-full-access": {"iam-managed-policies": "policy/IAMFullAccess'"},
+    "bad-full-access": {"iam-managed-policies": "policy/AmazonS3FullAccess'"},
     "bad-runtime": {"lambda-runtime": "runtime 'python3.8' is not allowed; use one of python3.12"},
     "bad-deprecated-runtime": {
         "lambda-runtime": "runtime 'python3.10' is not allowed; use one of python3.12",
@@ -62,8 +64,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-untagged": {
         "required-tags": "['honeyhive:branch', 'honeyhive:expires-at', 'honeyhive:managed-by']"
     },
-    "bad-trust-role": {"lambda-role-trust": "also trusts ['Service:ec2.amazonaws.com']"},
-    "bad-external-role": {"lambda-role-trust": "role/honeyhive-elsewhere', which is not declared"},
+    "bad-trust-role": {"iam-role-trust": "also trusts ['Service:ec2.amazonaws.com']"},
+    "bad-external-role": {"iam-role-trust": "role/honeyhive-elsewhere', which is not declared"},
     "bad-layer-runtime": {"lambda-layer-compatible": "runs python3.12 but layer"},
     "bad-layer-arch": {"lambda-layer-compatible": "runs on ['arm64'] but layer"},
     "bad-external-layer": {"lambda-layer-compatible": "layer:elsewhere:1', which is not declared"},
@@ -72,23 +74,76 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-retention-missing": {"lambda-log-groups": "retentionInDays is not set"},
     "bad-retention-long": {"lambda-log-groups": "retentionInDays 365 is outside"},
     "bad-big-layer": {"layer-archive-size": "it is 51.0 MB, above Lambda's 50 MB limit"},
+    # the type allowlist
+    "bad-resource-type": {"allowed-resource-types": "aws:sns/topic:Topic is not a resource type"},
+    # numbers as the bridge reads them
+    "bad-memory-string": {"lambda-limits": "memorySize 10240 MB is above the 1024 MB limit"},
+    "bad-memory-not-integer": {"lambda-limits": "memorySize '1e4' is not an integer"},
+    "bad-retention-string": {"lambda-log-groups": "retentionInDays is 0, so CloudWatch never"},
+    # action patterns and resource ARNs
+    "bad-action-double-star": {"iam-no-wildcard-actions": "allows 'iam:**', every action of iam"},
+    "bad-action-star-question": {"iam-no-wildcard-actions": "'lambda:*?', every action of lambda"},
+    "bad-partial-action": {"iam-no-wildcard-actions": "'s3:Get*', a wildcard over s3 actions"},
+    "bad-arn-region": {"iam-no-wildcard-resources": "(a wildcard over region)"},
+    "bad-arn-account": {"iam-no-wildcard-resources": "(a wildcard over account)"},
+    "bad-arn-service": {"iam-no-wildcard-resources": "(a wildcard over service)"},
+    "bad-arn-resource-type": {"iam-no-wildcard-resources": "(a wildcard over resource type)"},
+    # documents IAM would refuse
+    "bad-effect": {"iam-policy-documents": "Effect is 'allow'; IAM accepts only 'Allow' or 'Deny'"},
+    "bad-duplicate-key": {"iam-policy-documents": "the key 'Action' appears twice"},
+    # every role's trust
+    "bad-trust-anyone": {"iam-role-trust": "trusts anyone (AWS '*')"},
+    "bad-trust-foreign": {"iam-role-trust": "trusts account 999999999999"},
+    "bad-trust-federated": {"iam-role-trust": "with no Condition"},
+    # resource-based policies
+    "bad-bucket-policy": {"resource-policies": "allows anyone (* '*') to ['s3:GetObject']"},
+    "bad-queue-policy": {"resource-policies": "service 'sns.amazonaws.com' without an aws:Source"},
+    "bad-layer-permission": {"resource-policies": "with principal '*' (every account)"},
+    "bad-permission-no-source": {"resource-policies": "without sourceArn or sourceAccount"},
+    # managed policies
+    "bad-aws-managed": {"iam-managed-policies": "policy/ReadOnlyAccess'; only"},
+    "bad-undeclared-policy": {"iam-managed-policies": "which is not declared in this stack"},
+    # where the key goes
+    "bad-api-url": {"lambda-api-url": "HH_API_URL = 'https://attacker.example/collect' is not on"},
+    "bad-api-proxy": {"lambda-api-url": "HTTPS_PROXY routes the SDK's requests"},
+    # expiry
+    "bad-expiry-far": {"stack-expiry": "9999-12-31T23:59:59Z is more than 24 h from now"},
+    "bad-expiry-past": {"stack-expiry": "2026-11-28T00:00:00Z is already past"},
+    # unknown at preview: mandatory, never skipped
+    "bad-unknown-runtime": {"lambda-runtime": "cannot verify the runtime at preview"},
+    "bad-unknown-memory": {"lambda-limits": "cannot verify memorySize at preview"},
+    "bad-unknown-role": {"iam-role-trust": "cannot verify the role of function"},
+    "bad-unknown-api-url": {"lambda-api-url": "cannot verify the function's environment"},
+    "bad-unknown-policy": {"iam-policy-documents": "cannot verify policy (an identity policy)"},
+    "bad-unknown-url-auth": {"no-public-invoke": "cannot verify the function URL's authorization"},
+    "bad-unknown-retention": {"lambda-log-groups": "cannot verify retentionInDays at preview"},
+    "bad-unknown-name": {"resource-names": "cannot verify the name (`name`) at preview"},
 }
 
 ADVISORY = {"layer-archive-size", "lambda-runtime-deprecation"}
 
 # policy -> compliant resources of the kinds it examines (reported by no policy at all)
 COMPLIANT: dict[str, list[str]] = {
+    "allowed-resource-types": ["good-function", "good-queue-policy", "tagged"],
     "resource-names": ["good-function", "good-role", "good-layer", "good-bucket", "good-log-group"],
     "explicit-names": ["good-role-policy", "good-managed-policy", "good-bucket"],
-    "iam-no-wildcard-actions": ["good-role-policy", "good-managed-policy", "good-role"],
+    "iam-policy-documents": ["good-role-policy", "good-role", "good-queue-policy"],
+    "iam-no-wildcard-actions": [
+        "good-role-policy",
+        "good-managed-policy",
+        "good-allowlisted-pattern",
+    ],
     "iam-no-wildcard-resources": ["good-role-policy", "good-managed-policy"],
-    "iam-no-admin-policies": ["good-attachment", "good-role"],
+    "iam-managed-policies": ["good-attachment", "good-declared-policy", "good-role"],
+    "iam-role-trust": ["good-role", "good-function", "uses-bad-trust-role", "good-trust-federated"],
+    "resource-policies": ["good-queue-policy", "good-permission"],
     "lambda-runtime": ["good-function", "good-function-default-logs"],
     "lambda-runtime-deprecation": ["good-function", "good-function-default-logs"],
     "lambda-limits": ["good-function", "good-function-default-logs"],
+    "lambda-api-url": ["good-function", "good-api-url"],
     "no-public-invoke": ["good-function-url", "good-permission"],
     "required-tags": ["good-own-tags", "good-bucket", "good-function", "good-managed-policy"],
-    "lambda-role-trust": ["good-role", "good-function", "uses-bad-trust-role"],
+    "stack-expiry": ["good-expiry", "good-function"],
     "lambda-layer-compatible": ["good-function", "good-layer", "python313-x86-layer"],
     "lambda-log-groups": ["good-function-default-logs", "good-default-log-group", "good-log-group"],
     "layer-archive-size": ["good-layer", "python313-x86-layer"],

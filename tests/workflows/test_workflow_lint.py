@@ -153,6 +153,28 @@ def test_fork_pull_requests_get_no_secrets() -> None:
     )
 
 
+def test_the_base_branch_judges_the_pull_request() -> None:
+    """The pack and the gate that judge a pull request come from the base branch (a separate,
+    credential-less checkout, no pull_request_target); the pull request's programs are judged."""
+    workflow = load(WORKFLOWS / "pr.yml")
+    assert set(workflow[True]) == {"pull_request"}, "`on:` (YAML reads it as True)"
+    job = workflow["jobs"]["base-gate"]
+    assert job["permissions"] == {"contents": "read"}
+    assert "secrets." not in yaml.safe_dump(job)
+    checkouts = {
+        s["with"]["path"]: s["with"] for s in job["steps"] if "checkout" in s.get("uses", "")
+    }
+    assert checkouts["base"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert "ref" not in checkouts["pr"]
+    assert all(c["persist-credentials"] is False for c in checkouts.values())
+    gates = [s for s in job["steps"] if "-m harness policy" in s.get("run", "")]
+    assert {s["working-directory"] for s in gates} == {"base"}
+    assert all("--pack policy --program ../pr" in s["run"] for s in gates)
+    # the pull request's own pack and gate still run, so changes to them are tested
+    offline = [s.get("run", "") for s in workflow["jobs"]["offline"]["steps"]]
+    assert "make policy STACK=ci" in offline
+
+
 def test_pulumi_cli_matches_the_sdk() -> None:
     sdk = importlib.metadata.version("pulumi")
     for path in (WORKFLOWS / "pr.yml", WORKFLOWS / "deploy.yml"):

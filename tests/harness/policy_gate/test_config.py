@@ -65,7 +65,10 @@ def test_defaults_come_from_the_schema(info: analyzer_pb2.AnalyzerInfo) -> None:
         "mandatory", {"maxMemoryMb": 1024, "maxTimeoutSeconds": 60, "maxLayers": 5}
     )
     assert settings["layer-archive-size"].level == "advisory"
-    assert settings["iam-no-wildcard-actions"] == PolicySetting("mandatory", {})
+    assert settings["iam-policy-documents"] == PolicySetting("mandatory", {})
+    assert settings["iam-no-wildcard-actions"] == PolicySetting(
+        "mandatory", {"allowedActionPatterns": []}
+    )
     request = configure_request(settings)
     assert set(request.policyConfig) == {p.name for p in info.policies}
     assert request.policyConfig["layer-archive-size"].enforcementLevel == analyzer_pb2.ADVISORY
@@ -165,5 +168,12 @@ def test_a_setting_changes_the_limit(pack: PackProcess, violations_capture: Capt
             )
         },
     )
-    limits = [v.urn.split("::")[-1] for v in raised.violations if v.policy == "lambda-limits"]
-    assert limits == ["bad-layer-count"]
+    limits = {v.urn.split("::")[-1] for v in raised.violations if v.policy == "lambda-limits"}
+    # bad-memory and bad-timeout fit the raised limits; 10240 MB still does not, nor do the
+    # values that are no numbers or not known.
+    assert limits == {
+        "bad-layer-count",
+        "bad-memory-string",
+        "bad-memory-not-integer",
+        "bad-unknown-memory",
+    }

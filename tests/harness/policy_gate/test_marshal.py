@@ -9,21 +9,20 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import resource_pb2
 
+from harness.policy_gate.config import PolicySetting
 from harness.policy_gate.gate import check_capture
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.marshal import (
-    OUTPUT_SIG,
-    RESOURCE_SIG,
     ROOT_STACK_TYPE,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
     CaptureMarshaller,
     engine_value,
     inputs_of,
     seconds,
 )
 from harness.program.capture import Capture, CapturedResource
+from harness.program.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY
+from harness.program.wire import UNKNOWN_SENTINEL as UNKNOWN
+from policy.hhguard.limits import ALLOWED_TYPES
 
 pytestmark = pytest.mark.slow
 
@@ -100,10 +99,17 @@ def test_a_default_provider_is_built_from_the_stack_config() -> None:
     }
 
 
+BUCKETS_ALLOWED = {
+    "allowed-resource-types": PolicySetting(
+        properties={"allowedTypes": [*ALLOWED_TYPES, "aws:s3/bucket:Bucket"]}
+    )
+}
+
+
 def test_default_provider_tags_count_for_required_tags(pack: PackProcess) -> None:
     tagged = _bucket_capture({"aws:defaultTags": json.dumps({"tags": TAGS})})
-    assert check_capture(tagged, pack.channel, {}).violations == ()
-    untagged = check_capture(_bucket_capture({}), pack.channel, {})
+    assert check_capture(tagged, pack.channel, BUCKETS_ALLOWED).violations == ()
+    untagged = check_capture(_bucket_capture({}), pack.channel, BUCKETS_ALLOWED)
     assert [(v.policy, v.resource) for v in untagged.violations] == [
         ("required-tags", "aws:s3/bucket:Bucket bucket")
     ]

@@ -1,0 +1,86 @@
+"""stack-expiry: every resource is tagged to be swept within the maximum TTL.
+
+The sweeper deletes what carries a `honeyhive:expires-at` time in the past; `never` keeps a stack
+(the reference `ci` stack, the bootstrap). An expiry far ahead keeps a stack, and the HoneyHive
+key in its functions, beyond the sweeper for as long; one already past has the sweeper delete a
+stack in use. So an expiry must lie between now and now + maxTtlHours (the pack reads the clock,
+or `asOf`), and CI's per-branch stacks (named with `ephemeralStackPrefix`) must set one. Each
+distinct problem is reported once, on the first resource that carries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from .framework import Settings, StackResource, stack_policy
+from .limits import EXPIRY_SCHEMA, REQUIRED_TAGS
+from .tags import effective_tags, is_taggable
+from .values import fmt, is_unknown, unverifiable
+
+EXPIRES_AT_TAG: Final = REQUIRED_TAGS[2]
+NEVER: Final = "never"
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def now(settings: Settings) -> datetime:
+    """The `asOf` setting when set, else the clock (UTC)."""
+    as_of = str(settings.get("asOf") or "")
+    return datetime.strptime(as_of, TIME_FORMAT).replace(tzinfo=UTC) if as_of else datetime.now(UTC)
+
+
+def expiry_problem(value: Any, stack: str, settings: Settings) -> str | None:
+    if is_unknown(value):
+        return unverifiable(f"the {EXPIRES_AT_TAG} tag")
+    if not isinstance(value, str) or not value:
+        return None  # missing: required-tags reports it
+    prefix = str(settings["ephemeralStackPrefix"])
+    if value == NEVER:
+        if prefix and stack.startswith(prefix):
+            return (
+                f"{EXPIRES_AT_TAG} is 'never' on stack {stack!r}; CI's {prefix}* stacks must "
+                "expire: set expiresAt (e.g. $(date -u -d '+6 hours' +%Y-%m-%dT%H:%M:%SZ))"
+            )
+        return None
+    try:
+        expires = datetime.strptime(value, TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return f"{EXPIRES_AT_TAG} {value!r} is not a UTC time like 2026-01-31T18:00:00Z"
+    hours = float(settings["maxTtlHours"])
+    current = now(settings)
+    if expires > current + timedelta(hours=hours):
+        return (
+            f"{EXPIRES_AT_TAG} {value} is more than {fmt(hours)} h from now "
+            f"({current.strftime(TIME_FORMAT)}), which keeps the stack beyond the sweeper: set "
+            f"expiresAt within {fmt(hours)} h"
+        )
+    if expires <= current:
+        return (
+            f"{EXPIRES_AT_TAG} {value} is already past ({current.strftime(TIME_FORMAT)}): the "
+            "sweeper would delete the stack while it is in use; set a fresh expiresAt"
+        )
+    return None
+
+
+def check_expiry(
+    resources: Sequence[StackResource], settings: Settings
+) -> Iterator[tuple[str, str]]:
+    reported: set[str] = set()
+    for resource in (r for r in resources if is_taggable(r)):
+        tags = effective_tags(resource)
+        value = tags if is_unknown(tags) else tags.get(EXPIRES_AT_TAG)
+        problem = expiry_problem(value, resource.stack, settings)
+        if problem and problem not in reported:
+            reported.add(problem)
+            yield resource.urn, problem
+
+
+POLICIES: Final = [
+    stack_policy(
+        "stack-expiry",
+        "Resources expire within the maximum TTL; CI's per-branch stacks always expire",
+        check_expiry,
+        config=EXPIRY_SCHEMA,
+    ),
+]
