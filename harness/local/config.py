@@ -22,6 +22,9 @@ from infra.spec import (
 # `local invoke` runs any handler (the host must have that Python: `host.find_interpreter`).
 RUNTIMES: Final = tuple(PYTHON_RUNTIMES)
 MEMORY_RANGE: Final = (128, 10_240)
+EPHEMERAL_STORAGE_RANGE: Final = (512, 10_240)
+"""MB of /tmp; botocore's shape allows up to 32768 (Lambda Managed Instances), standard
+functions 10240 (Lambda's EphemeralStorage documentation)."""
 TIMEOUT_RANGE: Final = (1, 900)
 ENV_BYTES_MAX: Final = 4096
 LOCAL_ACCOUNT: Final = "123456789012"
@@ -77,6 +80,10 @@ class FunctionConfig:
     description: str = ""
     layer_arns: tuple[str, ...] = ()
     """The ARNs the program gave the layers (reported by GetFunctionConfiguration)."""
+    ephemeral_storage: int = 512
+    """The size of /tmp, in MB."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """The function's tags, the provider's default tags included (GetFunction, ListTags)."""
 
     def __post_init__(self) -> None:
         if not self.log_group:
@@ -131,6 +138,11 @@ def validate(spec: FunctionConfig) -> None:
         raise FunctionConfigError(f"handler {spec.handler!r} is not valid: use module.function")
     check_memory(spec.memory_size)
     check_timeout(spec.timeout)
+    low, high = EPHEMERAL_STORAGE_RANGE
+    if not low <= spec.ephemeral_storage <= high:
+        raise FunctionConfigError(
+            f"ephemeral storage {spec.ephemeral_storage} MB is out of range: use {low}-{high}"
+        )
     check_environment(spec.environment)
     if spec.log_format not in LOG_FORMATS:
         raise FunctionConfigError(

@@ -1,4 +1,5 @@
-"""Process facts from /proc (children, peak memory, liveness), process-tree kills, free ports."""
+"""Process facts from /proc (children, memory, liveness, open pipes), signals to sets of
+processes, free ports."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 _PROC = Path("/proc")
@@ -44,29 +46,78 @@ def is_alive(pid: int) -> bool:
 
 def peak_rss_kb(pid: int) -> int | None:
     """The process's peak resident set size (VmHWM, in KiB), or None once it is gone."""
+    return _status_kb(pid, "VmHWM:")
+
+
+def rss_kb(pid: int) -> int | None:
+    """The process's resident set size now (VmRSS, in KiB), or None once it is gone."""
+    return _status_kb(pid, "VmRSS:")
+
+
+def _status_kb(pid: int, key: str) -> int | None:
     try:
         status = (_PROC / str(pid) / "status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1])
     return None
 
 
+def command_line(pid: int) -> str:
+    """The process's command line, for messages ("" once it is gone)."""
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def pipe_holders(inode: int) -> list[int]:
+    """Every other process with an end of the pipe `inode` open: what a child left behind that
+    inherited it (a daemon that left the session still holds its parent's stdout)."""
+    wanted = f"pipe:[{inode}]"
+    return sorted(
+        int(entry.name)
+        for entry in _PROC.iterdir()
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and wanted in _fds(entry)
+    )
+
+
+def _fds(process: Path) -> set[str]:
+    """What the process's file descriptors point at (`pipe:[123]`, paths...)."""
+    found = set()
+    with contextlib.suppress(OSError):
+        for fd in (process / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                found.add(str(fd.readlink()))
+    return found
+
+
+def signal_all(pids: Iterable[int], signum: int, groups: Iterable[int] = ()) -> None:
+    """Send `signum` to each process group in `groups`, then to each process in `pids`
+    (processes that are already gone are skipped)."""
+    for group in groups:
+        if group > 1 and group != os.getpgrp():
+            with contextlib.suppress(OSError):
+                os.killpg(group, signum)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+
 def kill_tree(pids: list[int]) -> None:
     """SIGKILL every process in `pids` and every process group they lead or belong to."""
+    signal_all(pids, signal.SIGKILL, groups=process_groups(pids))
+
+
+def process_groups(pids: Iterable[int]) -> set[int]:
     groups: set[int] = set()
     for pid in pids:
         with contextlib.suppress(OSError):
             groups.add(os.getpgid(pid))
-    for group in groups:
-        if group > 1 and group != os.getpgrp():
-            with contextlib.suppress(OSError):
-                os.killpg(group, signal.SIGKILL)
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    return groups
 
 
 def free_port() -> int:
