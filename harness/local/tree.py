@@ -7,11 +7,12 @@
   its own) and every other process under the RIE. In a PID namespace a daemon that leaves its
   session is re-parented to the RIE (PID 1 there), so it stays a member; without namespaces, a
   process that still holds the environment's output pipe is a member too (a daemon inherits
-  it), but one that also closed that pipe cannot be found.
+  it; finding one scans /proc, so the memory samples skip it), but one that also closed that
+  pipe cannot be found.
 
 Freezing stops every member (SIGSTOP: the process group, then each process, repeated until no
-new process appears); thawing continues them. Lambda freezes the whole sandbox with a cgroup
-freezer; this machine's cgroups are not ours to change, and signals reach every member.
+new process appears); thawing continues what was stopped. Lambda freezes the whole sandbox with
+a cgroup freezer; this machine's cgroups are not ours to change, and signals reach every member.
 """
 
 from __future__ import annotations
@@ -56,11 +57,12 @@ class ProcessTree:
             self._rie = found[0] if found else None
         return self._rie
 
-    def members(self) -> list[int]:
-        """The runtime and every other live process of the environment but the RIE."""
+    def members(self, *, detached: bool = True) -> list[int]:
+        """The runtime and every other live process of the environment but the RIE
+        (`detached=False`: without the scan for those that left the RIE's tree)."""
         rie = self.rie()
         found = set(descendants(rie)) if rie is not None else set()
-        if not self._namespaced:
+        if detached and not self._namespaced:
             found.update(pipe_holders(self._pipe_inode))
         found.discard(self._launcher.pid)
         if rie is not None:
@@ -80,11 +82,11 @@ class ProcessTree:
 
     def rss_kb(self) -> int:
         """What the members hold in memory now (the sum of their resident sets)."""
-        return sum(rss_kb(pid) or 0 for pid in self.members())
+        return sum(rss_kb(pid) or 0 for pid in self.members(detached=False))
 
     def peak_kb(self) -> int:
         """The largest peak resident set any member has reached."""
-        return max((peak_rss_kb(pid) or 0 for pid in self.members()), default=0)
+        return max((peak_rss_kb(pid) or 0 for pid in self.members(detached=False)), default=0)
 
     def leftovers(self) -> list[int]:
         """Members other than the runtime process: what the function started and left."""
@@ -98,17 +100,22 @@ class ProcessTree:
             members = [pid for pid in self.members() if pid not in self._frozen]
             if not members:
                 return
-            signal_all(members, signal.SIGSTOP, groups=process_groups(members))
+            signal_all(members, signal.SIGSTOP, groups=self._groups(members))
             self._frozen.update(members)
 
     def thaw(self) -> None:
         frozen, self._frozen = self._frozen, set()
-        pids = [*frozen, *self.members()]
-        signal_all(pids, signal.SIGCONT, groups=process_groups(pids))
+        signal_all(frozen, signal.SIGCONT, groups=self._groups(frozen))
 
     def kill_members(self) -> None:
         """SIGKILL every member (a stopped process dies too); the RIE sees its runtime die."""
-        kill_tree(self.members())
+        members = self.members(detached=False)
+        signal_all(members, signal.SIGKILL, groups=self._groups(members))
+
+    def _groups(self, pids: set[int] | list[int]) -> set[int]:
+        """The members' process groups, never the launcher's or the RIE's."""
+        platform = [self._launcher.pid, *([self._rie] if self._rie is not None else [])]
+        return process_groups(pids) - process_groups(platform)
 
     def terminate(self, grace_s: float) -> None:
         """Stop the environment: continue what is frozen, ask the RIE to stop (it kills the
