@@ -13,7 +13,7 @@ aws_secret_access_key="x")` works against it (signatures are not checked). Opera
   function or qualifier -> 404 ResourceNotFoundException.
 - GetFunction (with the function's tags), GetFunctionConfiguration, ListFunctions, ListTags.
 - UpdateFunctionConfiguration (Environment, MemorySize, Timeout, Handler, Description,
-  RevisionId precondition): `InProgress` for a moment, during which another update is a 409
+  EphemeralStorage, RevisionId precondition): `InProgress` for a moment, during which another update is a 409
   ResourceConflictException and invokes run the old configuration (registry.py); then the
   function's environments are dropped and the next invoke is cold.
 Threaded: every request has its own thread, and each function's pool starts environments as
@@ -57,7 +57,15 @@ from infra.spec import DEFAULT_REGION
 T = TypeVar("T")
 SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
 ASYNC_PAYLOAD_MAX = 1024 * 1024
-_UPDATABLE = {"Environment", "MemorySize", "Timeout", "Handler", "Description", "RevisionId"}
+_UPDATABLE = {
+    "Environment",
+    "MemorySize",
+    "Timeout",
+    "Handler",
+    "Description",
+    "EphemeralStorage",
+    "RevisionId",
+}
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$"), "invoke"),
     ("GET", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$"), "get_config"),
@@ -200,6 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(environment, dict):
                 raise invalid_parameter("Environment must be an object with Variables")
             variables = environment.get("Variables") or {}
+        storage = request.get("EphemeralStorage")
+        if storage is not None and not isinstance(storage, dict):
+            raise invalid_parameter("EphemeralStorage must be an object with Size")
         try:
             spec = record.spec.updated(
                 environment=variables,
@@ -207,6 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                 timeout=request.get("Timeout"),
                 handler=request.get("Handler"),
                 description=request.get("Description"),
+                ephemeral_storage=(storage or {}).get("Size"),
             )
         except FunctionConfigError as exc:
             raise invalid_parameter(str(exc)) from exc

@@ -109,6 +109,7 @@ class FunctionConfig:
         timeout: int | None = None,
         handler: str | None = None,
         description: str | None = None,
+        ephemeral_storage: int | None = None,
     ) -> FunctionConfig:
         """A copy with the given settings changed and validated (UpdateFunctionConfiguration)."""
         return replace(
@@ -118,6 +119,9 @@ class FunctionConfig:
             timeout=self.timeout if timeout is None else timeout,
             handler=self.handler if handler is None else handler,
             description=self.description if description is None else description,
+            ephemeral_storage=(
+                self.ephemeral_storage if ephemeral_storage is None else ephemeral_storage
+            ),
         )
 
 
@@ -139,7 +143,8 @@ def validate(spec: FunctionConfig) -> None:
     check_memory(spec.memory_size)
     check_timeout(spec.timeout)
     low, high = EPHEMERAL_STORAGE_RANGE
-    if not low <= spec.ephemeral_storage <= high:
+    size = spec.ephemeral_storage
+    if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
         raise FunctionConfigError(
             f"ephemeral storage {spec.ephemeral_storage} MB is out of range: use {low}-{high}"
         )

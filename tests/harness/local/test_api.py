@@ -238,6 +238,12 @@ def test_update_refusals(client: Any) -> None:
         )
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="Runtime"):
         client.update_function_configuration(FunctionName="echo-fn", Runtime="python3.12")
+    with pytest.raises(
+        client.exceptions.InvalidParameterValueException, match="use 512-10240"
+    ):  # botocore allows up to 32768 (Lambda Managed Instances); a function gets 10240
+        client.update_function_configuration(
+            FunctionName="echo-fn", EphemeralStorage={"Size": 20480}
+        )
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.update_function_configuration(FunctionName="nope", Timeout=5)
 
