@@ -13,9 +13,9 @@ aws_secret_access_key="x")` works against it (signatures are not checked). Opera
   function or qualifier -> 404 ResourceNotFoundException.
 - GetFunction (with the function's tags), GetFunctionConfiguration, ListFunctions, ListTags.
 - UpdateFunctionConfiguration (Environment, MemorySize, Timeout, Handler, Description,
-  EphemeralStorage, RevisionId precondition): `InProgress` for a moment, during which another update is a 409
-  ResourceConflictException and invokes run the old configuration (registry.py); then the
-  function's environments are dropped and the next invoke is cold.
+  EphemeralStorage, RevisionId precondition): `InProgress` for a moment, during which another
+  update is a 409 ResourceConflictException and invokes run the old configuration
+  (registry.py); then the function's environments are dropped and the next invoke is cold.
 Threaded: every request has its own thread, and each function's pool starts environments as
 concurrency needs them. The listen backlog is 128 (socketserver's default, 5, resets bursts).
 """

@@ -268,6 +268,10 @@ class Environment:
         `client_context` is Invoke's base64 `X-Amz-Client-Context`, which the RIE passes on."""
         capture = _Capture()
         sent = time.monotonic()
+        started_at = datetime.now(UTC)
+        tree = self._tree
+        if tree is None:  # stopped meanwhile (the pool is closing)
+            return RawResult(request_id, 0, b"the environment was stopped", started_at)
         with self._cond:
             capture.lines, self._orphans = self._orphans, []
             self._capture = capture
@@ -276,9 +280,7 @@ class Environment:
             if cold:
                 budget = self.spec.timeout if self._init_in_timeout else self._init_budget_s
                 self._phases.init_ends = sent + budget
-        started_at = datetime.now(UTC)
-        assert self._tree is not None
-        watch = Watch(self._tree, self.spec.memory_size * 1024, self._phases)
+        watch = Watch(tree, self.spec.memory_size * 1024, self._phases)
         watch.start()
         status, body = self._post(payload, client_context)
         received = time.monotonic()
