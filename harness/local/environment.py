@@ -280,6 +280,7 @@ class Environment:
             if cold:
                 budget = self.spec.timeout if self._init_in_timeout else self._init_budget_s
                 self._phases.init_ends = sent + budget
+                self._phases.init_waits_excluded = not self._init_in_timeout
         watch = Watch(tree, self.spec.memory_size * 1024, self._phases)
         watch.start()
         status, body = self._post(payload, client_context)

@@ -65,6 +65,15 @@ def _status_kb(pid: int, key: str) -> int | None:
     return None
 
 
+def run_delay_s(pid: int) -> float:
+    """How long the process's main thread has waited for a CPU, in seconds (the second field of
+    /proc/<pid>/schedstat; 0 where the kernel keeps no such statistics or the process is gone)."""
+    try:
+        return int((_PROC / str(pid) / "schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def command_line(pid: int) -> str:
     """The process's command line, for messages ("" once it is gone)."""
     try:

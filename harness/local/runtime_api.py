@@ -64,7 +64,7 @@ class Listener(Protocol):
         """The RIE handed an invocation out; it reaches the runtime when this returns."""
 
     def answered(self) -> None:
-        """The runtime posted its response or error for the current invocation."""
+        """The runtime is posting its response or error for the current invocation."""
 
 
 class RuntimeApiProxy:
@@ -117,6 +117,7 @@ class RuntimeApiProxy:
         if request.method == "GET" and path == NEXT:
             self._listener.runtime_waiting()
         elif request.method == "POST" and (answer := _ANSWER.match(path)):
+            self._listener.answered()  # the clock stops when the answer arrives, as Lambda's
             with self._lock:
                 rie_id = self._ids.pop(answer["id"], answer["id"])
             path = f"/2018-06-01/runtime/invocation/{rie_id}/{answer['kind']}"
@@ -133,8 +134,6 @@ class RuntimeApiProxy:
             [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP],
             response.read(),
         )
-        if request.method == "POST" and _ANSWER.match(request.target) and response.status < 300:
-            self._listener.answered()
         if request.method == "GET" and path == NEXT and response.status == 200:
             reply = self._dispatch(reply)
         return reply

@@ -5,7 +5,11 @@
   Here the sum of their resident sets is sampled (this machine's cgroups are not ours to
   change), and the peak any of them reached is checked once more at the end, so an allocation
   that came and went between two samples is still caught: Lambda would have killed it.
-- Init: its own budget (Lambda's 10 s), from the start of init to the runtime's first `next`.
+- Init: its own budget (Lambda's 10 s), from the start of init to the runtime's first `next`,
+  less the time the runtime waited for a CPU: Lambda gives an environment its CPU share, this
+  machine is shared, and an init that Lambda would finish must not run out of its budget here
+  because other work kept it waiting (the function cannot see this clock; a retried init, which
+  counts in the function's timeout, runs on the wall clock like the timeout).
 - The handler: the function's timeout, from the moment the invocation reached the runtime.
 When one is exceeded, every process of the environment but the RIE is killed (the RIE then
 answers as for a runtime that died) and the verdict says why.
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
+from harness.local.procs import run_delay_s
 from harness.local.tree import ProcessTree
 
 SAMPLE_INTERVAL_S: Final = 0.02
@@ -36,6 +41,8 @@ class Phases:
     The environment sets them from the Runtime API proxy's events."""
 
     init_ends: float | None = None
+    init_waits_excluded: bool = True
+    """Whether the init clock leaves out the time the runtime waited for a CPU."""
     handler_ends: float | None = None
 
 
@@ -48,6 +55,7 @@ class Watch:
         self._phases = phases
         self._done = threading.Event()
         self._lock = threading.Lock()
+        self._runtime: int | None = None
         self.verdict: Verdict | None = None
         self.peak_kb = 0
         self._thread = threading.Thread(target=self._run, name="invoke-watch", daemon=True)
@@ -75,10 +83,16 @@ class Watch:
         phases = self._phases
         if rss > self._limit_kb:
             self._end(Verdict.OUT_OF_MEMORY)
-        elif phases.init_ends is not None and now > phases.init_ends:
+        elif phases.init_ends is not None and now - self._cpu_wait(phases) > phases.init_ends:
             self._end(Verdict.INIT_TIMEOUT)
         elif phases.handler_ends is not None and now > phases.handler_ends:
             self._end(Verdict.TIMEOUT)
+
+    def _cpu_wait(self, phases: Phases) -> float:
+        if not phases.init_waits_excluded:
+            return 0.0
+        self._runtime = self._runtime or self._tree.runtime()
+        return run_delay_s(self._runtime) if self._runtime is not None else 0.0
 
     def _end(self, verdict: Verdict) -> None:
         with self._lock:
