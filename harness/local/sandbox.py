@@ -14,11 +14,13 @@ storage size, and everything else read-only. Each environment gets that view fro
 The setup script runs inside the namespaces, then execs the RIE. Its order matters:
 1. a tmpfs over /var (the host's /var is hidden) holding the mount points;
 2. the read-only binds: code, runtime dir, the interpreter's prefix at /var/lang (so
-   /var/lang/bin/python3.X is the interpreter, as in Lambda), the RIE binary;
-3. /var read-only; an empty read-only /usr/local/bin (this host keeps tools there that Lambda
-   lacks: docker, terraform...); the layers at /opt;
+   /var/lang/bin/python3.X is the interpreter, as in Lambda), the RIE binary, and this
+   machine's /usr/bin at /var/rapid/host-bin, with links to the tools Lambda has (`USR_BIN`);
+3. /var read-only; an empty read-only /usr/local/bin (this machine keeps tools there that
+   Lambda lacks: docker, terraform...); the layers at /opt;
 4. the root file system read-only;
-5. the private /tmp last: it hides the host's /tmp, where the bound sources may live.
+5. the private /tmp: it hides the host's /tmp, where the bound sources may live;
+6. last, the links over /usr/bin (the steps before need this machine's `mount`).
 
 Where the namespaces cannot be made (no util-linux `unshare`, user namespaces disabled...), the
 environment runs on the host's file system as before; `unavailable()` says why, and the pool
@@ -50,25 +52,47 @@ UNSHARE: Final = (
     "--pid", "--fork", "--kill-child", "--mount-proc",
 )  # fmt: skip
 
-# $1 task  $2 opt  $3 runtime dir  $4 interpreter prefix  $5 RIE  $6 /tmp size in MB; then argv.
+# What a function finds in /usr/bin (and /bin, a link to it on merged-/usr systems): the shells
+# and GNU coreutils, which Lambda's Amazon Linux 2023 images ship. They carry little else: no
+# find, git or gcc (aws/aws-lambda-base-images#196, aws/aws-sam-build-images#136), so an SDK
+# that shells out to git finds none, as on AWS. The rest of this machine's /usr/bin stays
+# reachable at /var/rapid/host-bin, by full path only.
+USR_BIN: Final = (
+    "sh", "bash", "arch", "b2sum", "base32", "base64", "basename", "basenc", "cat", "chcon",
+    "chgrp", "chmod", "chown", "chroot", "cksum", "comm", "cp", "csplit", "cut", "date", "dd",
+    "df", "dir", "dircolors", "dirname", "du", "echo", "env", "expand", "expr", "factor",
+    "false", "fmt", "fold", "groups", "head", "hostid", "id", "install", "join", "link", "ln",
+    "logname", "ls", "md5sum", "mkdir", "mkfifo", "mknod", "mktemp", "mv", "nice", "nl",
+    "nohup", "nproc", "numfmt", "od", "paste", "pathchk", "pinky", "pr", "printenv", "printf",
+    "ptx", "pwd", "readlink", "realpath", "rm", "rmdir", "runcon", "seq", "sha1sum",
+    "sha224sum", "sha256sum", "sha384sum", "sha512sum", "shred", "shuf", "sleep", "sort",
+    "split", "stat", "stdbuf", "stty", "sum", "sync", "tac", "tail", "tee", "test", "timeout",
+    "touch", "tr", "true", "truncate", "tsort", "tty", "uname", "unexpand", "uniq", "unlink",
+    "users", "vdir", "wc", "who", "whoami", "yes",
+)  # fmt: skip
+
+# $1 task  $2 opt  $3 runtime dir  $4 interpreter prefix  $5 RIE  $6 /tmp size in MB
+# $7 the /usr/bin tools this machine has (space-separated); then the RIE's argv.
 SETUP: Final = """set -eu
-task=$1 opt=$2 runtime=$3 lang=$4 rie=$5 tmp_mb=$6
-shift 6
-ro_bind() { mount --bind "$1" "$2"; mount -o remount,bind,ro "$2"; }
+task=$1 opt=$2 runtime=$3 lang=$4 rie=$5 tmp_mb=$6 tools=$7
+shift 7
 mount -t tmpfs -o mode=0755,size=1m lambda-var /var
-mkdir /var/task /var/runtime /var/lang /var/rapid
+mkdir /var/task /var/runtime /var/lang /var/rapid /var/rapid/host-bin /var/rapid/bin
 : > /var/rapid/aws-lambda-rie
-ro_bind "$task" /var/task
-ro_bind "$runtime" /var/runtime
-ro_bind "$lang" /var/lang
-ro_bind "$rie" /var/rapid/aws-lambda-rie
+mount -o bind,ro "$task" /var/task
+mount -o bind,ro "$runtime" /var/runtime
+mount -o bind,ro "$lang" /var/lang
+mount -o bind,ro "$rie" /var/rapid/aws-lambda-rie
+mount -o bind,ro /usr/bin /var/rapid/host-bin
+ln -s $(printf '/var/rapid/host-bin/%s ' $tools) /var/rapid/bin/
 mount -o remount,ro /var
 if [ -d /usr/local/bin ]; then
   mount -t tmpfs -o ro,mode=0755,size=4k lambda-empty /usr/local/bin
 fi
-ro_bind "$opt" /opt
+mount -o bind,ro "$opt" /opt
 mount -o remount,bind,ro /
 mount -t tmpfs -o "mode=1777,size=${tmp_mb}m" lambda-tmp /tmp
+mount -o bind,ro /var/rapid/bin /usr/bin
 cd /var/task
 unset OLDPWD
 exec "$@"
@@ -141,8 +165,14 @@ def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int
     ]
     return [
         unshare, *UNSHARE, "sh", "-c", SETUP, "lambda-sandbox",
-        *(str(path) for path in sources), str(tmp_mb), *argv,
+        *(str(path) for path in sources), str(tmp_mb), " ".join(_tools()), *argv,
     ]  # fmt: skip
+
+
+@functools.cache
+def _tools() -> tuple[str, ...]:
+    """The `USR_BIN` tools this machine has."""
+    return tuple(name for name in USR_BIN if (Path("/usr/bin") / name).exists())
 
 
 @functools.cache

@@ -38,6 +38,13 @@ def test_code_and_layers_are_read_only_where_lambda_puts_them(pools: Any, tmp_pa
     assert (seen["tmp"], seen["tmpMb"]) == ([], 1024)  # empty, of the ephemeral storage's size
     assert seen["interpreter"] == f"/var/lang/bin/{RUNTIME}"
     assert seen["usrLocalBin"] == []  # the host's tools there (docker, terraform...) are hidden
+    assert seen["onPath"] == {  # Lambda's image has a shell and coreutils, not git or gcc
+        "env": "/usr/bin/env",
+        "sh": "/usr/bin/sh",
+        "git": None,
+        "gcc": None,
+        "find": None,
+    }
 
 
 @pytest.mark.slow
