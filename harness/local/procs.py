@@ -54,6 +54,16 @@ def rss_kb(pid: int) -> int | None:
     return _status_kb(pid, "VmRSS:")
 
 
+def private_kb(pid: int) -> int:
+    """What the process alone maps (Private_Clean + Private_Dirty, in KiB, from smaps_rollup):
+    not the pages a fork shares with its parent until one of them writes them."""
+    try:
+        rollup = (_PROC / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_"))
+
+
 def _status_kb(pid: int, key: str) -> int | None:
     try:
         status = (_PROC / str(pid) / "status").read_text()

@@ -29,6 +29,7 @@ from harness.local.procs import (
     kill_tree,
     peak_rss_kb,
     pipe_holders,
+    private_kb,
     process_groups,
     rss_kb,
     signal_all,
@@ -81,8 +82,14 @@ class ProcessTree:
         return [pid for pid in dict.fromkeys([*known, *self.members()]) if is_alive(pid)]
 
     def rss_kb(self) -> int:
-        """What the members hold in memory now (the sum of their resident sets)."""
-        return sum(rss_kb(pid) or 0 for pid in self.members(detached=False))
+        """What the members hold in memory now: the largest one's resident set plus what each
+        other one maps alone (a forked child shares its parent's pages until one of them
+        writes them: adding resident sets would count those twice)."""
+        sizes = {pid: rss_kb(pid) or 0 for pid in self.members(detached=False)}
+        if not sizes:
+            return 0
+        largest = max(sizes, key=lambda pid: sizes[pid])
+        return sizes[largest] + sum(private_kb(pid) for pid in sizes if pid != largest)
 
     def peak_kb(self) -> int:
         """The largest peak resident set any member has reached."""

@@ -2,9 +2,9 @@
 
 - Memory: the environment's processes together may hold at most the function's MemorySize (in
   Lambda, the sandbox's cgroup limit, whose breach kills the runtime: `Runtime.OutOfMemory`).
-  Here the sum of their resident sets is sampled (this machine's cgroups are not ours to
-  change), and the peak any of them reached is checked once more at the end, so an allocation
-  that came and went between two samples is still caught: Lambda would have killed it.
+  Here what they hold is sampled (tree.py; this machine's cgroups are not ours to change), and
+  the peak any of them reached is checked once more at the end, so an allocation that came
+  and went between two samples is still caught: Lambda would have killed it.
 - Init: its own budget (Lambda's 10 s), from the start of init to the runtime's first `next`,
   less the time the runtime waited for a CPU: Lambda gives an environment its CPU share, this
   machine is shared, and an init that Lambda would finish must not run out of its budget here

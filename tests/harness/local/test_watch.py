@@ -40,3 +40,11 @@ def test_the_limit_is_on_all_of_the_environments_processes(pools: Any) -> None:
     over = pools("oom-sum-fn", "hog_in_children", memory_size=128)
     failed = over.invoke(b'{"mb": 50, "children": 3}')  # each child well under 128 MB
     assert failed.error_type == "Runtime.OutOfMemory", failed.payload
+
+
+def test_pages_a_fork_shares_with_its_parent_count_once(pools: Any) -> None:
+    """Resident sets of a parent and its fresh fork add up to twice what they hold together."""
+    pool = pools("fork-fn", "hog_then_fork", memory_size=128)
+    forked = pool.invoke(b'{"mb": 70, "seconds": 1}')
+    assert forked.function_error is None, forked.payload
+    assert forked.report.max_memory_used_mb < 128
