@@ -4,7 +4,10 @@ processes, free ports."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
+import platform
 import signal
 import socket
 import threading
@@ -62,6 +65,24 @@ def private_kb(pid: int) -> int:
     except OSError:
         return 0
     return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_"))
+
+
+_KCMP_VM = 1
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}
+
+
+def same_memory(pid: int, other: int) -> bool:
+    """Whether two processes share one address space (kcmp(2) KCMP_VM): a child that vfork(2)
+    made (subprocess does) uses its parent's pages until it execs; False when unknown."""
+    number = _SYS_KCMP.get(platform.machine())
+    if number is None:
+        return False
+    return bool(_libc().syscall(number, pid, other, _KCMP_VM, 0, 0) == 0)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _status_kb(pid: int, key: str) -> int | None:

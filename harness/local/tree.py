@@ -32,6 +32,7 @@ from harness.local.procs import (
     private_kb,
     process_groups,
     rss_kb,
+    same_memory,
     signal_all,
 )
 
@@ -83,13 +84,19 @@ class ProcessTree:
 
     def rss_kb(self) -> int:
         """What the members hold in memory now: the largest one's resident set plus what each
-        other one maps alone (a forked child shares its parent's pages until one of them
-        writes them: adding resident sets would count those twice)."""
+        other address space maps alone (a forked child shares its parent's pages until one of
+        them writes them, a vforked one its whole address space: adding resident sets would
+        count those twice)."""
         sizes = {pid: rss_kb(pid) or 0 for pid in self.members(detached=False)}
         if not sizes:
             return 0
-        largest = max(sizes, key=lambda pid: sizes[pid])
-        return sizes[largest] + sum(private_kb(pid) for pid in sizes if pid != largest)
+        counted = [max(sizes, key=lambda pid: sizes[pid])]
+        total = sizes[counted[0]]
+        for pid in sizes:
+            if not any(pid == seen or same_memory(pid, seen) for seen in counted):
+                total += private_kb(pid)
+                counted.append(pid)
+        return total
 
     def peak_kb(self) -> int:
         """The largest peak resident set any member has reached."""
