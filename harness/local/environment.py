@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -60,6 +59,8 @@ from harness.local.tree import ProcessTree
 from harness.local.watch import Phases, Verdict, Watch
 
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
+ENV: Final = "/usr/bin/env"
+"""coreutils' `env`, where Lambda's image and the sandbox's /usr/bin have it."""
 START_TIMEOUT_S: Final = 10.0
 INIT_BUDGET_S: Final = 10.0
 """Lambda's: "The Init phase is limited to 10 seconds" (lambda-runtime-environment.html)."""
@@ -177,7 +178,7 @@ class Environment:
         proxy_port = self._proxy.start()
         paths = self._paths
         runtime = [
-            shutil.which("env") or "/usr/bin/env", "-u", RIE_TIMEOUT,
+            ENV, "-u", RIE_TIMEOUT,
             f"AWS_LAMBDA_RUNTIME_API=127.0.0.1:{proxy_port}",
             paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler,
         ]  # fmt: skip

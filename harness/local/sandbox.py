@@ -76,6 +76,8 @@ USR_BIN: Final = (
 SETUP: Final = """set -eu
 task=$1 opt=$2 runtime=$3 lang=$4 rie=$5 tmp_mb=$6 tools=$7
 shift 7
+lambda_path=$PATH
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t tmpfs -o mode=0755,size=1m lambda-var /var
 mkdir /var/task /var/runtime /var/lang /var/rapid /var/rapid/host-bin /var/rapid/bin
 : > /var/rapid/aws-lambda-rie
@@ -95,6 +97,7 @@ mount -t tmpfs -o "mode=1777,size=${tmp_mb}m" lambda-tmp /tmp
 mount -o bind,ro /var/rapid/bin /usr/bin
 cd /var/task
 unset OLDPWD
+PATH=$lambda_path
 exec "$@"
 """
 # The probe makes the same kinds of mounts on the same kinds of targets.
@@ -164,7 +167,7 @@ def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int
         toolchain.rie,
     ]
     return [
-        unshare, *UNSHARE, "sh", "-c", SETUP, "lambda-sandbox",
+        unshare, *UNSHARE, "/bin/sh", "-c", SETUP, "lambda-sandbox",
         *(str(path) for path in sources), str(tmp_mb), " ".join(_tools()), *argv,
     ]  # fmt: skip
 
@@ -199,7 +202,7 @@ def unavailable() -> str | None:
             return f"{mount_point} is not a directory on this machine"
     try:
         probe = subprocess.run(
-            [unshare, *UNSHARE, "sh", "-c", _PROBE],
+            [unshare, *UNSHARE, "/bin/sh", "-c", _PROBE],
             capture_output=True,
             text=True,
             timeout=_PROBE_TIMEOUT_S,
