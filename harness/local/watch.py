@@ -80,16 +80,17 @@ class Watch:
         rss = self._tree.rss_kb()
         self.peak_kb = max(self.peak_kb, rss)
         now = time.monotonic()
-        phases = self._phases
+        phases = self._phases  # the proxy's thread changes them: each is read once
+        init_ends, handler_ends = phases.init_ends, phases.handler_ends
         if rss > self._limit_kb:
             self._end(Verdict.OUT_OF_MEMORY)
-        elif phases.init_ends is not None and now - self._cpu_wait(phases) > phases.init_ends:
+        elif init_ends is not None and now - self._cpu_wait(phases.init_waits_excluded) > init_ends:
             self._end(Verdict.INIT_TIMEOUT)
-        elif phases.handler_ends is not None and now > phases.handler_ends:
+        elif handler_ends is not None and now > handler_ends:
             self._end(Verdict.TIMEOUT)
 
-    def _cpu_wait(self, phases: Phases) -> float:
-        if not phases.init_waits_excluded:
+    def _cpu_wait(self, excluded: bool) -> float:
+        if not excluded:
             return 0.0
         self._runtime = self._runtime or self._tree.runtime()
         return run_delay_s(self._runtime) if self._runtime is not None else 0.0
