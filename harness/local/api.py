@@ -2,18 +2,22 @@
 
 `boto3.client("lambda", endpoint_url=api.url, region_name=..., aws_access_key_id="x",
 aws_secret_access_key="x")` works against it (signatures are not checked). Operations:
-- Invoke (`POST /2015-03-31/functions/{name}/invocations`): RequestResponse, Event (202, run in
-  the background), DryRun (204); `X-Amz-Client-Context` reaches `context.client_context`;
-  `X-Amz-Log-Type: Tail` -> `X-Amz-Log-Result`; function errors
-  -> `X-Amz-Function-Error: Unhandled`; payloads over 6 MB (1 MB for Event) -> 413
-  RequestTooLargeException; a body that is not JSON -> 400 InvalidRequestContentException;
-  unknown function or qualifier -> 404 ResourceNotFoundException.
-- GetFunction, GetFunctionConfiguration, ListFunctions.
+- Invoke (`POST /2015-03-31/functions/{name}/invocations`): RequestResponse; Event (202 with
+  the request id the function will see, run in the background and retried on a function error,
+  see registry.py); DryRun (204). `X-Amz-Client-Context` reaches `context.client_context` of a
+  synchronous invoke only ("Lambda passes the ClientContext object to your function for
+  synchronous invocations only", botocore's Invoke documentation); `X-Amz-Log-Type: Tail` ->
+  `X-Amz-Log-Result`; function errors -> `X-Amz-Function-Error: Unhandled`; payloads over 6 MB
+  (1 MB for Event) -> 413 RequestTooLargeException; a body that is not JSON, or nests deeper
+  than this endpoint's parser can follow, -> 400 InvalidRequestContentException; unknown
+  function or qualifier -> 404 ResourceNotFoundException.
+- GetFunction (with the function's tags), GetFunctionConfiguration, ListFunctions, ListTags.
 - UpdateFunctionConfiguration (Environment, MemorySize, Timeout, Handler, Description,
-  RevisionId precondition): applied at once, so `function_updated_v2` sees `Successful`; the
-  function's environments are dropped and the next invoke is cold.
+  EphemeralStorage, RevisionId precondition): `InProgress` for a moment, during which another
+  update is a 409 ResourceConflictException and invokes run the old configuration
+  (registry.py); then the function's environments are dropped and the next invoke is cold.
 Threaded: every request has its own thread, and each function's pool starts environments as
-concurrency needs them.
+concurrency needs them. The listen backlog is 128 (socketserver's default, 5, resets bursts).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -33,6 +36,7 @@ from harness.background_server import BackgroundServer
 from harness.local.api_shapes import (
     ApiError,
     configuration,
+    conflict,
     function_document,
     invalid_parameter,
     not_found,
@@ -45,26 +49,36 @@ from harness.local.errors import (
     ServiceError,
     StartError,
     TooManyEnvironments,
+    UpdateInProgress,
 )
-from harness.local.progress import progress
 from harness.local.registry import FunctionRecord, Registry
 from infra.spec import DEFAULT_REGION
 
 T = TypeVar("T")
 SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
 ASYNC_PAYLOAD_MAX = 1024 * 1024
-_UPDATABLE = {"Environment", "MemorySize", "Timeout", "Handler", "Description", "RevisionId"}
+_UPDATABLE = {
+    "Environment",
+    "MemorySize",
+    "Timeout",
+    "Handler",
+    "Description",
+    "EphemeralStorage",
+    "RevisionId",
+}
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$"), "invoke"),
     ("GET", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$"), "get_config"),
     ("PUT", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$"), "update"),
     ("GET", re.compile(r"^/2015-03-31/functions/?$"), "list"),
     ("GET", re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/?$"), "get_function"),
+    ("GET", re.compile(r"^/2017-03-31/tags/(?P<name>[^/]+)$"), "list_tags"),
 ]
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen()'s backlog; the kernel caps it at net.core.somaxconn
 
     def __init__(self, address: tuple[str, int], registry: Registry, region: str) -> None:
         super().__init__(address, _Handler)
@@ -128,19 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
                 f"Request must be smaller than {limit} bytes for the {operation} operation",
             )
         payload = body or b"{}"
-        try:
-            json.loads(payload)
-        except ValueError as exc:
-            raise ApiError(
-                400,
-                "InvalidRequestContentException",
-                f"Could not parse request body into json: {exc}",
-            ) from exc
+        _check_json(payload)
         if kind == "DryRun":
             self._reply(204, b"")
         elif kind == "Event":
-            self._run_async(record, payload)
-            self._reply(202, b"")
+            request_id = str(uuid.uuid4())
+            self.server.registry.invoke_event(record, payload, request_id)
+            self._reply(202, b"", request_id=request_id)
         elif kind == "RequestResponse":
             self._invoke_sync(record, payload)
         else:
@@ -150,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _invoke_sync(self, record: FunctionRecord, payload: bytes) -> None:
         context = self.headers.get("X-Amz-Client-Context")
-        invocation = _call(lambda: self.server.registry.invoke(record, payload, context))
+        invocation = _call(
+            lambda: self.server.registry.invoke(record, payload, client_context=context)
+        )
         headers = {"X-Amz-Executed-Version": "$LATEST"}
         if invocation.function_error:
             headers["X-Amz-Function-Error"] = invocation.function_error
@@ -158,25 +168,14 @@ class _Handler(BaseHTTPRequestHandler):
             headers["X-Amz-Log-Result"] = invocation.log_tail()
         self._reply(200, invocation.payload, headers, request_id=invocation.request_id)
 
-    def _run_async(self, record: FunctionRecord, payload: bytes) -> None:
-        """Event: accepted at once, run in the background; its log goes to the function's log
-        (a failure of the local runtime itself is reported on stderr)."""
-        registry = self.server.registry
-        context = self.headers.get("X-Amz-Client-Context")
-
-        def run() -> None:
-            try:
-                _call(lambda: registry.invoke(record, payload, context))
-            except ApiError as error:
-                progress(f"event invoke of {record.spec.name} failed: {error.message}")
-
-        threading.Thread(target=run, name=f"event-{record.spec.name}", daemon=True).start()
-
     def _get_config(self, name: str, query: dict[str, str], body: bytes) -> None:
         self._json(200, configuration(self._record(name, query.get("Qualifier"))))
 
     def _get_function(self, name: str, query: dict[str, str], body: bytes) -> None:
         self._json(200, function_document(self._record(name, query.get("Qualifier"))))
+
+    def _list_tags(self, name: str, query: dict[str, str], body: bytes) -> None:
+        self._json(200, {"Tags": dict(self._record(name, None).tags)})
 
     def _list(self, name: str, query: dict[str, str], body: bytes) -> None:
         functions = [configuration(record) for record in self.server.registry.functions()]
@@ -209,6 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(environment, dict):
                 raise invalid_parameter("Environment must be an object with Variables")
             variables = environment.get("Variables") or {}
+        storage = request.get("EphemeralStorage")
+        if storage is not None and not isinstance(storage, dict):
+            raise invalid_parameter("EphemeralStorage must be an object with Size")
         try:
             spec = record.spec.updated(
                 environment=variables,
@@ -216,11 +218,15 @@ class _Handler(BaseHTTPRequestHandler):
                 timeout=request.get("Timeout"),
                 handler=request.get("Handler"),
                 description=request.get("Description"),
+                ephemeral_storage=(storage or {}).get("Size"),
             )
         except FunctionConfigError as exc:
             raise invalid_parameter(str(exc)) from exc
-        self.server.registry.update(record, spec)
-        self._json(200, configuration(record, update_status="InProgress"))
+        try:
+            self.server.registry.update(record, spec)
+        except UpdateInProgress as exc:
+            raise conflict(str(exc)) from exc
+        self._json(200, configuration(record))
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -257,6 +263,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _check_json(payload: bytes) -> None:
+    """Invoke's payload must be JSON; one nested too deep for Python's parser is refused the
+    same way (Lambda documents no nesting limit; this endpoint must not fail on one)."""
+    try:
+        json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        reason = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ApiError(
+            400,
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: {reason}",
+        ) from exc
 
 
 def _call(operation: Callable[[], T]) -> T:

@@ -45,12 +45,16 @@ def service_error(message: str) -> ApiError:
     return ApiError(500, "ServiceException", message, kind="Service")
 
 
+def conflict(message: str) -> ApiError:
+    return ApiError(409, "ResourceConflictException", message)
+
+
 def lambda_time(moment: datetime) -> str:
     """LastModified as Lambda writes it: `2024-01-31T12:34:56.789+0000`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-def configuration(record: FunctionRecord, *, update_status: str = "Successful") -> dict[str, Any]:
+def configuration(record: FunctionRecord) -> dict[str, Any]:
     spec = record.spec
     document: dict[str, Any] = {
         "FunctionName": spec.name,
@@ -72,12 +76,16 @@ def configuration(record: FunctionRecord, *, update_status: str = "Successful") 
             for arn, path in zip(spec.layer_arns, spec.layers, strict=False)
         ],
         "State": "Active",
-        "LastUpdateStatus": update_status,
+        "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
         "Architectures": [spec.architecture],
-        "EphemeralStorage": {"Size": 512},
+        "EphemeralStorage": {"Size": spec.ephemeral_storage},
         "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": spec.log_group},
     }
+    if record.update_in_progress:  # what AWS answers during an update (public CLI transcripts)
+        document["LastUpdateStatus"] = "InProgress"
+        document["LastUpdateStatusReason"] = "The function is being created."
+        document["LastUpdateStatusReasonCode"] = "Creating"
     if spec.environment:
         document["Environment"] = {"Variables": dict(spec.environment)}
     return document
@@ -88,5 +96,5 @@ def function_document(record: FunctionRecord) -> dict[str, Any]:
     return {
         "Configuration": configuration(record),
         "Code": {"RepositoryType": "S3", "Location": ""},
-        "Tags": {},
+        "Tags": dict(record.tags),
     }

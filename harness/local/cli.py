@@ -21,6 +21,7 @@ from harness.local.config import FunctionConfig
 from harness.local.errors import LocalRuntimeError, UsageError
 from harness.local.host import host_architecture
 from harness.local.oneshot import invoke_once
+from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_DELAY_S
 from harness.program.errors import ProgramError, ProgramRefused
 from harness.program.options import add_stack_arguments
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
@@ -74,6 +75,39 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-environments", type=int, default=32, help="concurrent environments per function"
     )
+    parser.add_argument(
+        "--update-seconds",
+        type=_seconds,
+        default=DEFAULT_UPDATE_DELAY_S,
+        help="how long an accepted configuration update stays InProgress "
+        f"(default {DEFAULT_UPDATE_DELAY_S:g}; AWS: usually a few seconds)",
+    )
+    parser.add_argument(
+        "--event-retry-delays",
+        type=_delays,
+        default=DEFAULT_EVENT_RETRY_DELAYS_S,
+        metavar="S,S",
+        help="seconds before the retries of a failed Event invoke (default "
+        f"{','.join(f'{d:g}' for d in DEFAULT_EVENT_RETRY_DELAYS_S)}: AWS's 60,120 / 60)",
+    )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 600:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 600")
+    return seconds
+
+
+def _delays(value: str) -> tuple[float, ...]:
+    """Lambda retries a failed Event invoke at most twice (MaximumRetryAttempts 0-2)."""
+    delays = tuple(_seconds(part) for part in value.split(",") if part.strip())
+    if len(delays) > 2:
+        raise argparse.ArgumentTypeError(f"{value!r}: Lambda retries an event at most twice")
+    return delays
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -90,6 +124,8 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             idle_ttl_s=args.idle_ttl,
             max_environments=args.max_environments,
+            update_delay_s=args.update_seconds,
+            event_retry_delays_s=args.event_retry_delays,
         )
         return serve(options)
     except ProgramRefused as exc:

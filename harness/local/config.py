@@ -22,6 +22,9 @@ from infra.spec import (
 # `local invoke` runs any handler (the host must have that Python: `host.find_interpreter`).
 RUNTIMES: Final = tuple(PYTHON_RUNTIMES)
 MEMORY_RANGE: Final = (128, 10_240)
+EPHEMERAL_STORAGE_RANGE: Final = (512, 10_240)
+"""MB of /tmp; botocore's shape allows up to 32768 (Lambda Managed Instances), standard
+functions 10240 (Lambda's EphemeralStorage documentation)."""
 TIMEOUT_RANGE: Final = (1, 900)
 ENV_BYTES_MAX: Final = 4096
 LOCAL_ACCOUNT: Final = "123456789012"
@@ -77,6 +80,10 @@ class FunctionConfig:
     description: str = ""
     layer_arns: tuple[str, ...] = ()
     """The ARNs the program gave the layers (reported by GetFunctionConfiguration)."""
+    ephemeral_storage: int = 512
+    """The size of /tmp, in MB."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """The function's tags, the provider's default tags included (GetFunction, ListTags)."""
 
     def __post_init__(self) -> None:
         if not self.log_group:
@@ -102,6 +109,7 @@ class FunctionConfig:
         timeout: int | None = None,
         handler: str | None = None,
         description: str | None = None,
+        ephemeral_storage: int | None = None,
     ) -> FunctionConfig:
         """A copy with the given settings changed and validated (UpdateFunctionConfiguration)."""
         return replace(
@@ -111,6 +119,9 @@ class FunctionConfig:
             timeout=self.timeout if timeout is None else timeout,
             handler=self.handler if handler is None else handler,
             description=self.description if description is None else description,
+            ephemeral_storage=(
+                self.ephemeral_storage if ephemeral_storage is None else ephemeral_storage
+            ),
         )
 
 
@@ -131,6 +142,12 @@ def validate(spec: FunctionConfig) -> None:
         raise FunctionConfigError(f"handler {spec.handler!r} is not valid: use module.function")
     check_memory(spec.memory_size)
     check_timeout(spec.timeout)
+    low, high = EPHEMERAL_STORAGE_RANGE
+    size = spec.ephemeral_storage
+    if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+        raise FunctionConfigError(
+            f"ephemeral storage {spec.ephemeral_storage} MB is out of range: use {low}-{high}"
+        )
     check_environment(spec.environment)
     if spec.log_format not in LOG_FORMATS:
         raise FunctionConfigError(

@@ -1,28 +1,40 @@
-"""One execution environment: an RIE process on free 127.0.0.1 ports running awslambdaric.
+"""One execution environment: an RIE on free 127.0.0.1 ports running awslambdaric, in a sandbox.
 
-`aws-lambda-rie-<arch> --runtime-interface-emulator-address 127.0.0.1:P1 --runtime-api-address
-127.0.0.1:P2 <python3.X> -S -m awslambdaric <handler>`, cwd = the task root (so `sys.path[0]`
-is the task root, as in Lambda), environment from `env_vars`. The RIE starts the runtime
-lazily, on the first invoke, and serves one invoke at a time: the pool never sends a second
-one before the first has returned.
+The command, from the outside in:
+- `unshare ... sh -c <setup>` (sandbox.py): Lambda's file system in namespaces of their own;
+  without them, the RIE is started directly, in a session of its own, cwd = the task root;
+- `aws-lambda-rie --runtime-interface-emulator-address 127.0.0.1:P1 --runtime-api-address
+  127.0.0.1:P2 <runtime command>`: the RIE starts the runtime lazily, on the first invoke, in a
+  process group of its own, and serves one invoke at a time (the pool never sends a second one
+  before the first has returned);
+- the runtime command, `env -u AWS_LAMBDA_FUNCTION_TIMEOUT AWS_LAMBDA_RUNTIME_API=127.0.0.1:P3
+  <python3.X> -S -m awslambdaric <handler>`: `env` (coreutils) execs the interpreter, so the
+  runtime keeps its pid; it drops the variable only the RIE reads and points the runtime at
+  the Runtime API proxy on P3 (runtime_api.py), which forwards to the RIE's on P2.
 
-What is measured here (the RIE's REPORT line is not used: its Init Duration times an async
-call and its Max Memory Used echoes the configuration: `InvokeHandler`, `printEndReports` in
+Init gets its own budget, as in Lambda: the RIE starts its invoke clock before a lazy init and
+counts init in the function's timeout, so it is told a longer timeout (init budget + timeout
++ a margin: a backstop that never fires first), and the harness enforces both limits itself
+(watch.py) from the proxy's events: init ends at the runtime's first `next`, the handler's
+clock starts when the invocation is handed to the runtime. An environment made to retry an
+init that ran out of its budget (`init_in_timeout`) counts init in the timeout instead, as
+Lambda's suppressed init does.
+
+Freeze: the runtime's `next` after an answer freezes every process of the environment but the
+RIE (tree.py); handing out the next invocation, or stopping, thaws them.
+
+What is measured (the RIE's own REPORT is not used: its Init Duration times an async call and
+its Max Memory Used echoes the configuration, `printEndReports` in
 aws-lambda-runtime-interface-emulator internal/lambda/rie/handlers.go):
-- init: the RIE's `INIT REPORT(durationMs: ...)` event, from starting the runtime to its first
-  `/next`, which is what Lambda's Init Duration covers;
-- duration: the RIE's `INVOKE RTDONE(... duration: ...ms)`, from the invoke to the runtime's
-  response (wall time when the runtime died instead);
-- memory: the runtime process's peak RSS (VmHWM in /proc/<pid>/status), sampled while the
-  invoke runs and read once more after it: the peak over the environment's life, like Lambda's.
+- init: the RIE's `INIT REPORT(durationMs: ...)`, from starting the runtime to its first `next`;
+- duration: from handing the invocation to the runtime to its answer (the proxy's clock);
+- memory: the peak of the environment's processes (watch.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import shutil
-import signal
+import os
 import subprocess
 import threading
 import time
@@ -30,37 +42,36 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Final
 
 from harness.local.config import FunctionConfig
-from harness.local.env_vars import function_environment
+from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
 from harness.local.layout import Layout
-from harness.local.procs import (
-    children,
-    descendants,
-    free_port,
-    is_alive,
-    kill_tree,
-    peak_rss_kb,
-    port_accepts,
-    release_port,
-)
+from harness.local.output_reader import OutputReader
+from harness.local.procs import command_line, free_port, port_accepts, release_port
+from harness.local.progress import progress
 from harness.local.rie_output import Event, LineKind, classify
+from harness.local.runtime_api import Dispatch, RuntimeApiProxy
+from harness.local.sandbox import Paths, host_paths, sandbox_paths, sandboxed
 from harness.local.toolchain import Toolchain
+from harness.local.tree import ProcessTree
+from harness.local.watch import Phases, Verdict, Watch
 
-INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-START_TIMEOUT_S = 10.0
-# Lambda gives init 10 s of its own; the RIE counts init inside the function timeout, so this
-# only bounds how long we wait for an RIE that stopped answering.
-INIT_ALLOWANCE_S = 10.0
-SAMPLE_INTERVAL_S = 0.05
-_STARTS = 3
+INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
+ENV: Final = "/usr/bin/env"
+"""coreutils' `env`, where Lambda's image and the sandbox's /usr/bin have it."""
+START_TIMEOUT_S: Final = 10.0
+INIT_BUDGET_S: Final = 10.0
+"""Lambda's: "The Init phase is limited to 10 seconds" (lambda-runtime-environment.html)."""
+BACKSTOP_MARGIN_S: Final = 5
+STOP_GRACE_S: Final = 3.0
+_STARTS: Final = 3
 
 
 @dataclass
 class RawResult:
-    """What one invoke produced, as the RIE and the runtime told it."""
+    """What one invoke produced, as the RIE, the proxy and the watch told it."""
 
     request_id: str
     status: int
@@ -69,52 +80,83 @@ class RawResult:
     started_at: datetime
     init_ms: float | None = None
     init_status: str = ""
-    runtime_done_ms: float | None = None
+    init_in_timeout: bool = False
+    """Init ran inside the invoke's timeout (a retried init): it is part of the duration."""
+    duration_ms: float | None = None
+    """From handing the invocation to the runtime to its answer (None: no answer)."""
     wall_ms: float = 0.0
-    """From the RIE's INVOKE START to the response (from sending, less init, if it never came)."""
+    """From sending the invoke to the RIE's response, less init."""
+    verdict: Verdict | None = None
     init_lines: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     peak_rss_kb: int | None = None
     rie_tail: list[str] = field(default_factory=list)
+    runtime_version: str = ""
+    runtime_version_arn: str = ""
+    log_stream: str = ""
 
 
 @dataclass
 class _Capture:
-    request_id: str = ""
+    rie_request_id: str = ""
     in_init: bool = False
     init_ms: float | None = None
     init_status: str = ""
-    runtime_done_ms: float | None = None
-    invoke_started: float | None = None
     reported: bool = False
     init_lines: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Call:
+    """The invocation in flight, as the proxy sees it."""
+
+    request_id: str
+    trace_id: str
+    sent: float
+    dispatched: float | None = None
+    answered: float | None = None
+
+
 class Environment:
-    def __init__(self, spec: FunctionConfig, layout: Layout, toolchain: Toolchain, workdir: Path):
+    def __init__(
+        self,
+        spec: FunctionConfig,
+        layout: Layout,
+        toolchain: Toolchain,
+        *,
+        sandbox: bool,
+        init_budget_s: float = INIT_BUDGET_S,
+        init_in_timeout: bool = False,
+    ) -> None:
         self.spec = spec
         self.id = uuid.uuid4().hex
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{self.id}"
         self.last_used = time.monotonic()
         self._layout = layout
         self._toolchain = toolchain
-        self._home = workdir / f"home-{self.id}"
+        self._sandbox = sandbox
+        self._paths: Paths = sandbox_paths(toolchain) if sandbox else host_paths(layout, toolchain)
+        self._init_budget_s = init_budget_s
+        self._init_in_timeout = init_in_timeout
         self._proc: subprocess.Popen[bytes] | None = None
-        self._reader: threading.Thread | None = None
+        self._tree: ProcessTree | None = None
+        self._reader: OutputReader | None = None
+        self._proxy: RuntimeApiProxy | None = None
         self._ports: tuple[int, int] = (0, 0)
         self._cond = threading.Condition()
         self._capture: _Capture | None = None
+        self._call: _Call | None = None
+        self._phases = Phases()
+        self._initialized = False
         self._orphans: list[str] = []
         self._eof = False
         self._rie_tail: deque[str] = deque(maxlen=200)  # every output line (a Go panic is long)
-        self._runtime_pid: int | None = None
         self._stopped = False
 
     # --- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._home.mkdir(parents=True, exist_ok=True)
         for _attempt in range(_STARTS):
             if self._spawn():
                 return
@@ -132,32 +174,44 @@ class Environment:
     def _spawn(self) -> bool:
         api_port, runtime_port = free_port(), free_port()
         self._ports = (api_port, runtime_port)
-        tc = self._toolchain
+        self._proxy = RuntimeApiProxy(runtime_port, self)
+        proxy_port = self._proxy.start()
+        paths = self._paths
+        runtime = [
+            ENV, "-u", RIE_TIMEOUT,
+            f"AWS_LAMBDA_RUNTIME_API=127.0.0.1:{proxy_port}",
+            paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler,
+        ]  # fmt: skip
         argv = [
-            str(tc.rie), "--log-level", "info",
+            paths.rie, "--log-level", "info",
             "--runtime-interface-emulator-address", f"127.0.0.1:{api_port}",
             "--runtime-api-address", f"127.0.0.1:{runtime_port}",
-            str(tc.interpreter), "-S", "-m", "awslambdaric", self.spec.handler,
+            *runtime,
         ]  # fmt: skip
-        env = function_environment(
-            self.spec,
-            self._layout,
-            interpreter=tc.interpreter,
-            runtime_dir=tc.runtime_dir,
-            log_stream=self.log_stream,
-            home=self._home,
-        )
+        backstop = int(self._init_budget_s) + 1 + self.spec.timeout + BACKSTOP_MARGIN_S
+        env = {
+            **function_environment(self.spec, paths, log_stream=self.log_stream),
+            **rie_only(backstop),
+        }
+        if self._sandbox:
+            argv = sandboxed(argv, self._layout, self._toolchain, self.spec.ephemeral_storage)
         self._proc = subprocess.Popen(
             argv,
-            cwd=self._layout.task_root,
+            cwd="/" if self._sandbox else self._layout.task_root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._reader = threading.Thread(
-            target=self._read, name=f"rie-{self.spec.name}-{self.id[:8]}", daemon=True
+        assert self._proc.stdout is not None
+        self._tree = ProcessTree(
+            self._proc,
+            namespaced=self._sandbox,
+            pipe_inode=os.fstat(self._proc.stdout.fileno()).st_ino,
+        )
+        self._reader = OutputReader(
+            self._proc.stdout, f"rie-{self.spec.name}-{self.id[:8]}", self._on_line, self._on_eof
         )
         self._reader.start()
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -170,98 +224,109 @@ class Environment:
         return False
 
     def pids(self) -> list[int]:
-        """The RIE and every process under it (the runtime, and whatever the function started)."""
-        if self._proc is None:
-            return []
-        known = [self._proc.pid, *descendants(self._proc.pid)]
-        if self._runtime_pid is not None and self._runtime_pid not in known:
-            known.append(self._runtime_pid)
-        return [pid for pid in known if is_alive(pid)]
+        """The launcher, the RIE and every process under it (the runtime, what it started)."""
+        return self._tree.pids() if self._tree is not None else []
 
     @property
     def alive(self) -> bool:
         return not self._stopped and self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        """Stop the RIE and everything under it, then collect what they printed. Idempotent.
-
-        SIGTERM first: the RIE then SIGKILLs the runtime's process group and reaps it (so no
-        zombie is left behind); anything still alive after that is killed outright."""
+        """Stop the RIE and everything under it, then collect what they printed. Idempotent."""
         with self._cond:
             if self._stopped:
                 return
             self._stopped = True
         self._terminate()
-        shutil.rmtree(self._home, ignore_errors=True)
 
     def _terminate(self) -> None:
-        proc = self._proc
-        if proc is not None:
-            pids = self.pids()
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(3)
-                except subprocess.TimeoutExpired:
-                    kill_tree(pids)
-                    proc.wait(3)
-            kill_tree([pid for pid in pids if pid != proc.pid and is_alive(pid)])
-            if self._reader is not None:
-                self._reader.join(5)
-            if proc.stdout is not None:
-                proc.stdout.close()
+        tree, reader = self._tree, self._reader
+        if tree is not None:
+            leftovers = [f"{pid} ({command_line(pid)[:80]})" for pid in tree.leftovers()]
+            if leftovers:
+                progress(
+                    f"{self.spec.name}: the function left {len(leftovers)} process(es) "
+                    f"running; killing them with the environment: {', '.join(leftovers)}"
+                )
+            tree.terminate(STOP_GRACE_S)
+        if reader is not None:
+            reader.wait(STOP_GRACE_S)  # the rest of the output, when every writer is gone
+            reader.stop()
+        if self._proxy is not None:
+            self._proxy.stop()
         for port in self._ports:
             if port:
                 release_port(port)
+        self._tree = self._reader = self._proxy = None
 
     # --- invoke -------------------------------------------------------------------------------
 
-    def invoke(self, payload: bytes, client_context: str | None = None) -> RawResult:
+    def invoke(
+        self, payload: bytes, *, request_id: str, trace_id: str, client_context: str | None = None
+    ) -> RawResult:
         """Send one event through the RIE and return what happened (never raises for what the
-        function did: timeouts, crashes and init failures are results too). `client_context`
-        is Invoke's base64 `X-Amz-Client-Context`, which the RIE passes on to the runtime."""
+        function did: timeouts, crashes, memory and init failures are results too).
+        `client_context` is Invoke's base64 `X-Amz-Client-Context`, which the RIE passes on."""
         capture = _Capture()
+        sent = time.monotonic()
+        started_at = datetime.now(UTC)
+        tree = self._tree
+        if tree is None:  # stopped meanwhile (the pool is closing)
+            return RawResult(request_id, 0, b"the environment was stopped", started_at)
         with self._cond:
             capture.lines, self._orphans = self._orphans, []
             self._capture = capture
-        started_at = datetime.now(UTC)
-        sent = time.monotonic()
-        peak = _PeakSampler(self)
-        peak.start()
+            self._call = _Call(request_id, trace_id, sent)
+            cold = not self._initialized
+            if cold:
+                budget = self.spec.timeout if self._init_in_timeout else self._init_budget_s
+                self._phases.init_ends = sent + budget
+                self._phases.init_waits_excluded = not self._init_in_timeout
+        watch = Watch(tree, self.spec.memory_size * 1024, self._phases)
+        watch.start()
         status, body = self._post(payload, client_context)
         received = time.monotonic()
-        peak_kb = peak.finish()
-        timed_out = status == 200 and body.startswith(b"Task timed out after ")
-        if status != 200 or timed_out:
+        verdict = watch.finish()
+        if status != 200 or verdict is not None or body.startswith(b"Task timed out after "):
             self.stop()  # the runtime is gone or wedged; stopping also drains its output
         else:
             self._await_report(capture)
         with self._cond:
-            self._capture = None
+            self._capture, call, self._call = None, self._call, None
+            self._phases.init_ends = self._phases.handler_ends = None
         self.last_used = time.monotonic()
-        if capture.invoke_started is not None:
-            wall_ms = (received - capture.invoke_started) * 1000
-        else:
-            wall_ms = max((received - sent) * 1000 - (capture.init_ms or 0.0), 0.0)
+        assert call is not None
+        duration = None
+        if call.dispatched is not None and call.answered is not None:
+            duration = (call.answered - call.dispatched) * 1000
+        wall = (received - (call.dispatched or sent)) * 1000
+        if call.dispatched is None:
+            wall = max(wall - (capture.init_ms or 0.0), 0.0)
+        if capture.rie_request_id:  # the RIE's own error documents name its request id
+            body = body.replace(capture.rie_request_id.encode(), request_id.encode())
         return RawResult(
-            request_id=capture.request_id,
+            request_id=request_id,
             status=status,
             body=body,
             started_at=started_at,
-            init_ms=capture.init_ms,
+            init_ms=capture.init_ms if cold else None,
             init_status=capture.init_status,
-            runtime_done_ms=capture.runtime_done_ms,
-            wall_ms=wall_ms,
+            init_in_timeout=self._init_in_timeout and cold,
+            duration_ms=duration,
+            wall_ms=wall,
+            verdict=verdict,
             init_lines=capture.init_lines,
             lines=capture.lines,
-            peak_rss_kb=peak_kb,
+            peak_rss_kb=watch.peak_kb or None,
             rie_tail=list(self._rie_tail),
+            runtime_version=self._toolchain.runtime_version,
+            runtime_version_arn=self._toolchain.runtime_version_arn(self.spec.region),
+            log_stream=self.log_stream,
         )
 
     def _post(self, payload: bytes, client_context: str | None) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self._ports[0], timeout=self.spec.timeout + INIT_ALLOWANCE_S
-        )
+        backstop = self._init_budget_s + self.spec.timeout + 2 * BACKSTOP_MARGIN_S
+        connection = http.client.HTTPConnection("127.0.0.1", self._ports[0], timeout=backstop)
         headers = {"Content-Type": "application/json"}
         if client_context:
             headers["X-Amz-Client-Context"] = client_context
@@ -280,20 +345,53 @@ class Environment:
         with self._cond:
             self._cond.wait_for(lambda: capture.reported or self._eof, timeout=5)
 
+    # --- the Runtime API proxy's events (runtime_api.Listener) ----------------------------------
+
+    def runtime_waiting(self) -> None:
+        with self._cond:
+            if not self._initialized:
+                self._initialized = True
+                self._phases.init_ends = None
+                return
+            tree = self._tree
+        if tree is not None:
+            tree.freeze()
+
+    def dispatching(self) -> Dispatch:
+        tree = self._tree
+        if tree is not None and tree.frozen:
+            tree.thaw()
+        now = time.monotonic()
+        with self._cond:
+            call = self._call or _Call(str(uuid.uuid4()), "", now)
+            call.dispatched = now
+            start = call.sent if self._init_in_timeout else now
+            ends = start + self.spec.timeout
+            self._phases.handler_ends = ends
+        return Dispatch(
+            request_id=call.request_id,
+            deadline_epoch_ms=int((time.time() + ends - now) * 1000),
+            trace_id=call.trace_id,
+            function_arn=self.spec.arn,
+        )
+
+    def answered(self) -> None:
+        with self._cond:
+            self._phases.handler_ends = None
+            if self._call is not None:
+                self._call.answered = time.monotonic()
+
     # --- output -------------------------------------------------------------------------------
 
-    def _read(self) -> None:
-        proc = self._proc
-        if proc is None or proc.stdout is None:
-            return
-        for raw in iter(proc.stdout.readline, b""):
-            text = raw.decode("utf-8", errors="replace").rstrip("\n")
-            events = classify(text)
-            with self._cond:
-                self._rie_tail.append(text)
-                for event in events:
-                    self._on_event(event)
-                self._cond.notify_all()
+    def _on_line(self, text: str) -> None:
+        events = classify(text)
+        with self._cond:
+            self._rie_tail.append(text)
+            for event in events:
+                self._on_event(event)
+            self._cond.notify_all()
+
+    def _on_eof(self) -> None:
         with self._cond:
             self._eof = True
             self._cond.notify_all()
@@ -307,16 +405,6 @@ class Environment:
         if not _record_platform_event(capture, event):
             (capture.init_lines if capture.in_init else capture.lines).append(event.text)
 
-    # --- memory -------------------------------------------------------------------------------
-
-    def sample_peak_kb(self) -> int | None:
-        """The runtime process's VmHWM now (None before it has started or after it died)."""
-        pid = self._runtime_pid
-        if (pid is None or not is_alive(pid)) and self._proc is not None:
-            found = children(self._proc.pid)
-            pid = self._runtime_pid = found[0] if found else None
-        return peak_rss_kb(pid) if pid is not None else None
-
 
 def _record_platform_event(capture: _Capture, event: Event) -> bool:
     """Note what an RIE event says about the invoke; False for the function's own output
@@ -325,10 +413,10 @@ def _record_platform_event(capture: _Capture, event: Event) -> bool:
     if kind is LineKind.FUNCTION:
         return False
     if kind in {LineKind.REQUEST_START, LineKind.REQUEST_END, LineKind.REQUEST_REPORT}:
-        if kind is LineKind.REQUEST_START and not capture.request_id:
-            capture.request_id = event.request_id
+        if kind is LineKind.REQUEST_START and not capture.rie_request_id:
+            capture.rie_request_id = event.request_id
             return True
-        if event.request_id != capture.request_id or kind is LineKind.REQUEST_START:
+        if event.request_id != capture.rie_request_id or kind is LineKind.REQUEST_START:
             return False
         capture.reported = capture.reported or kind is LineKind.REQUEST_REPORT
     elif kind is LineKind.INIT_START:
@@ -338,38 +426,4 @@ def _record_platform_event(capture: _Capture, event: Event) -> bool:
     elif kind is LineKind.INIT_REPORT:
         capture.in_init = False
         capture.init_ms = capture.init_ms if capture.init_ms is not None else event.duration_ms
-    elif kind is LineKind.INVOKE_START:
-        capture.invoke_started = time.monotonic()
-    elif kind is LineKind.RUNTIME_DONE and capture.runtime_done_ms is None:
-        capture.runtime_done_ms = event.duration_ms
     return True
-
-
-class _PeakSampler:
-    """Polls the runtime's VmHWM while an invoke runs: after a timeout or a crash the process
-    is gone, and the last sample is the best value there is."""
-
-    def __init__(self, environment: Environment) -> None:
-        self._environment = environment
-        self._done = threading.Event()
-        self._peak: int | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _sample(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            value = self._environment.sample_peak_kb()
-            if value is not None:
-                self._peak = max(self._peak or 0, value)
-
-    def _run(self) -> None:
-        while not self._done.wait(SAMPLE_INTERVAL_S):
-            self._sample()
-
-    def finish(self) -> int | None:
-        self._done.set()
-        self._thread.join()
-        self._sample()
-        return self._peak

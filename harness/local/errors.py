@@ -47,3 +47,7 @@ class TooManyEnvironments(LocalRuntimeError):
 
 class UsageError(LocalRuntimeError):
     """A command-line value that cannot work; the message says which and what to pass."""
+
+
+class UpdateInProgress(LocalRuntimeError):
+    """The function's last update is still in progress (Lambda's 409 ResourceConflictException)."""

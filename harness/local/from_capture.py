@@ -1,13 +1,15 @@
 """Local function specs from what the program declared (a render `Capture`).
 
 Each `aws:lambda/function:Function` becomes a `FunctionConfig` with the same name, handler,
-runtime, architecture, memory, timeout, environment (secrets revealed), log group and format,
-and the same code archive; its layer ARNs are resolved to the `LayerVersion` whose `arn` they
-are, and so to the artefact that resource uploads (`code` = the layer zip).
+runtime, architecture, memory, timeout, ephemeral storage, environment (secrets revealed), log
+group and format, tags (its provider's `defaultTags` under its own, as AWS merges them), and the
+same code archive; its layer ARNs are resolved to the `LayerVersion` whose `arn` they are, and
+so to the artefact that resource uploads (`code` = the layer zip).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,33 @@ def specs_from_capture(capture: Capture) -> list[FunctionConfig]:
         str(layer.state.get("arn")): _layer_zip(layer) for layer in capture.of_type(LAYER_TYPE)
     }
     region = str(capture.outputs.get("region") or capture.config.get("aws:region") or "")
+    providers = {resource.urn: resource for resource in capture.resources}
     return [
-        _spec(function, layers, region or DEFAULT_REGION)
+        _spec(
+            function,
+            layers,
+            region or DEFAULT_REGION,
+            _default_tags(providers.get(function.provider_urn)),
+        )
         for function in capture.of_type(FUNCTION_TYPE)
     ]
 
 
-def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -> FunctionConfig:
+def _default_tags(provider: CapturedResource | None) -> dict[str, str]:
+    """The provider's `defaultTags.tags` (its inputs hold them as JSON text)."""
+    if provider is None:
+        return {}
+    value = reveal(provider.inputs).get("defaultTags")
+    document = json.loads(value) if isinstance(value, str) else value or {}
+    return {str(k): str(v) for k, v in (document.get("tags") or {}).items()}
+
+
+def _spec(
+    function: CapturedResource,
+    layers: Mapping[str, Path],
+    region: str,
+    default_tags: Mapping[str, str],
+) -> FunctionConfig:
     inputs = reveal(function.inputs)  # a secret value makes its whole object secret
     name = str(inputs.get("name") or function.state.get("name"))
     layer_arns = tuple(str(arn) for arn in inputs.get("layers") or [])
@@ -49,6 +71,7 @@ def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -
             )
     logging = inputs.get("loggingConfig") or {}
     environment = (inputs.get("environment") or {}).get("variables") or {}
+    tags = {**default_tags, **{str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}}
     return FunctionConfig(
         name=name,
         handler=str(inputs["handler"]),
@@ -57,6 +80,7 @@ def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -
         architecture=str((inputs.get("architectures") or ["x86_64"])[0]),
         memory_size=int(inputs.get("memorySize") or 128),
         timeout=int(inputs.get("timeout") or 3),
+        ephemeral_storage=int((inputs.get("ephemeralStorage") or {}).get("size") or 512),
         environment={str(k): str(v) for k, v in environment.items()},
         layers=tuple(layers[arn] for arn in layer_arns),
         layer_arns=layer_arns,
@@ -66,6 +90,7 @@ def _spec(function: CapturedResource, layers: Mapping[str, Path], region: str) -
         arn=str(function.state.get("arn") or ""),
         role=str(inputs.get("role") or ""),
         description=str(inputs.get("description") or ""),
+        tags=tags,
     )
 
 

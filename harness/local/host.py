@@ -12,6 +12,7 @@ from harness.local.errors import HostError
 from infra.spec import LINUX_MACHINES
 from layer import interpreters
 from layer.errors import InterpreterNotFound
+from layer.interpreters import Interpreter
 
 MACHINES = LINUX_MACHINES
 
@@ -51,11 +52,12 @@ def rie_binary(arch: str) -> Path:
 
 
 @functools.cache
-def find_interpreter(python_version: str) -> Path:
+def find_interpreter(python_version: str) -> Interpreter:
     """The base (non-virtualenv) interpreter of `python_version` (e.g. "3.12"), so nothing from
-    a virtualenv can leak into the runtime."""
+    a virtualenv can leak into the runtime. Its path is `<prefix>/bin/python3.X`: the sandbox
+    binds that prefix where Lambda keeps its interpreter (/var/lang)."""
     try:
-        return interpreters.find_interpreter(python_version).path
+        return interpreters.find_interpreter(python_version)
     except InterpreterNotFound as exc:
         raise HostError(
             f"runtime python{python_version} has no local interpreter: {exc}, "

@@ -3,9 +3,9 @@
 Lambda unpacks the deployment package into /var/task and each layer, in order, into /opt
 (a later layer's files replace an earlier one's). Here the task root lives in the run's
 directory; an `opt` is unpacked once per distinct list of layer zips (by content) into a cache
-and shared read-only, as /opt is in Lambda (nothing writes bytecode there: the environment sets
-PYTHONDONTWRITEBYTECODE, and the layer builder ships compiled files). The environment points
-LAMBDA_TASK_ROOT, PYTHONPATH and cwd at them.
+and shared read-only, as /opt is in Lambda. The sandbox binds them, read-only, at /var/task and
+/opt (sandbox.py); without it the environment points LAMBDA_TASK_ROOT, PYTHONPATH and cwd at
+them here, and sets PYTHONDONTWRITEBYTECODE so that nothing writes bytecode into them.
 """
 
 from __future__ import annotations

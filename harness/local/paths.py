@@ -2,7 +2,7 @@
 
 - `runtime/<runtime>-<arch>/`: the runtime dirs (kept between runs);
 - `layers/<digest>/`: unpacked layer zips, by content (an `opt`, shared read-only);
-- `run/<name>-<pid>/`: one run's unpacked code, layers and environment homes (removed at exit);
+- `run/<name>-<pid>/`: one run's unpacked code (removed at exit);
 - `logs/<stack>/<function>.log`: `serve`'s execution logs (CloudWatch's stand-in).
 """
 

@@ -6,22 +6,28 @@
 - An environment whose invoke timed out, crashed or failed init is replaced, never reused.
 - A configuration update makes every existing environment stale: idle ones stop at once, busy
   ones when their invoke returns, so the next invoke is cold with the new configuration.
+- An init that runs out of its budget is retried, as Lambda retries it: in a new environment,
+  inside the invocation and its timeout, with the same request id.
+- Every invocation gets a request id and an X-Ray trace header unless the caller brings them.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
+from harness.local import sandbox
 from harness.local.config import FunctionConfig
-from harness.local.environment import Environment
+from harness.local.environment import INIT_BUDGET_S, Environment
 from harness.local.errors import PoolClosed, ServiceError, TooManyEnvironments
-from harness.local.invocation import EmulatedInvocation, build
+from harness.local.invocation import EmulatedInvocation, build, init_timeout_prelude
 from harness.local.layout import Layout
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain
+from harness.local.watch import Verdict
 
 DEFAULT_IDLE_TTL_S = 300.0
 DEFAULT_MAX_ENVIRONMENTS = 32
@@ -39,17 +45,20 @@ class FunctionPool:
         spec: FunctionConfig,
         toolchain: Toolchain,
         layout: Layout,
-        workdir: Path,
         *,
         idle_ttl_s: float = DEFAULT_IDLE_TTL_S,
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        init_budget_s: float = INIT_BUDGET_S,
+        sandboxed: bool | None = None,
     ) -> None:
+        """`sandboxed`: None uses the sandbox where this machine allows it (sandbox.py)."""
         self._spec = spec
         self._toolchain = toolchain
-        self._workdir = workdir.resolve()
         self._layout = layout
         self._idle_ttl_s = idle_ttl_s
         self._max = max_environments
+        self._init_budget_s = init_budget_s
+        self._sandboxed = sandbox.enabled() if sandboxed is None else sandboxed
         self._lock = threading.Lock()
         self._idle: list[Environment] = []
         self._busy: set[Environment] = set()
@@ -72,10 +81,34 @@ class FunctionPool:
             environments = [*self._idle, *self._busy]
         return [pid for env in environments for pid in env.pids()]
 
-    def invoke(self, payload: bytes, client_context: str | None = None) -> EmulatedInvocation:
+    @property
+    def sandboxed(self) -> bool:
+        return self._sandboxed
+
+    def invoke(
+        self,
+        payload: bytes,
+        *,
+        request_id: str | None = None,
+        client_context: str | None = None,
+    ) -> EmulatedInvocation:
+        request_id = request_id or str(uuid.uuid4())
+        trace_id = new_trace_header()
         env = self._acquire()
         try:
-            invocation = build(env.invoke(payload, client_context), env.spec)
+            raw = env.invoke(
+                payload, request_id=request_id, trace_id=trace_id, client_context=client_context
+            )
+            if raw.verdict is not Verdict.INIT_TIMEOUT:
+                invocation = build(raw, env.spec)
+            else:
+                self._release(env, reusable=False)
+                prelude = init_timeout_prelude(raw, env.spec, self._init_budget_s)
+                env = self._start(*self._current(), init_in_timeout=True)
+                retried = env.invoke(
+                    payload, request_id=request_id, trace_id=trace_id, client_context=client_context
+                )
+                invocation = build(retried, env.spec, prelude)
         except ServiceError:
             self._release(env, reusable=False)
             raise
@@ -136,8 +169,23 @@ class FunctionPool:
             self._forget(env)
         return warm or self._start(spec, generation)
 
-    def _start(self, spec: FunctionConfig, generation: int) -> Environment:
-        env = Environment(spec, self._layout, self._toolchain, self._workdir)
+    def _current(self) -> tuple[FunctionConfig, int]:
+        """The configuration and generation a new environment gets; counts it as starting."""
+        with self._lock:
+            self._starting += 1
+            return self._spec, self._generation
+
+    def _start(
+        self, spec: FunctionConfig, generation: int, *, init_in_timeout: bool = False
+    ) -> Environment:
+        env = Environment(
+            spec,
+            self._layout,
+            self._toolchain,
+            sandbox=self._sandboxed,
+            init_budget_s=self._init_budget_s,
+            init_in_timeout=init_in_timeout,
+        )
         try:
             env.start()
         finally:
@@ -173,3 +221,10 @@ class FunctionPool:
         env.stop()
         with self._lock:
             self._generations.pop(env, None)
+
+
+def new_trace_header() -> str:
+    """An X-Ray trace header as Lambda gives each invocation (`_X_AMZN_TRACE_ID`) with tracing
+    in PassThrough mode: a new root, a parent segment, not sampled."""
+    root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+    return f"Root={root};Parent={secrets.token_hex(8)};Sampled=0"

@@ -1,12 +1,17 @@
-"""Process facts from /proc (children, peak memory, liveness), process-tree kills, free ports."""
+"""Process facts from /proc (children, memory, liveness, open pipes), signals to sets of
+processes, free ports."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
+import platform
 import signal
 import socket
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 _PROC = Path("/proc")
@@ -44,29 +49,115 @@ def is_alive(pid: int) -> bool:
 
 def peak_rss_kb(pid: int) -> int | None:
     """The process's peak resident set size (VmHWM, in KiB), or None once it is gone."""
+    return _status_kb(pid, "VmHWM:")
+
+
+def rss_kb(pid: int) -> int | None:
+    """The process's resident set size now (VmRSS, in KiB), or None once it is gone."""
+    return _status_kb(pid, "VmRSS:")
+
+
+def private_kb(pid: int) -> int:
+    """What the process alone maps (Private_Clean + Private_Dirty, in KiB, from smaps_rollup):
+    not the pages a fork shares with its parent until one of them writes them."""
+    try:
+        rollup = (_PROC / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_"))
+
+
+_KCMP_VM = 1
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}
+
+
+def same_memory(pid: int, other: int) -> bool:
+    """Whether two processes share one address space (kcmp(2) KCMP_VM): a child that vfork(2)
+    made (subprocess does) uses its parent's pages until it execs; False when unknown."""
+    number = _SYS_KCMP.get(platform.machine())
+    if number is None:
+        return False
+    return bool(_libc().syscall(number, pid, other, _KCMP_VM, 0, 0) == 0)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _status_kb(pid: int, key: str) -> int | None:
     try:
         status = (_PROC / str(pid) / "status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1])
     return None
 
 
+def run_delay_s(pid: int) -> float:
+    """How long the process's main thread has waited for a CPU, in seconds (the second field of
+    /proc/<pid>/schedstat; 0 where the kernel keeps no such statistics or the process is gone)."""
+    try:
+        return int((_PROC / str(pid) / "schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def command_line(pid: int) -> str:
+    """The process's command line, for messages ("" once it is gone)."""
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def pipe_holders(inode: int) -> list[int]:
+    """Every other process with an end of the pipe `inode` open: what a child left behind that
+    inherited it (a daemon that left the session still holds its parent's stdout)."""
+    wanted = f"pipe:[{inode}]"
+    return sorted(
+        int(entry.name)
+        for entry in _PROC.iterdir()
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and wanted in _fds(entry)
+    )
+
+
+def _fds(process: Path) -> set[str]:
+    """What the process's file descriptors point at (`pipe:[123]`, paths...)."""
+    found = set()
+    with contextlib.suppress(OSError):
+        for fd in (process / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                found.add(str(fd.readlink()))
+    return found
+
+
+def signal_all(pids: Iterable[int], signum: int, groups: Iterable[int] = ()) -> None:
+    """Send `signum` to each process group in `groups`, then to each process in `pids`
+    (processes that are already gone are skipped)."""
+    for group in groups:
+        if group > 1 and group != os.getpgrp():
+            with contextlib.suppress(OSError):
+                os.killpg(group, signum)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+
 def kill_tree(pids: list[int]) -> None:
     """SIGKILL every process in `pids` and every process group they lead or belong to."""
+    signal_all(pids, signal.SIGKILL, groups=process_groups(pids))
+
+
+def process_groups(pids: Iterable[int]) -> set[int]:
     groups: set[int] = set()
     for pid in pids:
         with contextlib.suppress(OSError):
             groups.add(os.getpgid(pid))
-    for group in groups:
-        if group > 1 and group != os.getpgrp():
-            with contextlib.suppress(OSError):
-                os.killpg(group, signal.SIGKILL)
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    return groups
 
 
 def free_port() -> int:

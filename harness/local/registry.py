@@ -3,6 +3,17 @@
 Owns the pools' life: prepares each runtime's toolchain once, reaps idle environments in the
 background, writes each invocation's execution log to `<log_dir>/<function>.log` (CloudWatch's
 stand-in), and on `close()` stops every environment it started.
+
+Updates take time, as in Lambda: an accepted UpdateFunctionConfiguration is `InProgress` for
+`update_delay_s` (Lambda's "usually a few seconds", shortened). Meanwhile the configuration
+reads show the new settings with `LastUpdateStatus: InProgress`, invocations still run the old
+ones, and another update is refused (`UpdateInProgress`, the API's 409). Then the pool takes the
+new configuration and the next invocation is cold. Code that does not wait for the update (the
+`function_updated_v2` waiter) fails here as it fails on AWS.
+
+Event invocations run in the background; a function error is retried as Lambda retries it
+(two more attempts, a minute and then two minutes later; here `event_retry_delays_s`), with the
+same request id.
 """
 
 from __future__ import annotations
@@ -10,17 +21,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from harness.local.config import LATEST, FunctionConfig
+from harness.local.errors import LocalRuntimeError, UpdateInProgress
 from harness.local.invocation import EmulatedInvocation
 from harness.local.layout import lay_out
 from harness.local.pool import DEFAULT_IDLE_TTL_S, DEFAULT_MAX_ENVIRONMENTS, FunctionPool
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain, prepare
+
+DEFAULT_UPDATE_DELAY_S: Final = 1.0
+DEFAULT_EVENT_RETRY_DELAYS_S: Final = (1.0, 2.0)
+"""Lambda's 60 s and 120 s between attempts (invocation-async-error-handling.html), / 60."""
 
 
 @dataclass
@@ -30,10 +49,23 @@ class FunctionRecord:
     last_modified: datetime
     code_sha256: str
     code_size: int
+    pending: FunctionConfig | None = None
+    """An accepted update the pool does not run yet (InProgress until `settles_at`)."""
+    settles_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def spec(self) -> FunctionConfig:
-        return self.pool.spec
+        """The configuration as Lambda's reads show it (an update in progress included)."""
+        return self.pending or self.pool.spec
+
+    @property
+    def update_in_progress(self) -> bool:
+        return self.pending is not None
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.pool.spec.tags
 
 
 class Registry:
@@ -47,10 +79,14 @@ class Registry:
         log_dir: Path | None = None,
         idle_ttl_s: float = DEFAULT_IDLE_TTL_S,
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        update_delay_s: float = DEFAULT_UPDATE_DELAY_S,
+        event_retry_delays_s: Sequence[float] = DEFAULT_EVENT_RETRY_DELAYS_S,
     ) -> None:
         workdir, layer_cache = workdir.resolve(), layer_cache.resolve()
         self._log_dir = log_dir
         self._log_lock = threading.Lock()
+        self._update_delay_s = update_delay_s
+        self._event_retry_delays_s = tuple(event_retry_delays_s)
         self._functions: dict[str, FunctionRecord] = {}
         self._closed = threading.Event()
         toolchains: dict[tuple[str, str], Toolchain] = {}
@@ -67,7 +103,6 @@ class Registry:
                     spec,
                     toolchains[key],
                     layout,
-                    workdir / spec.name,
                     idle_ttl_s=idle_ttl_s,
                     max_environments=max_environments,
                 )
@@ -84,6 +119,8 @@ class Registry:
         self._reaper.start()
 
     def functions(self) -> list[FunctionRecord]:
+        for record in self._functions.values():
+            self._settle(record)
         return list(self._functions.values())
 
     def lookup(self, name_or_arn: str, qualifier: str | None = None) -> FunctionRecord | None:
@@ -96,28 +133,82 @@ class Registry:
         qualifiers = {q for q in (arn_qualifier, qualifier) if q}
         if qualifiers - {LATEST}:
             return None
+        self._settle(record)
         return record
 
     def invoke(
-        self, record: FunctionRecord, payload: bytes, client_context: str | None = None
+        self,
+        record: FunctionRecord,
+        payload: bytes,
+        *,
+        request_id: str | None = None,
+        client_context: str | None = None,
     ) -> EmulatedInvocation:
-        invocation = record.pool.invoke(payload, client_context)
-        self._write_log(record.spec, invocation)
+        self._settle(record)
+        invocation = record.pool.invoke(
+            payload, request_id=request_id, client_context=client_context
+        )
+        self._write_log(record.pool.spec, invocation)
         return invocation
 
+    def invoke_event(self, record: FunctionRecord, payload: bytes, request_id: str) -> None:
+        """Run an Event invocation in the background, with Lambda's retries."""
+        threading.Thread(
+            target=self._run_event,
+            args=(record, payload, request_id),
+            name=f"event-{request_id[:8]}",
+            daemon=True,
+        ).start()
+
     def update(self, record: FunctionRecord, spec: FunctionConfig) -> None:
-        record.pool.update(spec)
-        record.revision_id = str(uuid.uuid4())
-        record.last_modified = datetime.now(UTC)
+        """Accept an update (InProgress for `update_delay_s`); UpdateInProgress while the last
+        one still is."""
+        self._settle(record)
+        with record.lock:
+            if record.pending is not None:
+                raise UpdateInProgress(
+                    "The operation cannot be performed at this time. An update is in progress "
+                    f"for resource: {record.spec.arn}"
+                )
+            record.pending = spec
+            record.settles_at = time.monotonic() + self._update_delay_s
+            record.revision_id = str(uuid.uuid4())
+            record.last_modified = datetime.now(UTC)
+        self._settle(record)
 
     def close(self) -> None:
         self._closed.set()
         for record in self._functions.values():
             record.pool.close()
 
+    def _settle(self, record: FunctionRecord) -> None:
+        """Apply an update whose time has come: the pool runs the new configuration from now."""
+        with record.lock:
+            if record.pending is not None and time.monotonic() >= record.settles_at:
+                record.pool.update(record.pending)
+                record.pending = None
+
+    def _run_event(self, record: FunctionRecord, payload: bytes, request_id: str) -> None:
+        attempts = (0.0, *self._event_retry_delays_s)
+        for delay in attempts:
+            if delay and self._closed.wait(delay):
+                return
+            try:
+                invocation = self.invoke(record, payload, request_id=request_id)
+            except LocalRuntimeError as exc:
+                progress(f"event invoke {request_id} of {record.spec.name} failed: {exc}")
+                return
+            if invocation.function_error is None:
+                return
+        progress(
+            f"event invoke {request_id} of {record.spec.name} failed {len(attempts)} times "
+            f"({invocation.error_type}); Lambda would now discard it"
+        )
+
     def _reap(self, interval_s: float) -> None:
         while not self._closed.wait(interval_s):
             for record in self._functions.values():
+                self._settle(record)
                 record.pool.reap()
 
     def _write_log(self, spec: FunctionConfig, invocation: EmulatedInvocation) -> None:

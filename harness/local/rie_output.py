@@ -10,7 +10,6 @@ interface-emulator; the `(rapid)` lines come from its telemetry events, e.g.
 - `INIT START(...)` ... `INIT RTDONE(status: success|error)` ... `INIT REPORT(durationMs:
   <ms>)`: the init phase, from starting the runtime process to its first `/next` (or its
   init error); the function's init-time output lies between them;
-- `INVOKE RTDONE(status: ..., produced bytes: ..., duration: <ms>ms)`: the runtime answered;
 - `REPORT RequestId: <id>\\t...`: printed before the HTTP response is written (its numbers are
   not used: Init Duration is ~0 because init is lazy, and memory echoes the configuration).
 
@@ -33,8 +32,6 @@ class LineKind(Enum):
     INIT_START = "init-start"
     INIT_DONE = "init-done"
     INIT_REPORT = "init-report"
-    INVOKE_START = "invoke-start"
-    RUNTIME_DONE = "runtime-done"
     RIE_LOG = "rie-log"
 
 
@@ -53,8 +50,6 @@ _PLATFORM = re.compile(
 )
 _INIT_DONE = re.compile(r"^INIT RTDONE\(status: (\w+)")
 _INIT_REPORT = re.compile(r"^INIT REPORT\(.*?durationMs: ([0-9.]+)")
-_RUNTIME_DONE = re.compile(r"^INVOKE RTDONE\(.*duration: ([0-9.]+)ms\)")
-_INVOKE_START = re.compile(r"^INVOKE START\(requestId: ([^)]+)\)")
 _PLATFORM_KINDS = {
     "START": LineKind.REQUEST_START,
     "END": LineKind.REQUEST_END,
@@ -86,8 +81,4 @@ def _rie_event(message: str) -> Event:
         return Event(LineKind.INIT_DONE, message, status=match.group(1))
     if match := _INIT_REPORT.match(message):
         return Event(LineKind.INIT_REPORT, message, duration_ms=float(match.group(1)))
-    if match := _INVOKE_START.match(message):
-        return Event(LineKind.INVOKE_START, message, request_id=match.group(1))
-    if match := _RUNTIME_DONE.match(message):
-        return Event(LineKind.RUNTIME_DONE, message, duration_ms=float(match.group(1)))
     return Event(LineKind.RIE_LOG, message)

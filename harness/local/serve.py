@@ -5,7 +5,8 @@ layer artefacts must exist); start the HoneyHive-compatible ingest; point the SD
 it (`HH_API_URL`, `HH_TEST_MODE=false`, and a local `HH_API_KEY` when the render had only its
 offline placeholder); prepare each runtime; start the Lambda API; write the outputs file (the
 stack outputs plus `endpointUrl` and `ingestUrl`) atomically; serve until SIGINT or SIGTERM;
-then stop every environment, the API and the ingest, and remove the run directory.
+then stop every environment, the API and the ingest, and remove the run directory and the
+outputs file (its URLs are dead: a script waiting for the file must not find a stale one).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from harness.local.config import FunctionConfig
 from harness.local.from_capture import specs_from_capture
 from harness.local.paths import LOCAL_BUILD
 from harness.local.progress import progress
-from harness.local.registry import Registry
+from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_DELAY_S, Registry
 from harness.program.capture import to_jsonable
 from harness.program.render import render
 from infra.spec import ENV_API_KEY, ENV_API_URL, ENV_TEST_MODE, SDK_ENV_PREFIX
@@ -44,6 +45,8 @@ class ServeOptions:
     port: int = 0
     idle_ttl_s: float = 300.0
     max_environments: int = 32
+    update_delay_s: float = DEFAULT_UPDATE_DELAY_S
+    event_retry_delays_s: tuple[float, ...] = DEFAULT_EVENT_RETRY_DELAYS_S
 
 
 def local_api_key(specs: list[FunctionConfig]) -> str:
@@ -89,6 +92,8 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
                 log_dir=LOCAL_BUILD / "logs" / options.stack,
                 idle_ttl_s=options.idle_ttl_s,
                 max_environments=options.max_environments,
+                update_delay_s=options.update_delay_s,
+                event_retry_delays_s=options.event_retry_delays_s,
             )
             region = str(capture.outputs.get("region") or "")
             with LambdaApi(registry, host=options.host, port=options.port, region=region) as api:
@@ -103,6 +108,7 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
             if registry is not None:
                 registry.close()
             shutil.rmtree(workdir, ignore_errors=True)
+            options.outputs.unlink(missing_ok=True)
     progress("stopped: every environment, the Lambda API and the ingest are down")
     return 0
 

@@ -1,9 +1,13 @@
-"""boto3's Lambda client against the local endpoint: Invoke, errors, configuration, waiters."""
+"""boto3's Lambda client against the local endpoint: Invoke (all three types), errors,
+configuration and its updates, tags, waiters, bursts."""
 
 from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,11 +25,17 @@ from tests.harness.local.fixtures import lambda_client, spec, wait_until
 
 pytestmark = pytest.mark.slow
 FUNCTIONS = ("echo", "fail", "sleep", "hog", "chatty")
+UPDATE_DELAY_S = 3.0
+"""Long enough to look at an update in progress, even on a busy machine."""
+EVENT_RETRY_DELAYS_S = (0.1, 0.2)
 
 
 @pytest.fixture
 def specs(tools: Toolchain) -> list[FunctionConfig]:
-    return [spec(f"{name}-fn", name, environment={"WHO": name}) for name in FUNCTIONS]
+    return [
+        spec(f"{name}-fn", name, environment={"WHO": name}, tags={"team": "sdk", "who": name})
+        for name in FUNCTIONS
+    ]
 
 
 @pytest.fixture
@@ -37,6 +47,8 @@ def registry(specs: list[FunctionConfig], tools: Toolchain, tmp_path: Path) -> I
         layer_cache=tmp_path / "layers",
         log_dir=tmp_path / "logs",
         max_environments=20,
+        update_delay_s=UPDATE_DELAY_S,
+        event_retry_delays_s=EVENT_RETRY_DELAYS_S,
     )
     yield registry
     registry.close()
@@ -60,7 +72,8 @@ def test_invoke_with_log_tail(client: Any) -> None:
     assert report.request_id == payload["requestId"]
     assert response["ResponseMetadata"]["RequestId"] == payload["requestId"]
     assert report.init_duration_ms is not None
-    assert log.startswith(f"init: module loaded\nSTART RequestId: {report.request_id}")
+    assert log.startswith("INIT_START Runtime Version: ")
+    assert f"\ninit: module loaded\nSTART RequestId: {report.request_id}" in log
     warm = parse_report(
         decode_log_result(client.invoke(FunctionName="echo-fn", LogType="Tail")["LogResult"])
     )
@@ -113,14 +126,77 @@ def test_request_too_large_and_bad_json(client: Any) -> None:
         )
     with pytest.raises(client.exceptions.InvalidRequestContentException):
         client.invoke(FunctionName="echo-fn", Payload=b"{not json")
+    deep = b"[" * 5000 + b"]" * 5000
+    for kind in ("RequestResponse", "Event"):
+        with pytest.raises(client.exceptions.InvalidRequestContentException, match="too deeply"):
+            client.invoke(FunctionName="echo-fn", InvocationType=kind, Payload=deep)
 
 
-def test_dry_run_and_event(client: Any, tmp_path: Path) -> None:
+def test_get_function_and_list_tags_show_the_functions_tags(
+    client: Any, specs: list[FunctionConfig]
+) -> None:
+    tags = {"team": "sdk", "who": "echo"}
+    assert client.get_function(FunctionName="echo-fn")["Tags"] == tags
+    assert client.list_tags(Resource=specs[0].arn)["Tags"] == tags
+
+
+def test_dry_run(client: Any) -> None:
     assert client.invoke(FunctionName="echo-fn", InvocationType="DryRun")["StatusCode"] == 204
-    response = client.invoke(FunctionName="echo-fn", InvocationType="Event", Payload=b'{"e": 1}')
+
+
+def test_an_event_runs_with_the_202s_request_id_and_without_the_client_context(
+    client: Any, tmp_path: Path
+) -> None:
+    context = base64.b64encode(json.dumps({"custom": {"caller": "test"}}).encode()).decode()
+    response = client.invoke(
+        FunctionName="echo-fn", InvocationType="Event", Payload=b'{"e": 1}', ClientContext=context
+    )
     assert response["StatusCode"] == 202
+    request_id = response["ResponseMetadata"]["RequestId"]
     log = tmp_path / "logs" / "echo-fn.log"
     wait_until(lambda: log.is_file() and "REPORT RequestId" in log.read_text(), 30, "the event")
+    assert f"echo {request_id} client context None" in log.read_text()
+
+
+def test_a_failed_event_is_retried_twice_with_the_same_request_id(
+    client: Any, tmp_path: Path
+) -> None:
+    response = client.invoke(FunctionName="fail-fn", InvocationType="Event")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    log = tmp_path / "logs" / "fail-fn.log"
+
+    def reports() -> int:
+        return log.read_text().count(f"REPORT RequestId: {request_id}") if log.is_file() else 0
+
+    wait_until(lambda: reports() == 3, 30, "three attempts")
+    time.sleep(sum(EVENT_RETRY_DELAYS_S) * 2)  # time for a fourth, which must not come
+    assert reports() == 3
+    assert log.read_text().count(f"START RequestId: {request_id}") == 3
+
+
+def test_an_update_is_in_progress_for_a_while_and_refuses_another(client: Any) -> None:
+    before = json.loads(client.invoke(FunctionName="echo-fn")["Payload"].read())
+    updated = client.update_function_configuration(
+        FunctionName="echo-fn", Environment={"Variables": {"WHO": "echo", "NONCE": "n1"}}
+    )
+    assert updated["LastUpdateStatus"] == "InProgress"
+    during = client.get_function(FunctionName="echo-fn")["Configuration"]
+    assert (during["State"], during["LastUpdateStatus"]) == ("Active", "InProgress")
+    assert during["LastUpdateStatusReasonCode"] == "Creating"
+    assert during["Environment"]["Variables"]["NONCE"] == "n1"  # the reads show the update
+    with pytest.raises(
+        client.exceptions.ResourceConflictException,
+        match=f"An update is in progress for resource: {during['FunctionArn']}$",
+    ):
+        client.update_function_configuration(FunctionName="echo-fn", Timeout=5)
+    old = json.loads(client.invoke(FunctionName="echo-fn")["Payload"].read())
+    assert "NONCE" not in old["env"]  # invokes still run the old configuration, warm
+    assert old["instance"] == before["instance"]
+    client.get_waiter("function_updated_v2").wait(FunctionName="echo-fn")
+    after = client.get_function_configuration(FunctionName="echo-fn")
+    assert after["LastUpdateStatus"] == "Successful" and "LastUpdateStatusReason" not in after
+    new = json.loads(client.invoke(FunctionName="echo-fn")["Payload"].read())
+    assert new["env"]["NONCE"] == "n1" and new["instance"] != before["instance"]
 
 
 def test_configuration_update_and_waiters(client: Any, specs: list[FunctionConfig]) -> None:
@@ -162,6 +238,12 @@ def test_update_refusals(client: Any) -> None:
         )
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="Runtime"):
         client.update_function_configuration(FunctionName="echo-fn", Runtime="python3.12")
+    with pytest.raises(
+        client.exceptions.InvalidParameterValueException, match="use 512-10240"
+    ):  # botocore allows up to 32768 (Lambda Managed Instances); a function gets 10240
+        client.update_function_configuration(
+            FunctionName="echo-fn", EphemeralStorage={"Size": 20480}
+        )
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.update_function_configuration(FunctionName="nope", Timeout=5)
 
@@ -196,3 +278,25 @@ def test_throttled_beyond_the_environment_limit(client: Any, registry: Registry)
     throttled = [e for e in errors if isinstance(e, ClientError)]
     assert len(throttled) == 1
     assert throttled[0].response["Error"]["Code"] == "TooManyRequestsException"
+
+
+def test_a_burst_of_connections_is_accepted(client: Any, registry: Registry) -> None:
+    """Many clients connecting at once (boto3 from a thread pool, or `xargs -P`) are queued, not
+    reset: the endpoint's listen backlog is 128, not socketserver's 5."""
+    port = int(client.meta.endpoint_url.rsplit(":", 1)[1])
+    request = b"GET /2015-03-31/functions/echo-fn/configuration HTTP/1.1\r\nHost: x\r\n\r\n"
+    clients = 100
+    together = threading.Barrier(clients)
+
+    def call(_: int) -> bytes:
+        together.wait()  # all connect at once (with a backlog of 5, some are never accepted)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+                connection.sendall(request)
+                return connection.recv(12)
+        except OSError as exc:
+            return repr(exc).encode()
+
+    with ThreadPoolExecutor(clients) as executor:
+        answers = list(executor.map(call, range(clients)))
+    assert answers == [b"HTTP/1.1 200"] * clients

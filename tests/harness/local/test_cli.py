@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.lambda_report import parse_report
+from harness.local.procs import command_line
 from infra.spec import REPO_ROOT
-from tests.harness.local.fixtures import LAYER_VALUE, layer_zip
+from tests.harness.local.fixtures import HANDLERS, LAYER_VALUE, layer_zip
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,29 @@ def test_bad_arguments_exit_2_and_say_why(
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_invoke_returns_although_the_function_left_a_daemon(tmp_path: Path) -> None:
+    result = local(
+        "invoke", "--code", str(HANDLERS), "--handler", "app.daemon",
+        "--event", '{"seconds": 302.25}',
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "left 1 process(es) running; killing them" in result.stderr
+    assert "(sleep 302.25)" in result.stderr
+    survivors = [p for p in Path("/proc").iterdir() if p.name.isdigit()]
+    assert not [p for p in survivors if command_line(int(p.name)) == "sleep 302.25"]
+
+
+def test_serve_refuses_more_than_two_event_retries(tmp_path: Path) -> None:
+    result = local(
+        "serve", "--stack", "ci", "--outputs", str(tmp_path / "o.json"),
+        "--event-retry-delays", "1,2,3",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Lambda retries an event at most twice" in result.stderr
 
 
 def test_usage(tmp_path: Path) -> None:

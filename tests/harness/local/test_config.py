@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.local.config import FunctionConfig
-from harness.local.env_vars import function_environment
 from harness.local.errors import FunctionConfigError
 from harness.local.from_capture import specs_from_capture
-from harness.local.layout import Layout
 from harness.local.serve import local_api_key, with_ingest
 from harness.program.render import render
 from infra.stack_config import OFFLINE_SECRET_PLACEHOLDER
@@ -35,6 +33,7 @@ def make(**changes: object) -> FunctionConfig:
         ({"environment": {"1BAD": "x"}}, "name '1BAD' is not valid"),
         ({"environment": {"BIG": "x" * 4096}}, "over Lambda's 4096-byte limit"),
         ({"name": "has space"}, "function name 'has space' is not valid"),
+        ({"ephemeral_storage": 256}, r"ephemeral storage 256 MB is out of range: use 512-10240"),
     ],
 )
 def test_lambda_refusals_name_the_value_and_the_fix(
@@ -59,35 +58,6 @@ def test_update_validates_and_keeps_the_rest() -> None:
         spec.updated(timeout=0)
 
 
-def test_environment_layers_defaults_function_env_and_reserved(tmp_path: Path) -> None:
-    spec = make(environment={"TZ": "Europe/Paris", "APP": "1"}, memory_size=512, log_format="JSON")
-    layout = Layout(task_root=tmp_path / "task", opt=tmp_path / "opt")
-    env = function_environment(
-        spec,
-        layout,
-        interpreter=Path("/py/bin/python3.13"),
-        runtime_dir=tmp_path / "rt",
-        log_stream="2026/01/01/[$LATEST]abc",
-        home=tmp_path / "home",
-    )
-    assert env["PYTHONPATH"].split(":") == [
-        str(tmp_path / "task"),
-        f"{tmp_path}/opt/python/lib/python3.13/site-packages",
-        f"{tmp_path}/opt/python",
-        str(tmp_path / "rt"),
-    ]
-    assert env["TZ"] == "Europe/Paris"  # a function may override TZ, as in Lambda
-    assert env["APP"] == "1"
-    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
-    assert env["PATH"].startswith("/py/bin:")
-    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"
-    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
-    assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
-    assert env["LAMBDA_TASK_ROOT"] == str(tmp_path / "task")
-    assert "VIRTUAL_ENV" not in env
-    assert "AWS_LAMBDA_MAX_CONCURRENCY" not in env  # would switch awslambdaric to LMI mode
-
-
 def test_specs_from_the_rendered_program(fixture_layer_dir: Path) -> None:
     capture = render(
         "ci", overrides={"layerArtifactDir": str(fixture_layer_dir), "logFormat": "JSON"}
@@ -109,6 +79,13 @@ def test_specs_from_the_rendered_program(fixture_layer_dir: Path) -> None:
     assert isinstance(sdk.code, dict)
     assert "working_sdk_test.py" in sdk.code
     assert sdk.environment["HH_API_KEY"]  # revealed, not the "[secret]" placeholder
+    assert sdk.ephemeral_storage == 512
+    assert sdk.tags == {  # the provider's default tags
+        "honeyhive:stack": "ci",
+        "honeyhive:branch": "unset",
+        "honeyhive:expires-at": "never",
+        "honeyhive:managed-by": "pulumi",
+    }
     baseline = specs[functions["baseline"]["name"]]
     assert baseline.layers == ()
     assert not any(key.startswith("HH_") for key in baseline.environment)

@@ -4,6 +4,7 @@ measured, and how each failure looks (as Lambda's)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tests.harness.local.fixtures import (
     RUNTIME,
     all_dead,
     layer_zip,
+    needs_sandbox,
     wait_until,
 )
 
@@ -29,41 +31,75 @@ def body(invocation: EmulatedInvocation) -> Any:
     return json.loads(invocation.payload)
 
 
-def test_the_function_sees_lambdas_environment_and_nothing_of_the_venv(
+@needs_sandbox
+def test_the_function_sees_lambdas_environment_and_nothing_of_the_venv(pools: Any) -> None:
+    pool = pools("echo-fn", "echo", environment={"APP_SETTING": "on"}, memory_size=256, timeout=7)
+    assert pool.sandboxed
+    first, second = pool.invoke(b'{"k": "v"}'), pool.invoke(b"{}")
+    seen = body(first)
+    assert seen["event"] == {"k": "v"}
+    assert seen["cwd"] == "/var/task"
+    assert seen["sysPath"][:5] == [
+        "/var/task",  # the script's directory: cwd, which is the task root, as in Lambda
+        "/var/task",
+        f"/opt/python/lib/{RUNTIME}/site-packages",
+        "/opt/python",
+        "/var/runtime",
+    ]
+    assert all(entry.startswith(("/var/", "/opt/")) for entry in seen["sysPath"])
+    assert seen["importable"] == ["boto3"]  # the runtime dir's boto3; no pulumi, no pytest
+    env = seen["env"]
+    assert env["APP_SETTING"] == "on"
+    assert (env["LAMBDA_TASK_ROOT"], env["LAMBDA_RUNTIME_DIR"]) == ("/var/task", "/var/runtime")
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{RUNTIME}"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert (env["TZ"], env["LANG"], env["PWD"]) == (":UTC", "en_US.UTF-8", "/var/task")
+    assert env["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    assert env["LD_LIBRARY_PATH"] == (
+        "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib"
+        ":/opt/lib"
+    )
+    assert "AWS_LAMBDA_FUNCTION_TIMEOUT" not in env  # only the RIE reads it; Lambda has none
+    assert "HOME" not in env and "VIRTUAL_ENV" not in env and "PYTHONDONTWRITEBYTECODE" not in env
+    assert all(
+        env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    )
+    assert env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
+    assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
+    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
+    traces = {env["_X_AMZN_TRACE_ID"], body(second)["env"]["_X_AMZN_TRACE_ID"]}
+    assert len(traces) == 2  # a new trace header for every invocation
+    assert all(re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", t)
+               for t in traces)  # fmt: skip
+    assert (seen["functionName"], seen["memoryLimit"]) == ("echo-fn", "256")
+    assert seen["functionArn"] == pool.spec.arn
+    assert seen["logGroup"] == "/aws/lambda/echo-fn"
+    assert "[$LATEST]" in seen["logStream"]
+    assert 0 < seen["remainingMs"] <= 7000
+
+
+def test_without_the_sandbox_the_paths_are_the_hosts(
     pools: Any, tmp_path: Path, tools: Toolchain
 ) -> None:
-    pool = pools("echo-fn", "echo", environment={"APP_SETTING": "on"}, memory_size=256, timeout=7)
-    pool_layers = pools("echo-layer", "echo", layers=(layer_zip(tmp_path),))
-    seen = body(pool.invoke(b'{"k": "v"}'))
+    pool = pools(
+        "host-fn", "echo", pool_options={"sandboxed": False}, layers=(layer_zip(tmp_path),)
+    )
+    seen = body(pool.invoke(b"{}"))
     task = Path(seen["cwd"])
-    assert seen["event"] == {"k": "v"}
-    assert task.name == "task"
+    assert task == (tmp_path / "host-fn" / "task").resolve()
     opt = Path(seen["env"]["PYTHONPATH"].split(":")[2]).parent
     assert seen["sysPath"][:5] == [
-        str(task),  # the script's directory: cwd, which is the task root, as in Lambda
+        str(task),
         str(task),
         f"{opt}/python/lib/{RUNTIME}/site-packages",
         f"{opt}/python",
         str(tools.runtime_dir),
     ]
-    assert not any(".venv" in entry or "site-packages" in entry for entry in seen["sysPath"][5:])
-    assert seen["importable"] == ["boto3"]  # the runtime dir's boto3; no pulumi, no pytest
-    env = seen["env"]
-    assert env["APP_SETTING"] == "on"
-    assert env["LAMBDA_TASK_ROOT"] == str(task)
-    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{RUNTIME}"
-    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
-    assert env["TZ"] == ":UTC"
-    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
-    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")  # set by the RIE
-    assert "VIRTUAL_ENV" not in env
-    assert (seen["functionName"], seen["memoryLimit"]) == ("echo-fn", "256")
-    assert seen["logGroup"] == "/aws/lambda/echo-fn"
-    assert seen["logStream"].endswith("]" + seen["logStream"].rsplit("]", 1)[1])
-    assert "[$LATEST]" in seen["logStream"]
-    assert 0 < seen["remainingMs"] <= 7000
-    assert not list(task.rglob("__pycache__"))  # /var/task is read-only in Lambda
-    assert body(pool_layers.invoke(b"{}"))["layer"] == LAYER_VALUE
+    assert seen["layer"] == LAYER_VALUE
+    assert seen["env"]["PATH"].startswith(f"{tools.interpreter.parent}:/usr/local/bin:")
+    assert seen["env"]["PYTHONDONTWRITEBYTECODE"] == "1"  # the code and the layer cache are ours
+    assert "AWS_LAMBDA_FUNCTION_TIMEOUT" not in seen["env"]
+    assert not list(task.rglob("__pycache__"))
 
 
 def test_cold_then_warm(pools: Any) -> None:
@@ -71,7 +107,7 @@ def test_cold_then_warm(pools: Any) -> None:
     cold, warm = pool.invoke(b"{}"), pool.invoke(b"{}")
     assert cold.report.init_duration_ms is not None and cold.report.init_duration_ms > 0
     assert warm.report.init_duration_ms is None
-    assert body(warm)["pid"] == body(cold)["pid"]
+    assert body(warm)["instance"] == body(cold)["instance"]
     assert body(warm)["invocations"] == 2
     assert cold.report.billed_duration_ms >= cold.report.init_duration_ms  # init is billed
     assert parse_report(cold.log).text() == cold.report.text()
@@ -179,13 +215,44 @@ def test_output_without_newline_stays_in_this_invocations_log(pools: Any) -> Non
 
 
 def test_json_log_format_writes_platform_events(pools: Any) -> None:
-    invocation = pools("json-fn", "echo", log_format="JSON").invoke(b"{}")
-    events = [json.loads(line) for line in invocation.log.splitlines() if line.startswith("{")]
+    pool = pools("json-fn", "echo", log_format="JSON", memory_size=256)
+    cold, warm = pool.invoke(b"{}"), pool.invoke(b"{}")
+    events = [json.loads(line) for line in cold.log.splitlines() if line.startswith("{")]
     assert [e["type"] for e in events] == [
+        "platform.initStart",
         "platform.start",
-        "platform.runtimeDone",
         "platform.report",
     ]
-    parsed = parse_report(invocation.log)
-    assert parsed.request_id == invocation.request_id
-    assert parsed.duration_ms == pytest.approx(invocation.report.duration_ms, abs=0.001)
+    init = events[0]["record"]
+    assert (init["initializationType"], init["phase"], init["functionName"]) == (
+        "on-demand",
+        "init",
+        "json-fn",
+    )
+    assert init["runtimeVersion"] == f"python:{RUNTIME.removeprefix('python')}.local"
+    assert init["runtimeVersionArn"].startswith("arn:aws:lambda:us-east-1::runtime:")
+    assert init["instanceMaxMemory"] == 256 * 1024 * 1024
+    assert events[1]["record"] == {
+        "requestId": cold.request_id,
+        "functionArn": pool.spec.arn,
+        "version": "$LATEST",
+    }
+    warm_events = [json.loads(line)["type"] for line in warm.log.splitlines() if line[:1] == "{"]
+    assert warm_events == ["platform.start", "platform.report"]
+    parsed = parse_report(cold.log)
+    assert parsed.request_id == cold.request_id
+    assert parsed.duration_ms == pytest.approx(cold.report.duration_ms, abs=0.001)
+
+
+def test_a_cold_text_log_starts_with_init_start(pools: Any) -> None:
+    pool = pools("init-start-fn", "echo")
+    cold, warm = pool.invoke(b"{}"), pool.invoke(b"{}")
+    first = cold.log.splitlines()[0]
+    fields = first.split()  # CloudWatch Contributor Insights' rule: fields 1, 4 and 8
+    assert (fields[0], fields[3]) == (
+        "INIT_START",
+        f"python:{RUNTIME.removeprefix('python')}.local",
+    )
+    assert re.fullmatch(r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", fields[7])
+    assert "\tRuntime Version ARN: " in first
+    assert "INIT_START" not in warm.log

@@ -86,7 +86,7 @@ def test_a_runtime_without_interpreter_is_refused_with_the_fix(
 
 
 def test_the_interpreter_is_the_base_one_not_a_virtualenvs() -> None:
-    interpreter = host.find_interpreter("3.11")
+    interpreter = host.find_interpreter("3.11").path
     assert ".venv" not in interpreter.parts
     assert interpreter.name == "python3.11"
 

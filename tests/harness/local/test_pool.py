@@ -1,4 +1,5 @@
-"""A function's pool of environments: warm reuse, cold when busy, updates, reaping, closing."""
+"""A function's pool of environments: warm reuse, cold when busy, updates, reaping, closing,
+and init's budget of its own."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from tests.harness.local.fixtures import all_dead, wait_until
 pytestmark = pytest.mark.slow
 
 
-def pid(payload: bytes) -> int:
-    return int(json.loads(payload)["pid"])
+def instance(payload: bytes) -> str:
+    """Which environment answered (each handler module draws an id when it is imported)."""
+    return str(json.loads(payload)["instance"])
 
 
 def test_an_update_makes_the_next_invoke_cold_with_the_new_configuration(pools: Any) -> None:
@@ -28,7 +30,7 @@ def test_an_update_makes_the_next_invoke_cold_with_the_new_configuration(pools: 
     assert after.report.init_duration_ms is not None
     assert json.loads(after.payload)["env"]["NONCE"] == "2"
     assert after.report.memory_size_mb == 256
-    assert pid(after.payload) != pid(before.payload)
+    assert instance(after.payload) != instance(before.payload)
     assert all_dead(old)
 
 
@@ -47,7 +49,7 @@ def test_busy_environments_make_new_cold_ones(pools: Any) -> None:
     pool = pools("busy-fn", "sleep")
     with ThreadPoolExecutor(2) as executor:
         results = list(executor.map(lambda _: pool.invoke(b'{"seconds": 1}'), range(2)))
-    assert len({pid(r.payload) for r in results}) == 2
+    assert len({instance(r.payload) for r in results}) == 2
     assert all(r.report.init_duration_ms is not None for r in results)
     assert pool.state().idle == 2
     warm = pool.invoke(b'{"seconds": 0}')
@@ -85,3 +87,31 @@ def test_close_stops_every_process(pools: Any) -> None:
         with pytest.raises(ServiceError, match="answered nothing"):
             running.result(timeout=10)  # the interrupted invoke fails: the API's 500
     assert all_dead(processes)
+
+
+def test_init_has_a_budget_of_its_own_then_the_handler_gets_its_full_timeout(pools: Any) -> None:
+    pool = pools("slow-init-fn", "slow_init.handler", timeout=1, environment={"INIT_SLEEP_S": "2"})
+    cold = pool.invoke(b"{}")
+    assert cold.function_error is None, cold.payload  # init (2 s) is not part of the 1 s timeout
+    assert cold.report.status == "success"
+    assert cold.report.init_duration_ms is not None and cold.report.init_duration_ms > 1000
+    assert json.loads(cold.payload)["remainingMs"] > 0  # the deadline starts after init
+    assert cold.log.index("slow init: done") < cold.log.index("START RequestId")
+
+
+def test_an_init_over_its_budget_is_retried_inside_the_invocation(pools: Any) -> None:
+    settings = {"environment": {"INIT_SLEEP_S": "1.5"}, "pool_options": {"init_budget_s": 1}}
+    retried = pools("retry-init-fn", "slow_init.handler", timeout=5, **settings).invoke(b"{}")
+    assert retried.function_error is None, retried.payload
+    lines = retried.log.splitlines()
+    assert lines[0].startswith("INIT_START Runtime Version: python:")
+    assert lines[1].startswith("INIT_REPORT Init Duration: ")
+    assert lines[1].endswith("\tPhase: init\tStatus: timeout")
+    assert lines[2] == f"START RequestId: {retried.request_id} Version: $LATEST"
+    assert "slow init: done" in lines[3:]  # the retried init logs inside the invocation
+    assert retried.report.init_duration_ms is None  # ... and its time is in the Duration
+    assert retried.report.duration_ms >= 1500  # the retried init slept 1.5 s
+    too_slow = pools("retry-timeout-fn", "slow_init.handler", timeout=1, **settings)
+    timed_out = too_slow.invoke(b"{}")
+    assert (timed_out.error_type, timed_out.report.status) == ("Sandbox.Timedout", "timeout")
+    assert "Status: timeout" in timed_out.log.splitlines()[1]

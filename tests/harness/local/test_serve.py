@@ -157,5 +157,6 @@ def test_serve_writes_outputs_and_stops_everything_it_started(
     assert all_dead(started), f"left running: {[p for p in started if not all_dead([p])]}"
     assert not [port for port in ports if port_accepts(port)]
     assert not (LOCAL_BUILD / "run" / f"ci-{serve.pid}").exists()
+    assert not outputs.exists()  # its URLs are dead: nobody may wait for it and find it
     log = (tmp_path / "serve.log").read_text()
     assert "stopped: every environment, the Lambda API and the ingest are down" in log

@@ -1,0 +1,272 @@
+"""The Runtime API the function's runtime talks to: a proxy in front of the RIE's.
+
+Lambda's Runtime API hands an invocation to the runtime (`GET /2018-06-01/runtime/invocation/
+next`) and takes its answer (`POST .../invocation/<request id>/response` or `/error`). The RIE
+implements it, but some of what Lambda does there cannot be had from the RIE, so the runtime
+talks to this proxy (its AWS_LAMBDA_RUNTIME_API points here) and the proxy to the RIE:
+- the deadline: Lambda's `Lambda-Runtime-Deadline-Ms` is when the invocation reaches the
+  runtime plus the function's timeout (init has a budget of its own); the RIE starts its clock
+  before a cold start's init and is told a longer timeout, as a backstop (environment.py);
+- the request id: the harness chooses it (an Event invoke answers 202 with it before the
+  function runs, and its retries reuse it); the proxy shows it to the runtime and maps the
+  runtime's answer back to the id the RIE gave;
+- the trace header (`Lambda-Runtime-Trace-Id`: awslambdaric sets `_X_AMZN_TRACE_ID` from it)
+  and the function's own ARN (`Lambda-Runtime-Invoked-Function-Arn`: the RIE makes one up);
+- the moments that matter: the runtime's first `next` ends init; handing out an invocation
+  starts the handler's clock; the answer stops it; a `next` after an answer is where Lambda
+  freezes the environment (until the next invocation is handed out).
+The listener (the environment) is told of each moment, on the proxy's thread, before the
+message goes on.
+
+HTTP is handled at the byte level: the runtime's error post may carry an X-Ray cause header of
+up to 1 MB, beyond what `http.server` accepts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import re
+import socket
+import socketserver
+import threading
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+NEXT: Final = "/2018-06-01/runtime/invocation/next"
+_ANSWER: Final = re.compile(
+    r"^/2018-06-01/runtime/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$"
+)
+MAX_HEAD_BYTES: Final = 2 * 1024 * 1024
+_HOP_BY_HOP: Final = frozenset(
+    {"connection", "content-length", "transfer-encoding", "host", "keep-alive"}
+)
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What the runtime is shown for the invocation the RIE hands out."""
+
+    request_id: str
+    deadline_epoch_ms: int
+    trace_id: str
+    function_arn: str
+
+
+class Listener(Protocol):
+    def runtime_waiting(self) -> None:
+        """The runtime asked for the next invocation (init is done, or its answer was)."""
+
+    def dispatching(self) -> Dispatch:
+        """The RIE handed an invocation out; it reaches the runtime when this returns."""
+
+    def answered(self) -> None:
+        """The runtime is posting its response or error for the current invocation."""
+
+
+class RuntimeApiProxy:
+    """`start()` listens on a free 127.0.0.1 port (`port`); `stop()` closes every connection."""
+
+    def __init__(self, upstream_port: int, listener: Listener) -> None:
+        self._upstream_port = upstream_port
+        self._listener = listener
+        self._ids: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def upstream_port(self) -> int:
+        return self._upstream_port
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the Runtime API proxy is not started")
+        return int(self._server.server_address[1])
+
+    def start(self) -> int:
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="runtime-api",
+            daemon=True,
+        )
+        self._thread.start()
+        return self.port
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        thread.join()
+        self._server = self._thread = None
+
+    # --- one message -------------------------------------------------------------------------
+
+    def forward(self, upstream: http.client.HTTPConnection, request: _Message) -> _Message:
+        """Send the runtime's request on to the RIE; the RIE's answer, as the runtime sees it."""
+        path = request.target
+        if request.method == "GET" and path == NEXT:
+            self._listener.runtime_waiting()
+        elif request.method == "POST" and (answer := _ANSWER.match(path)):
+            self._listener.answered()  # the clock stops when the answer arrives, as Lambda's
+            with self._lock:
+                rie_id = self._ids.pop(answer["id"], answer["id"])
+            path = f"/2018-06-01/runtime/invocation/{rie_id}/{answer['kind']}"
+        upstream.putrequest(request.method, path, skip_host=True, skip_accept_encoding=True)
+        upstream.putheader("Host", f"127.0.0.1:{self._upstream_port}")
+        for name, value in request.headers:
+            if name.lower() not in _HOP_BY_HOP:
+                upstream.putheader(name, value)
+        upstream.putheader("Content-Length", str(len(request.body)))
+        upstream.endheaders(request.body)
+        response = upstream.getresponse()
+        reply = _Message(
+            f"HTTP/1.1 {response.status} {response.reason}",
+            [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP],
+            response.read(),
+        )
+        if request.method == "GET" and path == NEXT and response.status == 200:
+            reply = self._dispatch(reply)
+        return reply
+
+    def _dispatch(self, reply: _Message) -> _Message:
+        rie_id = reply.header("Lambda-Runtime-Aws-Request-Id")
+        dispatch = self._listener.dispatching()
+        with self._lock:
+            self._ids[dispatch.request_id] = rie_id
+        shown = {
+            "lambda-runtime-aws-request-id": dispatch.request_id,
+            "lambda-runtime-deadline-ms": str(dispatch.deadline_epoch_ms),
+            "lambda-runtime-trace-id": dispatch.trace_id,
+            "lambda-runtime-invoked-function-arn": dispatch.function_arn,
+        }
+        headers = [(k, v) for k, v in reply.headers if k.lower() not in shown]
+        headers += list(shown.items())
+        return _Message(reply.start, headers, reply.body)
+
+
+@dataclass(frozen=True)
+class _Message:
+    start: str
+    """The request line or the status line."""
+    headers: Headers
+    body: bytes
+
+    @property
+    def method(self) -> str:
+        return self.start.split(" ", 1)[0]
+
+    @property
+    def target(self) -> str:
+        return self.start.split(" ")[1]
+
+    def header(self, name: str) -> str:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), "")
+
+    def encode(self) -> bytes:
+        head = [self.start, *(f"{k}: {v}" for k, v in self.headers)]
+        head.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+class _ProtocolError(Exception):
+    pass
+
+
+def _read_message(stream: io.BufferedIOBase) -> _Message | None:
+    """One HTTP/1.1 request from the runtime (None: it closed the connection)."""
+    lines: list[str] = []
+    size = 0
+    while True:
+        raw = stream.readline(MAX_HEAD_BYTES + 1)
+        if not raw:
+            if lines:
+                raise _ProtocolError("the connection closed inside a message head")
+            return None
+        size += len(raw)
+        if size > MAX_HEAD_BYTES:
+            raise _ProtocolError(f"a message head over {MAX_HEAD_BYTES} bytes")
+        if raw in (b"\r\n", b"\n"):
+            if not lines:
+                continue  # tolerated between messages
+            break
+        lines.append(raw.decode("latin-1").rstrip("\r\n"))
+    headers: Headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise _ProtocolError(f"a header line without a colon: {line[:80]!r}")
+        headers.append((name.strip(), value.strip()))
+    message = _Message(lines[0], headers, b"")
+    if message.header("Transfer-Encoding").lower() == "chunked":
+        body = _read_chunked(stream)
+    else:
+        body = stream.read(int(message.header("Content-Length") or 0))
+    return _Message(message.start, headers, body)
+
+
+def _read_chunked(stream: io.BufferedIOBase) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size = int(stream.readline(1024).split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline(MAX_HEAD_BYTES) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        parts.append(stream.read(size))
+        stream.readline(8)
+
+
+class _Connection(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        self.server.track(self.connection)
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.proxy.upstream_port)
+        try:
+            while (request := _read_message(self.rfile)) is not None:
+                reply = self.server.proxy.forward(upstream, request)
+                self.wfile.write(reply.encode())
+                self.wfile.flush()
+        except (OSError, http.client.HTTPException, _ProtocolError, ValueError):
+            pass  # the runtime or the RIE went away: the runtime sees its connection close
+        finally:
+            upstream.close()
+            self.server.untrack(self.connection)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, proxy: RuntimeApiProxy) -> None:
+        super().__init__(("127.0.0.1", 0), _Connection)
+        self.proxy = proxy
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def track(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(connection)
+
+    def drop_connections(self) -> None:
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
