@@ -17,7 +17,10 @@ STACK ?= ci
 # builds, renders, serves or deploys passes it on as the stack's `sdk`, so one variable drives
 # the whole chain.
 SDK ?=
-SET_SDK := $(if $(SDK), --set sdk=$(SDK))
+# The SDK the stack deploys a second working_sdk_test with, for the benchmark on AWS (`baseSdk`;
+# a SPEC or `locked`). Empty: the stack's config (default: none).
+BASE_SDK ?=
+SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))
 PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=
@@ -33,8 +36,11 @@ LOCAL_OUTPUTS := build/local/outputs.json
 LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
 LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
+# make bench: more rounds, 5 at a time, while its verdict is not conclusive (README, Benchmark).
+MAX_COLD_STARTS ?= 40
 
-.PHONY: venv lint check test local post-deploy bench layer render policy preview up destroy \
+.PHONY: venv lint check test local post-deploy bench bench-deployed layer render policy preview up \
+	destroy \
 	sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
@@ -65,7 +71,9 @@ check: lint
 
 # The main job: the stack's functions on AWS's Runtime Interface Emulator, no AWS, no Docker.
 # layer -> offline policy gate -> serve (ingest + Lambda API) -> post-deploy suite -> stop.
-# Writes build/local/outputs.json, report.json and report.md (also printed).
+# Writes build/local/report.json and report.md (also printed). build/local/outputs.json exists
+# only while the stack is served (serve removes it when it stops, so a stale file never looks
+# like a running stack); `harness local serve` alone keeps one up to point pytest or boto3 at.
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
@@ -76,10 +84,19 @@ post-deploy: venv
 	$(require_pulumi)
 	$(PY) -m harness suite --stack $(STACK) -- $(PYTEST_ARGS)
 
-# Cold init of working_sdk_test with our layer vs the seed recipe's layer, and baseline, on the
-# local runtime in one interleaved run: build/bench/bench.json and bench.md.
+# One SDK's cold start against another's on the local runtime, interleaved in one run: head/base
+# with a 95% confidence interval and a verdict, and where the import time moved. BASE=SPEC,
+# `locked` (default) or `seed`; HEAD=SPEC (default: SDK, else the stack's sdk). Writes
+# build/bench/bench.json and bench.md. FAIL_ON_REGRESSION=1 exits 1 on a regression.
 bench: venv
-	$(PY) -m harness bench --cold-starts $(COLD_STARTS)
+	$(PY) -m harness bench --stack $(STACK)$(SET_SDK)$(if $(BASE), --base $(BASE))$(if $(HEAD), --head $(HEAD)) \
+		--cold-starts $(COLD_STARTS) --max-cold-starts $(MAX_COLD_STARTS)$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
+
+# The same against a stack deployed with baseSdk (its working_sdk_test and the base copy on AWS).
+bench-deployed: venv
+	$(require_pulumi)
+	$(PY) -m harness bench --deployed $(STACK) --cold-starts $(COLD_STARTS) --max-cold-starts $(MAX_COLD_STARTS) \
+		$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
 
 # The SDK layer for the runtimes and architecture STACK uses (reused when unchanged).
 layer: venv
@@ -97,7 +114,7 @@ define require_pulumi
 endef
 
 # `pulumi -c` also saves the value in Pulumi.<stack>.yaml: the stack keeps naming its SDK.
-PULUMI_SDK := $(if $(SDK), --config sdk=$(SDK))
+PULUMI_SDK := $(if $(SDK), --config sdk=$(SDK))$(if $(BASE_SDK), --config baseSdk=$(BASE_SDK))
 
 preview: layer
 	$(require_pulumi)

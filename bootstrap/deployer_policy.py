@@ -2,7 +2,8 @@
 
 CI runs, with this role: `pulumi preview/up/destroy` of the main program (per function a log
 group, a role with one inline policy, the function; a layer version per runtime), the
-post-deploy suite (invoke, read and update the function configuration to force cold starts),
+post-deploy suite (invoke, read and update the function configuration to force cold starts,
+read a profiled cold start's log lines back),
 the TTL sweeper and the leak check, and (DIY backend) the Pulumi state in the state bucket.
 
 Each action below carries the reason it is needed; that table is the documentation. Five
@@ -141,6 +142,11 @@ _LOG_GROUP_ACTIONS = {
     "logs:TagResource": "CreateLogGroup with tags (default_tags) and tag updates",
     "logs:UntagResource": "tag updates that remove a tag",
     "logs:ListTagsForResource": "the provider, the sweeper and the leak check read tags",
+    "logs:FilterLogEvents": "the post-deploy suite and the AWS benchmark read a profiled cold "
+    "start's import-time lines from the function's own log group (an invoke's log tail holds "
+    "only its last 4 KB); /aws/lambda/honeyhive-* is the narrowest a static deployer policy can "
+    "name: every function's own log group matches it, and their exact names are only known per "
+    "stack",
 }
 _LOG_LIST_ACTIONS = {
     "logs:DescribeLogGroups": "the provider reads a log group; the sweeper and leak check list "

@@ -83,14 +83,23 @@ def artifact_dir(root: Path, runtime: str, arch: str) -> Path:
 
 
 def load_artifact(
-    root: Path, runtime: str, arch: str, stack: str, sdk: SdkSpec | None = None
+    root: Path,
+    runtime: str,
+    arch: str,
+    stack: str,
+    sdk: SdkSpec | None = None,
+    *,
+    config_key: str = "sdk",
 ) -> LayerArtifact:
-    """The artefact for runtime/arch, checked against its manifest and the stack's SDK."""
+    """The artefact for runtime/arch, checked against its manifest and the SDK the stack names
+    in `config_key` (`sdk`, or `baseSdk` for the benchmark's base layer)."""
     sdk = sdk or SdkSpec("release", "")
     directory = artifact_dir(root, runtime, arch)
     zip_path, manifest_path = directory / LAYER_ZIP, directory / LAYER_MANIFEST
-    with_sdk = f" SDK={sdk.text}" if sdk.text else ""
+    with_sdk = f" SDK={sdk.text}" if sdk.text and config_key == "sdk" else ""
     rebuild = f"run `make layer STACK={stack}{with_sdk}`"
+    if config_key != "sdk":
+        rebuild += f" (it builds the {config_key} layer too)"
     if not zip_path.is_file() or not manifest_path.is_file():
         raise ArtifactError(
             f"the SDK layer for {runtime}/{arch} has not been built: {zip_path} or "
@@ -123,6 +132,6 @@ def load_artifact(
     if (mismatch := sdk_mismatch(recorded_sdk, sdk)) is not None:
         raise ArtifactError(
             f"the layer in {directory} holds {built.description()}, not the SDK stack {stack} "
-            f"names: {mismatch}; {rebuild}"
+            f"names in {config_key}: {mismatch}; {rebuild}"
         )
     return LayerArtifact(zip_path, runtime, arch, actual_sha, zip_path.stat().st_size, built)

@@ -64,20 +64,26 @@ def resource_name(stack: str, component: str, max_len: int) -> str:
     return f"{NAME_PREFIX}{_fit(slug(stack), stack, max_len, fixed)}-{component}"
 
 
-def function_name(stack: str, spec: FunctionSpec) -> str:
-    return resource_name(stack, spec.slug, FUNCTION_NAME_MAX)
+def _component(spec: FunctionSpec, variant: str) -> str:
+    """The function's slug, plus `-<variant>` for another copy of it (the benchmark's base)."""
+    return f"{spec.slug}-{variant}" if variant else spec.slug
 
 
-def role_name(stack: str, spec: FunctionSpec) -> str:
-    return resource_name(stack, f"{spec.slug}-role", ROLE_NAME_MAX)
+def function_name(stack: str, spec: FunctionSpec, variant: str = "") -> str:
+    return resource_name(stack, _component(spec, variant), FUNCTION_NAME_MAX)
 
 
-def role_policy_name(stack: str, spec: FunctionSpec) -> str:
-    return resource_name(stack, f"{spec.slug}-logs", ROLE_POLICY_NAME_MAX)
+def role_name(stack: str, spec: FunctionSpec, variant: str = "") -> str:
+    return resource_name(stack, f"{_component(spec, variant)}-role", ROLE_NAME_MAX)
 
 
-def layer_name(stack: str, runtime: str) -> str:
-    return resource_name(stack, f"sdk-{slug(runtime)}", LAYER_NAME_MAX)
+def role_policy_name(stack: str, spec: FunctionSpec, variant: str = "") -> str:
+    return resource_name(stack, f"{_component(spec, variant)}-logs", ROLE_POLICY_NAME_MAX)
+
+
+def layer_name(stack: str, runtime: str, variant: str = "") -> str:
+    middle = f"{variant}-" if variant else ""
+    return resource_name(stack, f"sdk-{middle}{slug(runtime)}", LAYER_NAME_MAX)
 
 
 def log_group_name(function: str) -> str:

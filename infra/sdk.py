@@ -1,8 +1,9 @@
 """The SDK under test: which HoneyHive SDK a layer holds, named one way everywhere.
 
-A stack's `sdk` config, `python -m layer --sdk`, `make ... SDK=` and the benchmark's `--base` /
-`--head` all take the same SPEC:
-- empty: the locked release (layer/requirements.in, with every dependency pinned by the lock);
+A stack's `sdk` and `baseSdk` config, `python -m layer --sdk`, `make ... SDK=` and the
+benchmark's `--base` / `--head` all take the same SPEC:
+- empty or `locked`: the locked release (layer/requirements.in, with every dependency pinned by
+  the lock);
 - a requirement on the `honeyhive` distribution, e.g. `honeyhive==1.6.1`;
 - a wheel file, e.g. `dist/honeyhive-1.8.0.dev1-py3-none-any.whl`;
 - a source tree: a directory with `pyproject.toml` (a checkout of the SDK repository, or an
@@ -31,6 +32,8 @@ from infra.errors import InfraError
 from infra.spec import REPO_ROOT
 
 SDK_DISTRIBUTION: Final = "honeyhive"
+LOCKED: Final = "locked"
+"""The locked release, spelt out where an empty value means something else (`baseSdk`)."""
 SdkKind = Literal["release", "requirement", "wheel", "tree"]
 # Never part of a tree's identity: caches and build outputs a checkout may hold untracked.
 _TREE_SKIP: Final = frozenset(
@@ -73,7 +76,7 @@ def _looks_like_a_path(text: str) -> bool:
 def parse_sdk_spec(text: str, *, base: Path = REPO_ROOT) -> SdkSpec:
     """The SPEC as one of the four kinds; `SdkSpecError` names what is wrong and the fix."""
     text = text.strip()
-    if not text:
+    if text in ("", LOCKED):
         return SdkSpec("release", "")
     candidate = (base / Path(text).expanduser()).resolve()
     if candidate.exists() or _looks_like_a_path(text):

@@ -22,6 +22,8 @@ from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TAB
 from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
 from infra.spec import (
     ARCHITECTURES,
+    BASE_LAYER_ARTIFACT_DIR,
+    BENCH_FUNCTION,
     CLOUDWATCH_RETENTION_DAYS,
     DEFAULT_ARCHITECTURE,
     DEFAULT_RUNTIME,
@@ -49,6 +51,8 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "flushTimeoutMs": "5000",
     "layerArtifactDir": LAYER_ARTIFACT_DIR,
     "sdk": "",
+    "baseSdk": "",
+    "baseLayerArtifactDir": BASE_LAYER_ARTIFACT_DIR,
 }
 OPTIONAL_KEYS: Final = (
     "hhApiKey",
@@ -99,6 +103,15 @@ class StackSettings:
     layer_artifact_dir: Path
     sdk: SdkSpec
     """The SDK under test (infra/sdk.py): the locked release, a requirement, a wheel or a tree."""
+    base_sdk: SdkSpec | None
+    """The SDK the benchmark compares against (`baseSdk`): BENCH_FUNCTION again on a layer of
+    its own. None: no base function."""
+    base_layer_artifact_dir: Path
+
+    @property
+    def base_runtime(self) -> str:
+        """The base function's runtime: BENCH_FUNCTION's, so the two differ only by the SDK."""
+        return self.function_runtimes[BENCH_FUNCTION]
 
     @property
     def layer_runtimes(self) -> tuple[str, ...]:
@@ -210,13 +223,18 @@ def _function_runtimes(p: _Parser, default_runtime: str) -> dict[str, str]:
     return runtimes
 
 
-def _sdk(p: _Parser) -> SdkSpec:
-    text = p.get("sdk") or ""
+def _sdk(p: _Parser, key: str = "sdk") -> SdkSpec:
+    text = p.get(key) or ""
     try:
         return parse_sdk_spec(text)
     except SdkSpecError as exc:
-        p.bad("sdk", text, str(exc), "honeyhive==1.7.0")
+        p.bad(key, text, str(exc), "honeyhive==1.7.0")
         return SdkSpec("release", "")
+
+
+def _base_sdk(p: _Parser) -> SdkSpec | None:
+    """`baseSdk`: empty for no base function, `locked` for the locked release, else a SPEC."""
+    return _sdk(p, "baseSdk") if (p.get("baseSdk") or "").strip() else None
 
 
 def _is_allowed_api_url(url: str) -> bool:
@@ -333,6 +351,9 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
         permissions_boundary=_optional_policy_arn(p),
         layer_artifact_dir=REPO_ROOT / (p.get("layerArtifactDir") or DEFAULTS["layerArtifactDir"]),
         sdk=_sdk(p),
+        base_sdk=_base_sdk(p),
+        base_layer_artifact_dir=REPO_ROOT
+        / (p.get("baseLayerArtifactDir") or DEFAULTS["baseLayerArtifactDir"]),
     )
     if p.problems:
         raise SettingsError(stack, p.problems)

@@ -84,6 +84,12 @@ FLUSH_TIMEOUT_ENV: Final = "FLUSH_TIMEOUT_MS"
 DEFAULT_FLUSH_TIMEOUT_MS: Final = 5000
 FLUSH_TIMEOUT_MS_RANGE: Final = (100, 25_000)
 
+# --- attribution: set on one extra forced cold start by the post-deploy suite, never deployed ---
+IMPORT_PROFILE_ENV: Final = "PYTHONPROFILEIMPORTTIME"
+"""CPython writes one `import time:` line per module it imports to stderr (the function's log)."""
+WARM_PROFILE_ENV: Final = "HONEYHIVE_TEST_PROFILE_WARM"
+"""The handlers run a warm invocation under cProfile and answer with its `profile`."""
+
 # --- the event contract the handlers enforce (a bad event gets a 400 naming the problem) ---
 EVENT_DATA_MAX_BYTES: Final = 32 * 1024
 """`data` as compact UTF-8 JSON."""
@@ -96,10 +102,13 @@ LAYER_MANIFEST: Final = "manifest.json"
 LAYER_ARTIFACT_DIR: Final = "build/layer"
 """Relative to the repository (the `layerArtifactDir` config default)."""
 SEED_LAYER_ARTIFACT_DIR: Final = "build/layer-seed"
+"""Where the seed recipe's layers go (benchmarks only, never deployed)."""
+BASE_LAYER_ARTIFACT_DIR: Final = "build/layer-base"
+"""Where the base SDK's layers go when a stack sets `baseSdk` (the `baseLayerArtifactDir`
+config default)."""
 MIN_SDK_VERSION: Final = "1.6.0"
 """The oldest honeyhive the handlers run on (the tracer's `requests_session` and the client's
 `api_config.timeout` arrived in 1.3.0; the bed claims and tests the 1.6 line and newer)."""
-"""Where the seed recipe's layers go (benchmarks only, never deployed)."""
 # Lambda's limits for a directly uploaded layer; strictly smaller is required (bytes).
 LAYER_ZIPPED_MAX_BYTES: Final = 50 * 1024 * 1024
 LAYER_UNZIPPED_MAX_BYTES: Final = 250 * 1024 * 1024
@@ -165,3 +174,5 @@ BASELINE: Final = "baseline"
 """The function without the SDK that overhead numbers are measured against."""
 BENCH_FUNCTION: Final = "working_sdk_test"
 """The SDK function whose cold starts the benchmark compares across layers."""
+BASE_FUNCTION_SUFFIX: Final = "base"
+"""With `baseSdk`, BENCH_FUNCTION again on the base SDK's layer: `honeyhive-S-<slug>-base`."""

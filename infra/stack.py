@@ -7,6 +7,7 @@ checked, so a bad value fails the run before any resource exists.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +20,8 @@ from infra.function import TestFunction, TestFunctionArgs
 from infra.layer import SdkLayer, SdkLayerArgs
 from infra.settings import SettingsError, StackSettings, parse_settings
 from infra.spec import (
+    BASE_FUNCTION_SUFFIX,
+    BENCH_FUNCTION,
     ENV_API_KEY,
     ENV_API_URL,
     ENV_PROJECT,
@@ -27,6 +30,7 @@ from infra.spec import (
     FLUSH_TIMEOUT_ENV,
     FUNCTIONS,
     REPO_ROOT,
+    FunctionSpec,
 )
 from infra.tags import layer_description, stack_tags
 
@@ -55,10 +59,13 @@ def sdk_environment(
 
 
 class TestBed(pulumi.ComponentResource):
-    """The layers and the four functions of one stack."""
+    """The layers and the four functions of one stack; with `baseSdk`, the benchmark's base:
+    BENCH_FUNCTION again, on a layer of the base SDK."""
 
     layers: dict[str, SdkLayer]
     functions: dict[str, TestFunction]
+    base_layer: SdkLayer | None
+    base_function: TestFunction | None
 
     def __init__(
         self,
@@ -66,65 +73,108 @@ class TestBed(pulumi.ComponentResource):
         *,
         settings: StackSettings,
         artifacts: Mapping[str, LayerArtifact],
+        base_artifact: LayerArtifact | None,
         code: pulumi.Archive,
         api_key: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("honeyhive:lambda:TestBed", name, None, opts)
-        stack = settings.stack
+        self._settings, self._code = settings, code
+        self._env = sdk_environment(settings, api_key)
         self.layers = {
-            runtime: SdkLayer(
-                naming.slug(runtime),
-                SdkLayerArgs(
-                    naming.layer_name(stack, runtime),
-                    artifact,
-                    layer_description(settings, artifact.sdk.description()),
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            runtime: self._layer(naming.slug(runtime), runtime, artifact)
             for runtime, artifact in artifacts.items()
         }
-        env = sdk_environment(settings, api_key)
         self.functions = {}
         for key, spec in FUNCTIONS.items():
             runtime = settings.function_runtimes[key]
-            function_name = naming.function_name(stack, spec)
-            self.functions[key] = TestFunction(
-                key,
-                TestFunctionArgs(
-                    spec=spec,
-                    function_name=function_name,
-                    role_name=naming.role_name(stack, spec),
-                    role_policy_name=naming.role_policy_name(stack, spec),
-                    permissions_boundary=settings.permissions_boundary,
-                    log_group_name=naming.log_group_name(function_name),
-                    runtime=runtime,
-                    architecture=settings.architecture,
-                    code=code,
-                    environment=env if spec.uses_sdk else {},
-                    layers=[self.layers[runtime].version.arn] if spec.uses_sdk else [],
-                    log_retention_days=settings.log_retention_days,
-                    log_format=settings.log_format,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
+            layers = [self.layers[runtime].version.arn] if spec.uses_sdk else []
+            self.functions[key] = self._function(key, spec, runtime, layers)
+        self.base_layer = self.base_function = None
+        if base_artifact is not None:
+            runtime = settings.base_runtime
+            self.base_layer = self._layer(
+                f"{BASE_FUNCTION_SUFFIX}-{naming.slug(runtime)}",
+                runtime,
+                base_artifact,
+                variant=BASE_FUNCTION_SUFFIX,
+            )
+            self.base_function = self._function(
+                f"{BENCH_FUNCTION}_{BASE_FUNCTION_SUFFIX}",
+                FUNCTIONS[BENCH_FUNCTION],
+                runtime,
+                [self.base_layer.version.arn],
+                variant=BASE_FUNCTION_SUFFIX,
             )
         self.register_outputs({})
 
+    def _layer(
+        self, name: str, runtime: str, artifact: LayerArtifact, variant: str = ""
+    ) -> SdkLayer:
+        return SdkLayer(
+            name,
+            SdkLayerArgs(
+                naming.layer_name(self._settings.stack, runtime, variant),
+                artifact,
+                layer_description(self._settings, artifact.sdk.description()),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _function(
+        self,
+        name: str,
+        spec: FunctionSpec,
+        runtime: str,
+        layers: list[pulumi.Input[str]],
+        variant: str = "",
+    ) -> TestFunction:
+        settings, stack = self._settings, self._settings.stack
+        function_name = naming.function_name(stack, spec, variant)
+        return TestFunction(
+            name,
+            TestFunctionArgs(
+                spec=spec,
+                function_name=function_name,
+                role_name=naming.role_name(stack, spec, variant),
+                role_policy_name=naming.role_policy_name(stack, spec, variant),
+                permissions_boundary=settings.permissions_boundary,
+                log_group_name=naming.log_group_name(function_name),
+                runtime=runtime,
+                architecture=settings.architecture,
+                code=self._code,
+                environment=self._env if spec.uses_sdk else {},
+                layers=layers,
+                log_retention_days=settings.log_retention_days,
+                log_format=settings.log_format,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def function_outputs(self) -> dict[str, pulumi.Output[dict[str, object]]]:
-        return {
-            key: pulumi.Output.all(
-                name=f.function.name,
-                arn=f.function.arn,
-                runtime=f.function.runtime,
-                memorySize=f.function.memory_size,
-                timeout=f.function.timeout,
-                logGroup=f.log_group.name,
-            )
-            for key, f in self.functions.items()
-        }
+        return {key: _function_output(f) for key, f in self.functions.items()}
 
 
-def _validated() -> tuple[StackSettings, dict[str, LayerArtifact], pulumi.Archive]:
+def _function_output(f: TestFunction) -> pulumi.Output[dict[str, object]]:
+    return pulumi.Output.all(
+        name=f.function.name,
+        arn=f.function.arn,
+        runtime=f.function.runtime,
+        memorySize=f.function.memory_size,
+        timeout=f.function.timeout,
+        logGroup=f.log_group.name,
+    )
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    settings: StackSettings
+    artifacts: dict[str, LayerArtifact]
+    base_artifact: LayerArtifact | None
+    code: pulumi.Archive
+
+
+def _validated() -> _Inputs:
     settings = parse_settings(pulumi.get_stack(), _program_config())
     artifacts = {
         runtime: load_artifact(
@@ -143,14 +193,25 @@ def _validated() -> tuple[StackSettings, dict[str, LayerArtifact], pulumi.Archiv
             f"the layers of stack {settings.stack} hold different SDKs ({shown}): the stack tests "
             f"one SDK; rebuild them together with `make layer STACK={settings.stack}`"
         )
-    return settings, artifacts, function_code(HANDLERS_DIR)
+    base_artifact = None
+    if settings.base_sdk is not None:
+        base_artifact = load_artifact(
+            settings.base_layer_artifact_dir,
+            settings.base_runtime,
+            settings.architecture,
+            settings.stack,
+            settings.base_sdk,
+            config_key="baseSdk",
+        )
+    return _Inputs(settings, artifacts, base_artifact, function_code(HANDLERS_DIR))
 
 
 def declare() -> None:
     try:
-        settings, artifacts, code = _validated()
+        inputs = _validated()
     except (SettingsError, ArtifactError, CodeError) as exc:
         raise pulumi.RunError(str(exc)) from exc
+    settings = inputs.settings
     api_key = pulumi.Config().require_secret("hhApiKey")
     provider = aws.Provider(
         "aws", region=settings.region, default_tags={"tags": stack_tags(settings)}
@@ -158,13 +219,22 @@ def declare() -> None:
     bed = TestBed(
         "testbed",
         settings=settings,
-        artifacts=artifacts,
-        code=code,
+        artifacts=inputs.artifacts,
+        base_artifact=inputs.base_artifact,
+        code=inputs.code,
         api_key=api_key,
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     pulumi.export("functions", bed.function_outputs())
     pulumi.export("layerArns", {rt: layer.version.arn for rt, layer in bed.layers.items()})
-    if artifacts:  # every layer of a stack holds the same SDK (_validated checks)
-        pulumi.export("sdk", next(iter(artifacts.values())).sdk.output())
+    if inputs.artifacts:  # every layer of a stack holds the same SDK (_validated checks)
+        pulumi.export("sdk", next(iter(inputs.artifacts.values())).sdk.output())
+    if bed.base_function is not None and inputs.base_artifact is not None:
+        pulumi.export(
+            "base",
+            {
+                "function": _function_output(bed.base_function),
+                "sdk": inputs.base_artifact.sdk.output(),
+            },
+        )
     pulumi.export("region", settings.region)

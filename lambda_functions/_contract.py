@@ -7,7 +7,9 @@ dependency in the layer) only when an SDK function builds them.
 Response body (JSON string in `body`): status SUCCESS|ERROR, function, requestId, coldStart,
 sdkVersion, timingsMs {sdkImport, tracerInit (measured once at module scope), handler (the
 invocation without the flush), flush}, flushSuccess (null: nothing to flush), sessionId,
-testType, plus `error` on 400/500 and per-function extras.
+testType, plus `error` on 400/500 and per-function extras, and `profile` on a warm invocation
+when WARM_PROFILE_ENV is "1" (`profile_summary`; `profileError` "<type>: <message>" instead if
+that failed, the answer still a success).
 
 Time budgets (honeyhive 1.7 + OTel SDK 1.45 facts this works around):
 - `force_flush` ignores its timeout and returns True even when every export failed (the batch
@@ -28,6 +30,7 @@ import inspect
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import uuid
@@ -49,6 +52,10 @@ MIN_SDK_VERSION = "1.6.0"
 # pins these copies to it).
 API_KEY_ENV = "HH_API_KEY"
 FLUSH_TIMEOUT_ENV = "FLUSH_TIMEOUT_MS"
+# Set by the post-deploy suite on one extra forced cold start, never by the program: that
+# environment's warm invocations run under cProfile and answer with where their time went.
+WARM_PROFILE_ENV = "HONEYHIVE_TEST_PROFILE_WARM"
+PROFILE_ROWS = 15
 # Kept back from the remaining time so a handler whose network calls ran out their budget
 # still has time to build and return its response before Lambda's own timeout.
 NETWORK_MARGIN_MS = 500
@@ -241,10 +248,17 @@ class Function:
         body["testType"] = parsed.test_type
         if self.init.error is not None:
             return self._error(500, body, self.init.error, started)
+        request = Request(parsed, context, cold)
+        profiler = _profiler() if not cold and os.environ.get(WARM_PROFILE_ENV) == "1" else None
         try:
             # A fresh copy of the module-scope context: the baggage the SDK attaches during
             # this invocation (its session id) ends with it and cannot reach the next one.
-            outcome = contextvars.copy_context().run(work, Request(parsed, context, cold))
+            run = contextvars.copy_context().run
+            if profiler is None:
+                outcome = run(work, request)
+            else:
+                outcome = profiler.runcall(run, work, request)
+                body.update(_profile_fields(profiler))
         except Exception as exc:  # noqa: BLE001 - the contract: a failure is a 500, not a crash
             return self._error(500, body, f"invocation failed: {describe(exc)}", started)
         body.update(outcome.extra)
@@ -265,6 +279,91 @@ class Function:
             "handler": round(_ms_since(started) - flush_ms, 3),
             "flush": flush_ms,
         }
+
+
+# --- where a warm invocation's time goes ------------------------------------------------------
+
+
+def _profiler() -> Any:
+    import cProfile  # noqa: PLC0415 - only when the suite asks for a profile
+
+    return cProfile.Profile()
+
+
+def function_location(filename: str, line: int, name: str) -> str:
+    """`package/module.py:12(function)`: the path from its package on (site-packages, the task,
+    the runtime or the standard library's directory), or the built-in's name without its
+    address (`<built-in method __new__ of type object>`), so runs compare."""
+    if filename == "~":
+        head, address, _ = name.partition(" at 0x")
+        return f"{head}>" if address else name
+    for marker in ("/site-packages/", "/var/task/", "/var/runtime/", "/opt/python/"):
+        if marker in filename:
+            filename = filename.rsplit(marker, 1)[1]
+            break
+    else:  # the standard library: /var/lang/lib/python3.13/ssl.py -> ssl.py
+        _, found, tail = filename.rpartition("/lib/python3.")
+        if found:
+            filename = tail.partition("/")[2]
+    return f"{filename}:{line}({name})"
+
+
+def _profile_fields(profiler: Any) -> dict[str, Any]:
+    """`profile`, or `profileError` if summarising failed: the invocation itself succeeded,
+    and only the suite's attribution is missing."""
+    try:
+        return {"profile": profile_summary(profiler)}
+    except Exception as exc:  # noqa: BLE001 - reported in the answer, never a failed invocation
+        error = describe(exc)
+        logger.error("profiling the invocation failed: %s", error)
+        return {"profileError": error}
+
+
+def profile_summary(profiler: Any, rows: int = PROFILE_ROWS) -> dict[str, Any]:
+    """The profiled invocation's total, its top SDK functions by cumulative time, and its top
+    functions of any package by own time (where a slow call bottoms out, e.g. loading a CA
+    bundle). cProfile sees this thread only: the flush's helper thread shows as the join's
+    wait. Times are under the profiler, slower than unprofiled."""
+    import pstats  # noqa: PLC0415
+
+    stats: Any = pstats.Stats(profiler)
+    in_sdk = _sdk_file_predicate()
+    entries = [
+        (function_location(filename, line, name), calls, own * 1000, cumulative * 1000, filename)
+        for (filename, line, name), (_, calls, own, cumulative, _) in stats.stats.items()
+    ]
+
+    def row(entry: tuple[str, int, float, float, str]) -> dict[str, Any]:
+        where, calls, own, cumulative, _ = entry
+        return {"function": where, "calls": calls, "ownMs": round(own, 3),
+                "cumulativeMs": round(cumulative, 3)}  # fmt: skip
+
+    sdk_entries = [e for e in entries if in_sdk(e[4])]
+    return {
+        "totalMs": round(stats.total_tt * 1000, 3),
+        "sdkFunctions": [row(e) for e in sorted(sdk_entries, key=lambda e: -e[3])[:rows]],
+        "ownTime": [row(e) for e in sorted(entries, key=lambda e: -e[2])[:rows]],
+    }
+
+
+def _sdk_file_predicate() -> Callable[[str], bool]:
+    """A test of whether a profiled function's file is in the SDK's package (its real path
+    under the SDK's real directory). It runs inside the timed handler, so the directory is
+    resolved once and each file once."""
+    from pathlib import Path  # noqa: PLC0415
+
+    sdk = sys.modules.get("honeyhive")
+    if sdk is None or not sdk.__file__:
+        return lambda filename: False
+    prefix = f"{Path(sdk.__file__).resolve().parent}{os.sep}"
+    seen: dict[str, bool] = {}
+
+    def in_sdk(filename: str) -> bool:
+        if filename not in seen:
+            seen[filename] = filename != "~" and os.path.realpath(filename).startswith(prefix)
+        return seen[filename]
+
+    return in_sdk
 
 
 # --- the SDK in an invocation (honeyhive 1.7) --------------------------------------------------

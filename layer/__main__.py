@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, InfraError
@@ -58,35 +59,55 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _stack_targets(
-    args: argparse.Namespace,
-) -> tuple[list[str], list[str], Path | None, SdkSpec]:
-    """Runtimes, architectures, artefact root and SDK of a stack: what its program looks for."""
+@dataclass(frozen=True)
+class Job:
+    """One layer to build: a target, where its artefact goes, and the SDK it holds."""
+
+    target: LayerTarget
+    out: Path | None
+    sdk: SdkSpec
+
+
+def _stack_jobs(args: argparse.Namespace) -> list[Job]:
+    """What a stack's program looks for: a layer per runtime its SDK functions use, and with
+    `baseSdk` the base SDK's layer for the benchmark's base function."""
     settings = stack_settings(args.stack, overrides=parse_overrides(args.overrides))
     out = args.out or (settings.layer_artifact_dir if args.recipe == "lambda" else None)
-    return list(settings.layer_runtimes), [settings.architecture], out, settings.sdk
+    arch = settings.architecture
+    jobs = [Job(LayerTarget(rt, arch), out, settings.sdk) for rt in settings.layer_runtimes]
+    if settings.base_sdk is not None and args.recipe == "lambda":
+        target = LayerTarget(settings.base_runtime, arch)
+        jobs.append(Job(target, settings.base_layer_artifact_dir, settings.base_sdk))
+    return jobs
+
+
+def _jobs(args: argparse.Namespace) -> list[Job]:
+    if args.stack:
+        return _stack_jobs(args)
+    sdk = parse_sdk_spec(args.sdk or "")
+    runtimes = sorted(set(args.runtime or [DEFAULT_RUNTIME]))
+    arches = sorted(set(args.arch or [DEFAULT_ARCHITECTURE]))
+    return [
+        Job(LayerTarget(runtime, arch), args.out, sdk)
+        for runtime, arch in itertools.product(runtimes, arches)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
-        if args.stack:
-            runtimes, arches, args.out, sdk = _stack_targets(args)
-        else:
-            runtimes = sorted(set(args.runtime or [DEFAULT_RUNTIME]))
-            arches = sorted(set(args.arch or [DEFAULT_ARCHITECTURE]))
-            sdk = parse_sdk_spec(args.sdk or "")
-        if not runtimes:
+        jobs = _jobs(args)
+        if not jobs:
             print(
                 "python -m layer: this stack uses no SDK layer; nothing to build", file=sys.stderr
             )
-        for runtime, arch in itertools.product(runtimes, arches):
+        for job in jobs:
             built = build(
-                LayerTarget(runtime, arch),
-                out=args.out,
+                job.target,
+                out=job.out,
                 recipe=args.recipe,
                 compiled=not args.no_bytecode,
-                sdk=sdk,
+                sdk=job.sdk,
             )
             m = built.manifest
             print(

@@ -11,6 +11,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -154,9 +155,13 @@ def build(
     limits: Limits | None = None,
     requirements: Path = pins.REQUIREMENTS,
     sdk: SdkSpec | None = None,
+    reuse_from: Sequence[Path] = (),
 ) -> Built:
     """Build target with recipe ("lambda": ours; "seed": the seed's, for benchmarks only) for
-    `sdk` (None: the locked release). A refused or failed build leaves the previous artefact."""
+    `sdk` (None: the locked release). A refused or failed build leaves the previous artefact.
+
+    `reuse_from`: other artefact roots (e.g. build/layer) whose artefact is returned as it is,
+    where it is, when it was built with the same key; nothing is copied or changed there."""
     started = time.monotonic()
     limits = limits or Limits()
     if recipe == "seed":
@@ -178,6 +183,12 @@ def build(
         target, inputs=inputs, recipe=recipe, compiled=compiled,
         interpreter=interp.version if interp else None, pip=pip,
     )  # fmt: skip
+    for root in reuse_from:
+        found = root / target.name
+        if (previous := reusable(found, key)) is not None:
+            check_size(found / LAYER_ZIP, limits, f"{target.name} ({recipe})")
+            say(f"layer {target.name} ({recipe}): the same build is in {found}, using it")
+            return Built(found, previous, True, time.monotonic() - started)
     directory.mkdir(parents=True, exist_ok=True)
     # One build of a directory at a time (parallel test workers, two terminals): the second
     # waits, then finds the first one's artefact reusable.

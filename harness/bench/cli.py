@@ -1,127 +1,219 @@
-"""`python -m harness bench [--cold-starts N] [--runtime R] [--out DIR]`.
+"""`python -m harness bench`: one SDK's cold start against another's, interleaved in one run.
 
-Builds what is missing (our layer is rebuilt only when its inputs changed; the seed-recipe layer
-is built once), serves two stacks side by side with `python -m harness local serve` (`bench`
-with our layer, `bench-seed` with `layerArtifactDir=build/layer-seed`), takes the interleaved
-series, writes bench.json and bench.md, and prints the markdown. Exit 1 if a series could not
-be measured; the goal (ours <= GOAL_RATIO x seed, in series.py) is reported, not enforced.
+Local (the default): builds the head and base layers (reused when unchanged), serves one stack
+with the head SDK as `sdk` and the base SDK as `baseSdk` on the local runtime, and measures it.
+AWS: `--deployed STACK` (or `--outputs FILE`) measures a stack deployed with `baseSdk`.
+Writes bench.json and bench.md and prints the markdown.
+
+Exit 0 with a verdict (1 with `--fail-on-regression` when it is `regression`), 1 when a sample
+or profile failed or there is no verdict, 2 when the benchmark could not run. `--imports` keeps
+the layer recipe's import-time comparison (harness/bench/imports.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.bench import imports, output, series
+from harness.bench import imports, output, run, series
+from harness.bench.compare import DEFAULT_TOLERANCE, MIN_SAMPLES
+from harness.bench.sides import SEED, side
 from harness.errors import HarnessError
 from harness.local.host import host_architecture
-from harness.postdeploy.client import lambda_client
 from harness.postdeploy.local_target import local_serve
-from harness.postdeploy.target import Target, parse_outputs
+from harness.postdeploy.target import Target, from_outputs_file, from_stack, parse_outputs
 from harness.progress import reporter
-from infra.errors import EXIT_CANNOT_RUN, EXIT_OK
-from infra.spec import BASELINE, BENCH_FUNCTION, DEFAULT_RUNTIME, REPO_ROOT
-from layer.build import DEFAULT_OUT, build
+from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
+from infra.spec import DEFAULT_RUNTIME, REPO_ROOT
+from infra.stack_config import add_set_argument, parse_overrides, stack_settings
 from layer.errors import LayerError
 from layer.targets import RUNTIMES, LayerTarget
 
-STACKS = {"ours": "bench", "seed": "bench-seed"}
-
-
+BENCH_STACK = "bench"
+DEFAULT_MAX_COLD_STARTS = 40
 progress = reporter("bench")
 
 
-def _layers(runtime: str, arch: str) -> dict[str, dict[str, Any]]:
-    """Our layer (rebuilt only when its inputs changed) and the seed recipe's (built if missing);
-    what their manifests say about them."""
-    target = LayerTarget(runtime, arch)
-    progress(f"our layer for {target.name}")
-    manifests = {"ours": build(target).manifest}
-    seed_manifest = DEFAULT_OUT["seed"] / target.name / "manifest.json"
-    if seed_manifest.is_file():
-        manifests["seed"] = json.loads(seed_manifest.read_text())
-    else:
-        progress(f"building the seed-recipe layer for {target.name} (once)")
-        manifests["seed"] = build(target, recipe="seed").manifest
-    keep = ("recipe", "bytecode", "sha256", "zippedBytes", "unzippedBytes")
-    return {label: {k: m.get(k) for k in keep} for label, m in manifests.items()}
-
-
-def run(cold_starts: int, runtime: str, out: Path) -> int:
-    arch = host_architecture()
-    layers = _layers(runtime, arch)
-    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    common = [f"runtime={runtime}", f"architecture={arch}"]
-    overrides = {"ours": common, "seed": [*common, "layerArtifactDir=build/layer-seed"]}
-    with ExitStack() as stack:
-        targets: dict[str, Target] = {}
-        for label, name in STACKS.items():
-            progress(f"serving stack {name} ({label} layer)")
-            files = (out / "serve" / f"{name}.json", out / "serve" / f"{name}.log")
-            outputs = stack.enter_context(local_serve(name, *files, overrides[label]))
-            targets[label] = parse_outputs(outputs, f"stack {name}")
-        subjects = [
-            _subject("ours", targets["ours"], BENCH_FUNCTION),
-            _subject("seed", targets["seed"], BENCH_FUNCTION),
-            _subject("baseline", targets["ours"], BASELINE),
-        ]
-        measured = series.interleaved(subjects, cold_starts, progress)
-    by_label = {one.subject.label: one for one in measured}
-    document = {
-        "schema": 1,
-        "runtime": runtime,
-        "architecture": arch,
-        "coldStarts": cold_starts,
-        "startedAt": started,
-        "finishedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "layers": layers,
-        "series": {label: one.as_json() for label, one in by_label.items()},
-        "comparison": series.comparison(by_label["ours"], by_label["seed"], by_label["baseline"]),
-    }
-    json_path, md_path, markdown = output.write(document, out)
-    print(markdown)
-    progress(f"wrote {md_path} and {json_path}")
-    return 1 if any(not one.init_ms for one in measured) else 0
-
-
-def _subject(label: str, target: Target, function: str) -> series.Subject:
-    name = target.functions[function].name
-    return series.Subject(label, function, name, lambda_client(target))
-
-
-def main(argv: list[str]) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness bench",
-        description="Cold init p50 of working_sdk_test with our layer vs the seed recipe's, and "
-        "of baseline, on the local runtime, interleaved in one run.",
+        description="Cold init of working_sdk_test with the head SDK against the base SDK (and "
+        "baseline), interleaved in one run: head/base with a 95%% confidence interval and a "
+        "verdict, and where the import time moved.",
     )
-    parser.add_argument("--cold-starts", type=int, default=10, help="per series (default 10)")
-    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME)
-    parser.add_argument(
-        "--out", type=Path, default=REPO_ROOT / "build" / "bench", help="default build/bench"
+    add = parser.add_argument
+    add(
+        "--base",
+        default="",
+        metavar="SPEC",
+        help="the SDK to compare against: a SPEC (README, 'Test your SDK'), `locked` (the "
+        "default: the locked release) or `seed` (the locked release by the seed recipe)",
     )
-    parser.add_argument(
+    add("--head", default=None, metavar="SPEC", help="the SDK under test (default: --stack's sdk)")
+    add(
+        "--stack",
+        default="ci",
+        help="the config to start from (default ci): its sdk is the default head, its baseSdk "
+        "the default base, its runtime the default --runtime, its other values (memory, "
+        "timeout, ...) those of the served functions",
+    )
+    add_set_argument(parser, help="override a config value of --stack (e.g. memorySize=1024)")
+    add(
+        "--deployed",
+        metavar="STACK",
+        help="measure this deployed stack (`pulumi stack output`), which has baseSdk set",
+    )
+    add("--outputs", type=Path, metavar="FILE", help="measure the stack these outputs describe")
+    add("--cold-starts", type=int, default=10, help="per side before the first look (default 10)")
+    add(
+        "--max-cold-starts",
+        type=int,
+        default=None,
+        help=f"per side at most: while the interval crosses 1 ± tolerance, {run.EXTRA_ROUNDS} more "
+        f"rounds at a time (default {DEFAULT_MAX_COLD_STARTS}, at least --cold-starts)",
+    )
+    add(
+        "--import-profiles",
+        type=int,
+        default=3,
+        help="profiled cold starts per SDK for the import diff (default 3; median per module)",
+    )
+    add(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help="regression when the CI's lower bound exceeds 1 + this (default 0.10)",
+    )
+    add("--fail-on-regression", action="store_true", help="exit 1 on a `regression` verdict")
+    add(
+        "--runtime",
+        choices=RUNTIMES,
+        default=None,
+        help="local runs only (default: --stack's runtime, else " + DEFAULT_RUNTIME + ")",
+    )
+    add("--out", type=Path, default=REPO_ROOT / "build" / "bench", help="default build/bench")
+    add(
         "--imports",
         action="store_true",
         help="instead: the SDK's import time from our layer vs the seed recipe's, in fresh "
         "interpreters (--runs each), written to OUT/layer-import.json",
     )
-    parser.add_argument("--runs", type=int, default=7, help="with --imports: runs per layer")
-    args = parser.parse_args(argv)
-    if args.cold_starts < 1:
-        parser.error(f"--cold-starts must be at least 1, got {args.cold_starts}")
+    add("--runs", type=int, default=7, help="with --imports: runs per layer")
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.cold_starts < MIN_SAMPLES:
+        parser.error(
+            f"--cold-starts {args.cold_starts}: comparing needs at least {MIN_SAMPLES} per side"
+        )
+    if args.max_cold_starts is None:
+        args.max_cold_starts = max(DEFAULT_MAX_COLD_STARTS, args.cold_starts)
+    if args.max_cold_starts < args.cold_starts:
+        parser.error(
+            f"--max-cold-starts {args.max_cold_starts} is below --cold-starts "
+            f"{args.cold_starts}: use at least as many"
+        )
+    if args.import_profiles < 1:
+        parser.error(f"--import-profiles must be at least 1, got {args.import_profiles}")
+    if not 0 <= args.tolerance < 1:
+        parser.error(f"--tolerance {args.tolerance}: use a fraction in [0, 1), e.g. 0.10")
     if args.runs < 5:
         parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
+    remote = [name for name in ("deployed", "outputs") if getattr(args, name)]
+    if len(remote) > 1:
+        parser.error("pass --deployed or --outputs, not both")
+    if remote and (args.head is not None or args.base or args.overrides):
+        parser.error(
+            f"--{remote[0]} measures the SDKs the stack was deployed with: its sdk and baseSdk "
+            "config; --head, --base and --set apply to local runs"
+        )
+
+
+SERVED_KEYS = (
+    "runtime", "architecture", "sdk", "layerArtifactDir", "baseSdk", "baseLayerArtifactDir",
+)  # fmt: skip
+"""Config the bench sets on the stack it serves; the rest of --set passes through."""
+
+
+def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
+    user = parse_overrides(args.overrides)
+    settings = stack_settings(args.stack, overrides=user)
+    base_default = settings.base_sdk.text if settings.base_sdk is not None else ""
+    layers_root = args.out / "layers"
+    head = side("head", settings.sdk.text if args.head is None else args.head, layers_root)
+    base = side("base", args.base or base_default, layers_root)
+    target = LayerTarget(args.runtime or settings.runtime, host_architecture())
+    built = {}
+    for one in (head, base):
+        progress(f"{one.label}: the layer of {one.sdk.label} ({one.recipe} recipe)")
+        built[one.label] = one.build(target)
+    overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
+    overrides += [
+        f"runtime={target.runtime}",
+        f"architecture={target.arch}",
+        f"sdk={head.stack_value}",
+        f"layerArtifactDir={built['head'].root}",
+        f"baseSdk={base.stack_value}",
+        f"baseLayerArtifactDir={built['base'].root}",
+    ]
+    files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
+    progress(f"serving stack {BENCH_STACK}: head and base side by side")
+    with local_serve(BENCH_STACK, *files, overrides) as outputs:
+        target_ = parse_outputs(outputs, f"stack {BENCH_STACK} (local)")
+        document = run.measure(target_, plan, progress)
+    document["layers"] = {label: one.facts for label, one in built.items()}
+    if base.recipe == SEED:
+        document["seedGoal"] = _seed_goal(document)
+    return document
+
+
+def _seed_goal(document: dict[str, Any]) -> dict[str, Any] | None:
+    """With the seed recipe as base: is our layer's cold init within GOAL_RATIO of it?"""
+    ratio = document["comparison"].get("headOverBase")
+    if ratio is None:
+        return None
+    return {"maxHeadOverSeed": series.GOAL_RATIO, "met": ratio <= series.GOAL_RATIO}
+
+
+def _remote(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
+    target: Target = from_stack(args.deployed) if args.deployed else from_outputs_file(args.outputs)
+    return run.measure(target, plan, progress)
+
+
+def main(argv: list[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
     try:
         if args.imports:
-            imports.run([args.runtime], args.runs, None, None, args.out / "layer-import.json")
+            imports.run(
+                [args.runtime or DEFAULT_RUNTIME],
+                args.runs,
+                None,
+                None,
+                args.out / "layer-import.json",
+            )
             return EXIT_OK
-        return run(args.cold_starts, args.runtime, args.out)
-    except (HarnessError, LayerError) as exc:
+        plan = run.Plan(
+            args.cold_starts, args.max_cold_starts, args.import_profiles, args.tolerance
+        )
+        document = _remote(args, plan) if args.deployed or args.outputs else _local(args, plan)
+    except (HarnessError, LayerError, InfraError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    document = {"schema": 2, **document}
+    json_path, md_path, markdown = output.write(document, args.out)
+    print(markdown)
+    progress(f"wrote {md_path} and {json_path}")
+    problems = run.failed(document)
+    for problem in problems:
+        progress(f"FAILED: {problem}")
+    if problems:
+        return EXIT_FAILED
+    if args.fail_on_regression and document["comparison"]["verdict"] == "regression":
+        progress("FAILED: head is slower than base beyond the tolerance (--fail-on-regression)")
+        return EXIT_FAILED
+    return EXIT_OK

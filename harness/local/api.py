@@ -16,6 +16,9 @@ aws_secret_access_key="x")` works against it (signatures are not checked). Opera
   EphemeralStorage, RevisionId precondition): `InProgress` for a moment, during which another
   update is a 409 ResourceConflictException and invokes run the old configuration
   (registry.py); then the function's environments are dropped and the next invoke is cold.
+- CloudWatch Logs' JSON protocol (`X-Amz-Target: Logs_20140328.*` on `POST /`): FilterLogEvents,
+  DescribeLogStreams and DescribeLogGroups over every environment's log (logs_service.py), so
+  `boto3.client("logs", endpoint_url=api.url, ...)` reads what the functions wrote.
 Threaded: every request has its own thread, and each function's pool starts environments as
 concurrency needs them. The listen backlog is 128 (socketserver's default, 5, resets bursts).
 """
@@ -51,6 +54,7 @@ from harness.local.errors import (
     TooManyEnvironments,
     UpdateInProgress,
 )
+from harness.local.logs_service import TARGET_PREFIX as LOGS_TARGET_PREFIX
 from harness.local.registry import FunctionRecord, Registry
 from infra.spec import DEFAULT_REGION
 
@@ -111,7 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        target = self.headers.get("X-Amz-Target") or ""
         try:
+            if self.command == "POST" and target.startswith(LOGS_TARGET_PREFIX):
+                status, answer = self.server.registry.logs.handle(target, body)
+                self._json(status, answer)
+                return
             for method, pattern, action in _ROUTES:
                 match = pattern.match(url.path)
                 if match and method == self.command:

@@ -68,6 +68,8 @@ class EmulatedInvocation:
     log: str
     """The execution log of this invocation, as CloudWatch would hold it (START ... REPORT)."""
     reusable: bool
+    log_stream: str = ""
+    """The log stream of the environment that ran it (one per environment, as in Lambda)."""
 
     def log_tail(self) -> str:
         """Base64 of the log's last 4 KB: Invoke's `LogResult` for `LogType=Tail`."""
@@ -115,6 +117,7 @@ def build(
         report=report,
         log="\n".join(log) + "\n",
         reusable=outcome.status == STATUS_SUCCESS,
+        log_stream=raw.log_stream,
     )
 
 

@@ -1,8 +1,9 @@
 """The local functions: one pool each, looked up by name or ARN, with their Lambda metadata.
 
 Owns the pools' life: prepares each runtime's toolchain once, reaps idle environments in the
-background, writes each invocation's execution log to `<log_dir>/<function>.log` (CloudWatch's
-stand-in), and on `close()` stops every environment it started.
+background, files each invocation's execution log in `logs` (CloudWatch Logs: the function's
+log group, its environment's stream; logs_service.py) and in `<log_dir>/<function>.log` (to
+read by eye), and on `close()` stops every environment it started.
 
 Updates take time, as in Lambda: an accepted UpdateFunctionConfiguration is `InProgress` for
 `update_delay_s` (Lambda's "usually a few seconds", shortened). Meanwhile the configuration
@@ -33,9 +34,12 @@ from harness.local.config import LATEST, FunctionConfig
 from harness.local.errors import LocalRuntimeError, UpdateInProgress
 from harness.local.invocation import EmulatedInvocation
 from harness.local.layout import lay_out
+from harness.local.logs_service import LocalLogs
 from harness.local.pool import DEFAULT_IDLE_TTL_S, DEFAULT_MAX_ENVIRONMENTS, FunctionPool
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain, prepare
+from infra.naming import log_group_name
+from infra.spec import DEFAULT_REGION
 
 DEFAULT_UPDATE_DELAY_S: Final = 1.0
 DEFAULT_EVENT_RETRY_DELAYS_S: Final = (1.0, 2.0)
@@ -83,6 +87,7 @@ class Registry:
         event_retry_delays_s: Sequence[float] = DEFAULT_EVENT_RETRY_DELAYS_S,
     ) -> None:
         workdir, layer_cache = workdir.resolve(), layer_cache.resolve()
+        self.logs = LocalLogs(specs[0].region if specs else DEFAULT_REGION)
         self._log_dir = log_dir
         self._log_lock = threading.Lock()
         self._update_delay_s = update_delay_s
@@ -212,6 +217,8 @@ class Registry:
                 record.pool.reap()
 
     def _write_log(self, spec: FunctionConfig, invocation: EmulatedInvocation) -> None:
+        log_group = spec.log_group or log_group_name(spec.name)
+        self.logs.record(log_group, invocation.log_stream or "unknown", invocation.log)
         if self._log_dir is None:
             return
         with self._log_lock:

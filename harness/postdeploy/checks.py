@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from harness.postdeploy.importtime import ImportProfile
 from harness.postdeploy.invoke import Invocation
 from harness.postdeploy.spans import SpanRecord
 from harness.postdeploy.stats import percentile
@@ -181,3 +182,32 @@ def secret_findings(
                     f"the {part} of {key} (request {invocation.request_id}) contains the API key"
                 )
     return findings
+
+
+def attribution_problems(
+    key: str,
+    import_profile: ImportProfile | None,
+    warm_profile: object,
+    warm_profile_error: str | None,
+) -> list[str]:
+    """An SDK function's attributions are there: its profiled cold start imported the SDK (with
+    a total), and its profiled warm invocation answered with SDK functions in its profile (or
+    with the `profileError` that says why it could not)."""
+    problems = []
+    if import_profile is None:
+        problems.append(f"{key}: no import profile of its cold start")
+    elif import_profile.sdk_total_ms is None:
+        problems.append(
+            f"{key}: the profiled cold start's {len(import_profile.modules)} imported modules do "
+            "not include the SDK (no `honeyhive` line)"
+        )
+    if warm_profile_error is not None:
+        problems.append(
+            f"{key}: the warm invocation ran, but its handler could not summarise the profile: "
+            f"{warm_profile_error}"
+        )
+    elif not isinstance(warm_profile, dict):
+        problems.append(f"{key}: no profile of a warm invocation")
+    elif not warm_profile.get("sdkFunctions"):
+        problems.append(f"{key}: the warm invocation's profile lists no SDK function")
+    return problems

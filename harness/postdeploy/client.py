@@ -1,12 +1,14 @@
-"""boto3's Lambda client for a target: AWS by default, the local runtime when it has an endpoint.
+"""boto3's Lambda and CloudWatch Logs clients for a target: AWS by default, the local runtime
+when it has an endpoint.
 
 The only difference between the targets: the local outputs carry `endpointUrl`, which becomes
-`endpoint_url`, with placeholder credentials (the local API does not check signatures).
+`endpoint_url`, with placeholder credentials (the local API does not check signatures); the
+local runtime answers both services' calls the suite makes at that one endpoint.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -15,10 +17,24 @@ from harness.postdeploy.target import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 LOCAL_CREDENTIALS = "local"
 # A cold start of a function with the longest timeout must fit in one read.
 READ_MARGIN_S = 90
+
+
+def _client(service: Literal["lambda", "logs"], target: Target, config: Config) -> Any:
+    if target.endpoint_url:
+        return boto3.client(
+            service,
+            endpoint_url=target.endpoint_url,
+            region_name=target.region,
+            aws_access_key_id=LOCAL_CREDENTIALS,
+            aws_secret_access_key=LOCAL_CREDENTIALS,
+            config=config,
+        )
+    return boto3.client(service, region_name=target.region, config=config)
 
 
 def lambda_client(target: Target) -> LambdaClient:
@@ -28,13 +44,11 @@ def lambda_client(target: Target) -> LambdaClient:
         read_timeout=longest + READ_MARGIN_S,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    if target.endpoint_url:
-        return boto3.client(
-            "lambda",
-            endpoint_url=target.endpoint_url,
-            region_name=target.region,
-            aws_access_key_id=LOCAL_CREDENTIALS,
-            aws_secret_access_key=LOCAL_CREDENTIALS,
-            config=config,
-        )
-    return boto3.client("lambda", region_name=target.region, config=config)
+    client: LambdaClient = _client("lambda", target, config)
+    return client
+
+
+def logs_client(target: Target) -> CloudWatchLogsClient:
+    config = Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard"})
+    client: CloudWatchLogsClient = _client("logs", target, config)
+    return client

@@ -1,11 +1,13 @@
 """Forced cold starts: a configuration change makes Lambda (and the local runtime) retire every
 warm environment, so the next invoke starts a new one.
 
-`force_cold_start` sets a fresh nonce in one environment variable (every other variable kept),
-waits for boto3's `function_updated_v2` waiter, and invokes with `LogType=Tail`.
+`force_cold_start` sets a fresh nonce in one environment variable (every other variable kept,
+plus `extra` ones such as the profiling switches), waits for boto3's `function_updated_v2`
+waiter, and invokes with `LogType=Tail`. The suite's own variables (TRANSIENT_VARIABLES) never
+outlive the cold start that set them: the next one drops them unless asked again.
 `preserved_configurations` snapshots the functions' variables first and puts them back in
-`finally`, verified by reading them back, whatever happened in between. A nonce that an earlier,
-killed run left behind is not part of what is restored.
+`finally`, verified by reading them back, whatever happened in between. The suite's variables
+that an earlier, killed run left behind are not part of what is restored.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.postdeploy.invoke import Invocation, invoke
-from harness.secret import Redact
+from harness.secret import Redact, Secret
+from infra.spec import ENV_API_KEY, IMPORT_PROFILE_ENV, WARM_PROFILE_ENV
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
 NONCE_VARIABLE = "HONEYHIVE_TEST_COLD_START_NONCE"
+TRANSIENT_VARIABLES = (NONCE_VARIABLE, IMPORT_PROFILE_ENV, WARM_PROFILE_ENV)
+"""Set by the suite for one cold start, never part of a function's own configuration."""
+
+
+def own_variables(configuration: FunctionConfigurationResponseTypeDef) -> dict[str, str]:
+    """The function's variables without the suite's transient ones."""
+    return {k: v for k, v in variables(configuration).items() if k not in TRANSIENT_VARIABLES}
 
 
 def variables(configuration: FunctionConfigurationResponseTypeDef) -> dict[str, str]:
@@ -31,17 +41,38 @@ def variables(configuration: FunctionConfigurationResponseTypeDef) -> dict[str, 
     return dict(configuration.get("Environment", {}).get("Variables", {}))
 
 
+def deployed_api_key(
+    configurations: Mapping[str, FunctionConfigurationResponseTypeDef],
+) -> Secret | None:
+    """The key the SDK functions were deployed with (their environment, on both targets): what
+    every message that may quote a configuration is redacted of."""
+    for configuration in configurations.values():
+        key = variables(configuration).get(ENV_API_KEY)
+        if key:
+            return Secret(key)
+    return None
+
+
 def wait_updated(client: LambdaClient, name: str) -> None:
     client.get_waiter("function_updated_v2").wait(FunctionName=name)
 
 
 def force_cold_start(
-    client: LambdaClient, name: str, event: Any, nonce: str | None = None
+    client: LambdaClient,
+    name: str,
+    event: Any,
+    nonce: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> Invocation:
-    """The next invoke after a configuration change: a new execution environment."""
+    """The next invoke after a configuration change: a new execution environment, with the
+    function's own variables plus `extra`."""
     wait_updated(client, name)  # an update still in progress would refuse ours
     configuration = client.get_function_configuration(FunctionName=name)
-    changed = {**variables(configuration), NONCE_VARIABLE: nonce or uuid.uuid4().hex}
+    changed = {
+        **own_variables(configuration),
+        **(extra or {}),
+        NONCE_VARIABLE: nonce or uuid.uuid4().hex,
+    }
     client.update_function_configuration(
         FunctionName=name,
         Environment={"Variables": changed},
@@ -78,8 +109,7 @@ def preserved_configurations(
         yield preserved
     finally:
         for name, configuration in preserved.configurations.items():
-            wanted = variables(configuration)
-            wanted.pop(NONCE_VARIABLE, None)
+            wanted = own_variables(configuration)
             try:
                 _restore(client, name, wanted, preserved)
             except Exception as exc:  # noqa: BLE001 - reported; the other functions still restore

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
+
+from harness.postdeploy import attribution
+from harness.postdeploy.blocks import ms, table
 
 LOCAL_NOTE = (
     "Local target: AWS's Runtime Interface Emulator on this machine's shared CPU, not Lambda's "
@@ -12,22 +14,12 @@ LOCAL_NOTE = (
 )
 
 
-def _ms(value: Any) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
 def _usd(value: Any) -> str:
     return "-" if value is None else f"${value:.6f}"
 
 
 def _stat(summary: Any, key: str) -> str:
-    return _ms(summary.get(key)) if isinstance(summary, dict) else "-"
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
+    return ms(summary.get(key)) if isinstance(summary, dict) else "-"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -54,7 +46,7 @@ def render(report: dict[str, Any]) -> str:
         [
             [key, f["architecture"], f"{f['memorySizeMb']} MB", _stat(f["cold"]["init"], "p50"),
              _stat(f["cold"]["init"], "p95"), _stat(f["cold"]["durationMs"], "p50"),
-             _stat(f["cold"]["billedMs"], "p50"), _ms(f["sdkOverheadMs"]),
+             _stat(f["cold"]["billedMs"], "p50"), ms(f["sdkOverheadMs"]),
              "-" if f["maxMemoryUsedMb"] is None else f"{f['maxMemoryUsedMb']} MB"]
             for key, f in functions.items()
         ],
@@ -93,7 +85,7 @@ def render(report: dict[str, Any]) -> str:
                                ("warmOverhead", "--max-warm-overhead-ms")):  # fmt: skip
             if metric in f["gates"]:
                 gate = f["gates"][metric]
-                rows.append([key, metric, _ms(gate["overheadMs"]), f"{gate['maxMs']:g} ({option})",
+                rows.append([key, metric, ms(gate["overheadMs"]), f"{gate['maxMs']:g} ({option})",
                              "ok" if gate["ok"] else "**FAILED**"])  # fmt: skip
     lines += table(["function", "metric", "overhead ms", "bound ms", "result"], rows)
     lines += ["", "## Targets (reported, not gated: absolute times depend on the machine)", ""]
@@ -102,9 +94,10 @@ def render(report: dict[str, Any]) -> str:
         for metric, option in (("coldInitP50", "--cold-target-ms"),
                                ("warmDurationP50", "--warm-target-ms")):  # fmt: skip
             goal = f["targets"][metric]
-            rows.append([key, metric, _ms(goal["p50Ms"]), f"{goal['targetMs']:g} ({option})",
+            rows.append([key, metric, ms(goal["p50Ms"]), f"{goal['targetMs']:g} ({option})",
                          "met" if goal["met"] else "not met"])  # fmt: skip
     lines += table(["function", "metric", "p50 ms", "target ms", "result"], rows)
+    lines += attribution.render(functions)
     lines += _problems(report, functions)
     lines += ["", "## Notes", ""]
     spans = report["spans"]

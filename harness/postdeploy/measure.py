@@ -4,7 +4,10 @@ Order (each function in turn, then the cold starts interleaved across functions 
 moment on the machine, or in AWS, does not land on one function's samples only):
 1. the seed's payloads; 2. bad events, then one more invoke that must still be warm; 3. the warm
 series; 4. forced cold starts, round-robin, under `preserved_configurations` (restored and
-verified at the end, also on failure); 5. the spans of every session the functions reported.
+verified at the end, also on failure); 5. per SDK function, one more forced cold start with the
+profiling switches on (IMPORT_PROFILE_ENV: its import-time lines, read back from its log;
+WARM_PROFILE_ENV: then one warm invoke answers with its cProfile summary); 6. the spans of
+every session the functions reported.
 A phase that raises is recorded (redacted) against its function and the run goes on, so the
 report always has every number that could be taken.
 """
@@ -19,23 +22,36 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from harness.postdeploy import events, spans
+from harness.postdeploy import events, importtime, spans
 from harness.postdeploy.checks import EXPECTED_SPANS
 from harness.postdeploy.coldstart import (
     Preserved,
+    deployed_api_key,
     force_cold_start,
     preserved_configurations,
     variables,
 )
 from harness.postdeploy.invoke import Invocation, invoke
+from harness.postdeploy.logs import cold_start_lines
 from harness.postdeploy.target import FunctionOutput, Target
 from harness.progress import Progress
 from harness.secret import Secret
-from infra.spec import BENCH_FUNCTION, ENV_API_KEY, ENV_API_URL
+from infra.spec import (
+    BENCH_FUNCTION,
+    ENV_API_URL,
+    IMPORT_PROFILE_ENV,
+    WARM_PROFILE_ENV,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
+    from mypy_boto3_logs import CloudWatchLogsClient
+
+
+LOG_CLOCK_SKEW_MS = 60_000
+"""Searched from this long before the profiled cold start: this machine's clock and the log
+service's may differ."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,22 @@ class FunctionRun:
     warm: list[Invocation] = field(default_factory=list)
     cold: list[Invocation] = field(default_factory=list)
     spans: dict[str, list[spans.SpanRecord]] = field(default_factory=dict)
+    profiled: list[Invocation] = field(default_factory=list)
+    """The profiling cold start and the warm invoke after it (SDK functions)."""
+    import_profile: importtime.ImportProfile | None = None
+    warm_profile: dict[str, object] | None = None
+    """The handler's cProfile summary of one warm invocation (`profile` in its answer)."""
+    warm_profile_error: str | None = None
+    """Why the handler could not summarise that profile (`profileError` in its answer)."""
     errors: dict[str, str] = field(default_factory=dict)
     """phase -> what went wrong (redacted)."""
 
-    def invocations(self) -> list[Invocation]:
+    def invocations(self, *, profiled: bool = True) -> list[Invocation]:
+        """Every invocation; `profiled=False` leaves out the profiled ones, whose profilers
+        slow them and add to their memory."""
         after = [self.after_bad] if self.after_bad else []
-        return [*self.seed, *self.bad.values(), *after, *self.warm, *self.cold]
+        extra = self.profiled if profiled else []
+        return [*self.seed, *self.bad.values(), *after, *self.warm, *self.cold, *extra]
 
     def sessions(self) -> list[str]:
         """Every session id an answered invocation reported."""
@@ -112,9 +138,11 @@ class RunRecord:
 
 def measure(
     client: LambdaClient,
+    logs: CloudWatchLogsClient,
     target: Target,
     settings: SuiteOptions,
     progress: Progress,
+    *,
     environ: Mapping[str, str] | None = None,
 ) -> RunRecord:
     record = RunRecord(target, settings, started_at=_now())
@@ -125,12 +153,15 @@ def measure(
     try:
         with preserved_configurations(client, names, redact=record.redact) as preserved:
             configurations = preserved.configurations
-            record.api_key = _api_key(configurations)
+            record.api_key = deployed_api_key(configurations)
             for run in runs.values():
                 run.architecture = _architecture(configurations[run.output.name])
             for run in runs.values():
                 _answers(client, run, record, progress)
             _cold_starts(client, list(runs.values()), record, progress)
+            for run in runs.values():
+                if run.output.sdk:
+                    _attribution(client, logs, run, record, progress)
     except Exception as exc:  # noqa: BLE001 - the run is reported; every test then fails with it
         record.error = f"the run stopped: {record.describe(exc)}"
     if preserved is not None:
@@ -204,6 +235,70 @@ def _cold_sample(client: LambdaClient, run: FunctionRun, iteration: int) -> None
     run.cold.append(force_cold_start(client, run.output.name, event))
 
 
+PROFILING = {IMPORT_PROFILE_ENV: "1", WARM_PROFILE_ENV: "1"}
+ATTRIBUTION_PHASES = ("attribution", "import profile", "warm profile")
+"""The profiled invokes, then what each one yields: recorded apart, so one failing loses
+nothing the other found."""
+
+
+def _attribution(
+    client: LambdaClient,
+    logs: CloudWatchLogsClient,
+    run: FunctionRun,
+    record: RunRecord,
+    progress: Progress,
+) -> None:
+    """Where one cold start's import time and one warm invocation's time go."""
+    function = run.output
+    progress(f"{function.key}: a profiled cold start and warm invoke (where the time goes)")
+    since_ms = int(datetime.now(UTC).timestamp() * 1000) - LOG_CLOCK_SKEW_MS
+    cold: list[Invocation] = []
+    warm: list[Invocation] = []
+
+    def profiled() -> None:
+        cold.append(force_cold_start(client, function.name, events.SEED_EVENT, extra=PROFILING))
+        warm.append(invoke(client, function.name, events.SEED_EVENT))
+
+    invoked, imports, answered = ATTRIBUTION_PHASES
+    _phase(run, record, invoked, profiled)
+    run.profiled += [*cold, *warm]
+    if cold:
+        read = functools.partial(_import_profile, logs, run, cold[0], since_ms)
+        _phase(run, record, imports, read)
+    if warm:
+        _phase(run, record, answered, functools.partial(_warm_profile, run, warm[0]))
+
+
+def _import_profile(
+    logs: CloudWatchLogsClient, run: FunctionRun, cold: Invocation, since_ms: int
+) -> None:
+    """The profiled cold start's `import time:` lines, from the function's log group."""
+    log_group = run.output.log_group
+    lines = cold_start_lines(logs, log_group, cold.request_id, since_ms)
+    profile = importtime.parse(lines)
+    if not profile.modules:
+        raise RuntimeError(
+            f"the profiled cold start's log ({len(lines)} lines in {log_group}) holds no "
+            f"`import time:` lines: was {IMPORT_PROFILE_ENV} set?"
+        )
+    run.import_profile = profile
+
+
+def _warm_profile(run: FunctionRun, warm: Invocation) -> None:
+    """The warm invoke's `profile`, or the `profileError` its handler answered with instead
+    (kept for the checks and the report: the invoke itself succeeded)."""
+    body = warm.body or {}
+    if warm.status_code == 200 and isinstance(body.get("profile"), dict):
+        run.warm_profile = body["profile"]
+    elif warm.status_code == 200 and isinstance(body.get("profileError"), str):
+        run.warm_profile_error = body["profileError"]
+    else:
+        raise RuntimeError(
+            f"the warm invoke after the profiled cold start answered {warm.status_code} "
+            f"without a `profile` (coldStart={body.get('coldStart')})"
+        )
+
+
 def _spans(
     record: RunRecord, environ: Mapping[str, str], api_url: str | None, progress: Progress
 ) -> None:
@@ -229,15 +324,6 @@ def _spans(
             run.spans = spans.collect(source, wanted)
 
         _phase(run, record, "spans", read)
-
-
-def _api_key(configurations: Mapping[str, FunctionConfigurationResponseTypeDef]) -> Secret | None:
-    """The key the SDK functions were deployed with (their environment, on both targets)."""
-    for configuration in configurations.values():
-        key = variables(configuration).get(ENV_API_KEY)
-        if key:
-            return Secret(key)
-    return None
 
 
 def _architecture(configuration: FunctionConfigurationResponseTypeDef) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.lambda_report import STATUS_SUCCESS, Report
+from harness.postdeploy.attribution import function_attribution
 from harness.postdeploy.cost import LAMBDA_PRICES, cost_per_1000_usd
 from harness.postdeploy.invoke import Invocation
 from harness.postdeploy.markdown import render
@@ -68,7 +69,7 @@ def function_report(
     cold = _reports(run.cold)
     warm = [r for r in _reports(run.warm) if not r.cold]
     init = _init_ms(cold)
-    everything = _reports(run.invocations())
+    unprofiled = _reports(run.invocations(profiled=False))
     init_p50, warm_p50 = _p50(init), _p50([r.duration_ms for r in warm])
     failed = [
         i
@@ -99,7 +100,7 @@ def function_report(
             "billedMs": _summary([r.billed_duration_ms for r in warm]),
             "costPer1000Usd": _cost([r.billed_duration_ms for r in warm], run),
         },
-        "maxMemoryUsedMb": max((r.max_memory_used_mb for r in everything), default=None),
+        "maxMemoryUsedMb": max((r.max_memory_used_mb for r in unprofiled), default=None),
         "sdkOverheadMs": cold_overhead,
         "warmOverheadMs": warm_overhead,
         "targets": {
@@ -116,6 +117,7 @@ def function_report(
             "sessions": len(run.spans),
             "withSpans": sum(1 for found in run.spans.values() if found),
         },
+        "attribution": function_attribution(run),
         "errors": errors,
     }
 

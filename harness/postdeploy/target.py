@@ -3,8 +3,9 @@
 Outputs come from a file (`--outputs FILE`: what `python -m harness local serve` writes, or a
 saved `pulumi stack output --json`) or from the Pulumi CLI (`--stack S`). The shape is the
 program's contract: `functions` keyed by the four test functions, each `{name, arn, runtime,
-memorySize, timeout, logGroup}`, plus `region`; the local runtime adds `endpointUrl` (its Lambda
-API) and `ingestUrl` (its HoneyHive-compatible ingest).
+memorySize, timeout, logGroup}`, plus `region` and `sdk`; with `baseSdk`, `base` holds the
+benchmark's base function and its SDK. The local runtime adds `endpointUrl` (its Lambda API) and
+`ingestUrl` (its HoneyHive-compatible ingest).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from harness.postdeploy.errors import PulumiMissing, TargetError
 from infra.sdk import describe
-from infra.spec import FUNCTIONS
+from infra.spec import BENCH_FUNCTION, FUNCTIONS
 
 FUNCTION_KEYS = tuple(FUNCTIONS)
 PULUMI_TIMEOUT_S = 120
@@ -33,6 +34,7 @@ class FunctionOutput:
     runtime: str
     memory_size: int
     timeout: int
+    log_group: str
     sdk_version: str | None = None
     """The honeyhive version the stack's layer holds (outputs' `sdk`), for the SDK functions:
     what each of their answers must report as sdkVersion."""
@@ -50,12 +52,17 @@ class Target:
     outputs: Mapping[str, Any]
     region: str
     functions: Mapping[str, FunctionOutput]
+    base: FunctionOutput | None = None
+    """The benchmark's base: BENCH_FUNCTION on the base SDK's layer (stacks with `baseSdk`)."""
 
     @property
     def sdk_description(self) -> str:
         """The SDK under test as reports name it: `honeyhive 1.6.1 (tree 0a1b2c3d4e5f+dirty)`."""
-        sdk = self.outputs["sdk"]
-        return describe(str(sdk["version"]), str(sdk["kind"]), sdk.get("commit"), sdk.get("dirty"))
+        return _describe(self.outputs["sdk"])
+
+    @property
+    def base_sdk_description(self) -> str | None:
+        return _describe(self.outputs["base"]["sdk"]) if self.base else None
 
     @property
     def endpoint_url(self) -> str | None:
@@ -74,6 +81,23 @@ class Target:
 
     def outputs_text(self) -> str:
         return json.dumps(self.outputs, sort_keys=True)
+
+
+def _describe(sdk: Mapping[str, Any]) -> str:
+    return describe(
+        str(sdk["version"]), str(sdk["kind"]), sdk.get("commit"), bool(sdk.get("dirty"))
+    )
+
+
+def _sdk_output(source: str, key: str, sdk: Any) -> dict[str, Any]:
+    if not isinstance(sdk, dict) or not all(
+        isinstance(sdk.get(k), str) for k in ("version", "kind")
+    ):
+        raise TargetError(
+            f"{source}: no `{key}` output naming the SDK in the layer (got {sdk!r}): the suite "
+            "checks every answer against it; deploy the current program"
+        )
+    return sdk
 
 
 def from_outputs_file(path: Path) -> Target:
@@ -136,24 +160,37 @@ def parse_outputs(document: Any, source: str) -> Target:
     region = document.get("region")
     if not isinstance(region, str) or not region:
         raise TargetError(f"{source}: `region` must be a region name, got {region!r}")
-    sdk = document.get("sdk")
-    if not isinstance(sdk, dict) or not all(
-        isinstance(sdk.get(k), str) for k in ("version", "kind")
-    ):
-        raise TargetError(
-            f"{source}: no `sdk` output naming the SDK in the layer (got {sdk!r}): the suite "
-            "checks every answer against it; deploy the current program"
-        )
+    sdk = _sdk_output(source, "sdk", document.get("sdk"))
     parsed = {
         key: _function(source, key, functions[key], str(sdk["version"])) for key in FUNCTION_KEYS
     }
-    return Target(source=source, outputs=document, region=region, functions=parsed)
+    base = document.get("base")
+    base_output = None
+    if base is not None:
+        if not isinstance(base, dict):
+            raise TargetError(f"{source}: `base` must be {{function, sdk}}, got {base!r}")
+        base_sdk = _sdk_output(source, "base.sdk", base.get("sdk"))
+        base_output = _function(
+            source, BENCH_FUNCTION, base.get("function"), str(base_sdk["version"]), "base.function"
+        )
+    return Target(
+        source=source, outputs=document, region=region, functions=parsed, base=base_output
+    )
 
 
-def _function(source: str, key: str, entry: Any, sdk_version: str) -> FunctionOutput:
-    fields = ("name", "arn", "runtime", "memorySize", "timeout")
-    if not isinstance(entry, dict) or any(field not in entry for field in fields):
-        raise TargetError(f"{source}: functions.{key} must have {', '.join(fields)}, got {entry!r}")
+def _function(
+    source: str, key: str, entry: Any, sdk_version: str, where: str = ""
+) -> FunctionOutput:
+    where = where or f"functions.{key}"
+    fields = ("name", "arn", "runtime", "memorySize", "timeout", "logGroup")
+    if not isinstance(entry, dict):
+        raise TargetError(f"{source}: {where} must have {', '.join(fields)}, got {entry!r}")
+    missing = [field for field in fields if field not in entry]
+    if missing:
+        raise TargetError(
+            f"{source}: {where} lacks {', '.join(missing)} (it must have {', '.join(fields)}), "
+            f"got {entry!r}"
+        )
     try:
         return FunctionOutput(
             key=key,
@@ -162,7 +199,8 @@ def _function(source: str, key: str, entry: Any, sdk_version: str) -> FunctionOu
             runtime=str(entry["runtime"]),
             memory_size=int(entry["memorySize"]),
             timeout=int(entry["timeout"]),
+            log_group=str(entry["logGroup"]),
             sdk_version=sdk_version if FUNCTIONS[key].uses_sdk else None,
         )
     except (TypeError, ValueError) as exc:
-        raise TargetError(f"{source}: functions.{key} has a bad value: {exc}") from exc
+        raise TargetError(f"{source}: {where} has a bad value: {exc}") from exc

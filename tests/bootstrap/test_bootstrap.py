@@ -420,6 +420,7 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
             "logs:CreateLogGroup",
             "logs:DeleteLogGroup",
             "logs:DeleteRetentionPolicy",
+            "logs:FilterLogEvents",
             "logs:ListTagsForResource",
             "logs:PutRetentionPolicy",
             "logs:TagResource",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from harness.postdeploy import target as targets
-from harness.postdeploy.client import lambda_client
+from harness.postdeploy.client import lambda_client, logs_client
 from harness.postdeploy.errors import PulumiMissing, TargetError
 from harness.postdeploy.measure import RunRecord, measure
 from harness.postdeploy.report import Outcome, build_report, write_reports
@@ -92,7 +92,9 @@ def run(request: pytest.FixtureRequest) -> RunRecord:
         logging.getLogger(name).setLevel(logging.INFO)
     progress = _progress(config)
     progress(f"target {target.kind}: {target.source} (region {target.region})")
-    record = measure(lambda_client(target), target, options.settings(config), progress)
+    record = measure(
+        lambda_client(target), logs_client(target), target, options.settings(config), progress
+    )
     state = _state(config)
     state.record = record
     state.report_dir = config.getoption("--report-dir") or REPO_ROOT / "build" / target.kind

@@ -17,6 +17,7 @@ from infra.spec import (
     FLUSH_TIMEOUT_ENV,
     FUNCTIONS,
     MIN_SDK_VERSION,
+    WARM_PROFILE_ENV,
 )
 from tests.lambda_functions.environments import TASK_ROOT, load_contract
 
@@ -78,3 +79,4 @@ def test_the_contracts_copies_of_the_specs_facts() -> None:
     assert contract.FLUSH_TIMEOUT_ENV == FLUSH_TIMEOUT_ENV
     assert contract.API_KEY_ENV == ENV_API_KEY
     assert contract.MIN_SDK_VERSION == MIN_SDK_VERSION
+    assert contract.WARM_PROFILE_ENV == WARM_PROFILE_ENV

@@ -5,6 +5,9 @@ it (build/layer, build/layer-seed), so an unchanged build is reused across sessi
 from __future__ import annotations
 
 import platform
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +20,19 @@ from layer.targets import LayerTarget
 
 HOST_ARCH = next(arch for arch, machine in LINUX_MACHINES.items() if machine == platform.machine())
 DEFAULT_TARGET = LayerTarget(DEFAULT_RUNTIME, HOST_ARCH)
+
+
+def unpacked_sdist(version: str, root: Path) -> Path:
+    """honeyhive==`version`'s source distribution from the index, unpacked under `root`: a
+    source tree as the SDK ships it."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+         f"honeyhive=={version}", "--no-deps", "--no-binary", ":all:", "-d", str(root)],
+        check=True, timeout=300,
+    )  # fmt: skip
+    (archive,) = root.glob("*.tar.gz")
+    shutil.unpack_archive(archive, root)
+    return root / f"honeyhive-{version}"
 
 
 @pytest.fixture(scope="session")

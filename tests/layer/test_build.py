@@ -64,6 +64,19 @@ def test_an_unchanged_build_is_reused(built_layer: BuildLayer, layer_root: Path)
 
 
 @pytest.mark.slow
+def test_an_identical_build_elsewhere_is_used_where_it_is(
+    built_layer: BuildLayer, layer_root: Path, tmp_path: Path
+) -> None:
+    """The bench's sides: the locked release `make layer` already built is served from
+    build/layer, and nothing is built or written in the side's own root."""
+    first = built_layer(DEFAULT)
+    found = build(DEFAULT, out=tmp_path / "side", reuse_from=[tmp_path / "empty", layer_root])
+    assert (found.directory, found.reused) == (first.directory, True)
+    assert found.manifest == first.manifest
+    assert not (tmp_path / "side").exists()
+
+
+@pytest.mark.slow
 def test_manifest_describes_the_zip(built_layer: BuildLayer) -> None:
     built = built_layer(DEFAULT)
     manifest = json.loads((built.directory / LAYER_MANIFEST).read_text())

@@ -7,7 +7,6 @@ resolution) are marked slow, as are the real builds."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,6 +21,7 @@ from layer import pins
 from layer.build import Built, build
 from layer.targets import LayerTarget
 from tests.conftest import write_fixture_artifact
+from tests.layer.build_fixtures import unpacked_sdist
 
 TARGET = LayerTarget(DEFAULT_RUNTIME, "x86_64")
 OLDER_SUPPORTED = "1.6.1"
@@ -192,15 +192,7 @@ def test_a_tree_of_another_distribution(
 @pytest.fixture(scope="session")
 def sdist_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """honeyhive's own source distribution, unpacked: a source tree as the SDK ships it."""
-    root = tmp_path_factory.mktemp("sdist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-         f"honeyhive=={OLDER_SUPPORTED}", "--no-deps", "--no-binary", ":all:", "-d", str(root)],
-        check=True, timeout=300,
-    )  # fmt: skip
-    (archive,) = root.glob("*.tar.gz")
-    shutil.unpack_archive(archive, root)
-    return root / f"honeyhive-{OLDER_SUPPORTED}"
+    return unpacked_sdist(OLDER_SUPPORTED, tmp_path_factory.mktemp("sdist"))
 
 
 @pytest.fixture(scope="session")

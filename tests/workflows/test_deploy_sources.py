@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -150,22 +151,29 @@ def test_a_token_without_the_claims_fails_the_step(
 def test_the_checkouts_use_those_values_and_keep_no_credentials() -> None:
     steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
     checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
-    testbed, sdk = checkouts
+    testbed, sdk, base = checkouts
     assert steps.index(testbed) == 1, "right after the step that names the test bed"
     assert testbed["with"] == {
         "repository": "${{ steps.testbed.outputs.repository }}",
         "ref": "${{ steps.testbed.outputs.sha }}",
         "persist-credentials": False,
     }
-    assert sdk["if"] == "inputs.sdk-ref != ''"
-    assert sdk["with"] == {
-        "repository": "${{ inputs.sdk-repository }}",
-        "ref": "${{ inputs.sdk-ref }}",
-        "path": "build/sdk-checkout",
-        "persist-credentials": False,
-    }
+    for step, ref, path in (
+        (sdk, "sdk-ref", "sdk-checkout"),
+        (base, "base-sdk-ref", "sdk-base-checkout"),
+    ):
+        assert step["if"] == f"inputs.{ref} != ''"
+        assert step["with"] == {
+            "repository": "${{ inputs.sdk-repository }}",
+            "ref": f"${{{{ inputs.{ref} }}}}",
+            "path": f"build/{path}",
+            "persist-credentials": False,
+        }
     env = load(DEPLOY)["jobs"]["deploy"]["env"]
     assert env["SDK"] == "${{ inputs.sdk-ref && 'build/sdk-checkout' || '' }}"
+    assert env["BASE_SDK"] == (
+        "${{ inputs.base-sdk-ref && 'build/sdk-base-checkout' || inputs.base-sdk }}"
+    )
 
 
 def test_the_sdk_inputs_are_offered_to_both_callers() -> None:
@@ -174,14 +182,43 @@ def test_the_sdk_inputs_are_offered_to_both_callers() -> None:
         inputs = triggers[event]["inputs"]
         assert inputs["sdk-repository"]["default"] == "honeyhiveai/python-sdk", event
         assert inputs["sdk-ref"]["default"] == "", event
+        assert inputs["base-sdk"]["default"] == inputs["base-sdk-ref"]["default"] == "", event
 
 
 def test_every_make_step_passes_the_sdk_on() -> None:
     runs = [s.get("run", "") for s in load(DEPLOY)["jobs"]["deploy"]["steps"]]
     for target in ("make layer", "make up"):
         (run,) = [r for r in runs if r.startswith(target)]
-        assert 'SDK="$SDK"' in run, run
+        assert 'SDK="$SDK"' in run and 'BASE_SDK="$BASE_SDK"' in run, run
     (stack_name,) = [r for r in runs if "harness stack-name" in r]
     assert (
         '--sdk-ref "$SDK_REF"' in stack_name and '--sdk-repository "$SDK_REPOSITORY"' in stack_name
     )
+
+
+def test_the_aws_benchmark_runs_with_a_base_sdk_before_destroy() -> None:
+    steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    bench = next(i for i, run in enumerate(runs) if run.startswith("make bench-deployed"))
+    destroy = next(i for i, run in enumerate(runs) if run.startswith("make destroy"))
+    post_deploy = next(i for i, run in enumerate(runs) if run.startswith("make post-deploy"))
+    assert post_deploy < bench < destroy
+    assert steps[bench]["if"] == "env.BASE_SDK != ''"
+    assert "FAIL_ON_REGRESSION=1" in runs[bench]
+    scheduled = load(WORKFLOWS / "scheduled.yml")["jobs"]["benchmark"]["with"]
+    assert scheduled["base-sdk"] == "locked" and scheduled["sdk-ref"] == "main"
+
+
+def test_runs_that_deploy_the_same_stack_queue_behind_each_other() -> None:
+    """The concurrency group holds exactly the values the stack name is made of (the
+    `harness stack-name` step), so two runs on one stack never deploy or destroy at once."""
+    job = load(DEPLOY)["jobs"]["deploy"]
+    named_by = re.findall(r"--\S+ \"\$(\w+)\"", _step("Stack name")["run"])
+    assert named_by == ["STACK_LABEL", "SDK_REF", "SDK_REPOSITORY"]
+    group = job["concurrency"]["group"]
+    expressions = re.findall(r"\$\{\{ (.+?) \}\}", group)
+    assert sorted(expressions) == sorted(
+        re.fullmatch(r"\$\{\{ (.+) \}\}", job["env"][name])[1]  # type: ignore[index]
+        for name in named_by
+    )
+    assert job["concurrency"]["cancel-in-progress"] is False

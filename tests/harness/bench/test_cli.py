@@ -1,5 +1,5 @@
-"""`python -m harness bench`: one run serves our layer and the seed recipe's side by side and
-compares their interleaved cold starts with baseline's (a smoke run: one round)."""
+"""`python -m harness bench`: usage errors name the option and the fix; the run itself (slow)
+serves head and base side by side and compares them."""
 
 from __future__ import annotations
 
@@ -10,42 +10,99 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench.series import GOAL_RATIO
+from harness.bench.cli import main
 from infra.spec import REPO_ROOT
+from layer.pins import read_pins
+from tests.layer.build_fixtures import unpacked_sdist
 
-pytestmark = pytest.mark.slow
+
+def bench(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "bench", *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
 
 
-def test_bench_writes_and_prints_medians_and_ratios(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "bench", "--cold-starts", "1", "--out", str(tmp_path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, check=False,
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cold-starts", "3"], "--cold-starts 3: comparing needs at least 5 per side"),
+        (["--tolerance", "1.5"], "--tolerance 1.5: use a fraction in [0, 1)"),
+        (["--import-profiles", "0"], "--import-profiles must be at least 1"),
+        (["--deployed", "s", "--outputs", "o.json"], "pass --deployed or --outputs, not both"),
+        (["--deployed", "s", "--head", "honeyhive==1.6.1"], "--deployed measures the SDKs"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_bad_spec_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--base", "requests==2.34.2", "--out", str(tmp_path)]) == 2
+    assert "bench: --base: SDK 'requests==2.34.2' asks for 'requests'" in capsys.readouterr().err
+    assert not (tmp_path / "bench.json").exists()
+
+
+def test_outputs_without_a_base_function_say_how_to_get_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    functions = {
+        key: {"name": f"honeyhive-x-{key}", "arn": "arn", "runtime": "python3.13",
+              "memorySize": 256, "timeout": 30, "logGroup": f"/aws/lambda/honeyhive-x-{key}"}
+        for key in ("working_sdk_test", "cold_start_test", "basic_tracing", "baseline")
+    }  # fmt: skip
+    sdk = {"version": "1.7.0", "kind": "release", "commit": "", "dirty": False}
+    outputs.write_text(json.dumps({"functions": functions, "region": "us-east-1", "sdk": sdk}))
+    assert main(["--outputs", str(outputs), "--out", str(tmp_path)]) == 2
+    assert "has no base function (no `base` output): set the stack's baseSdk" in (
+        capsys.readouterr().err
+    )
+
+
+SLOW_IMPORT = """\
+import time as _time
+
+_end = _time.process_time() + {seconds}
+while _time.process_time() < _end:
+    pass
+"""
+
+
+@pytest.fixture(scope="module")
+def slower_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The locked release's source, plus a module its package imports that burns CPU: a tree
+    whose cold start is slower by that much, for a reason one module explains."""
+    tree = unpacked_sdist(read_pins()["honeyhive"], tmp_path_factory.mktemp("slower-sdk"))
+    package = tree / "src" / "honeyhive"
+    (package / "_slow_import.py").write_text(SLOW_IMPORT.format(seconds=0.8))
+    init = package / "__init__.py"
+    init.write_text("from honeyhive import _slow_import  # noqa: F401\n" + init.read_text())
+    return tree
+
+
+@pytest.mark.slow
+def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
+    slower_sdk: Path, tmp_path: Path
+) -> None:
+    done = bench(
+        "--base", "locked", "--head", str(slower_sdk), "--cold-starts", "5",
+        "--import-profiles", "1", "--out", str(tmp_path), timeout=1200,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
-    assert "bench: round 1/1: ours init" in done.stderr
     document = json.loads((tmp_path / "bench.json").read_text())
+    assert document["comparison"]["verdict"] == "regression", document["comparison"]
+    assert document["comparison"]["confidenceInterval"][0] > 1.1
+    top = document["importDiff"]["modules"][0]
+    assert (top["module"], top["status"]) == ("honeyhive._slow_import", "new")
+    assert top["selfDeltaMs"] > 600
     series = document["series"]
-    assert list(series) == ["ours", "seed", "baseline"]
-    assert [series[s]["function"] for s in series] == ["working_sdk_test"] * 2 + ["baseline"]
-    assert all(len(one["initMs"]) == 1 and one["errors"] == [] for one in series.values())
-    assert (
-        document["layers"]["ours"]["recipe"] == "lambda" and document["layers"]["ours"]["bytecode"]
-    )
-    assert (
-        document["layers"]["seed"]["recipe"] == "seed"
-        and not document["layers"]["seed"]["bytecode"]
-    )
-    compared = document["comparison"]
-    medians = compared["medianInitMs"]
-    assert compared["oursOverSeed"] == round(medians["ours"] / medians["seed"], 3)
-    assert compared["oursMinusBaselineMs"] == round(medians["ours"] - medians["baseline"], 3)
-    assert compared["seedMinusBaselineMs"] == round(medians["seed"] - medians["baseline"], 3)
-    assert compared["goal"] == {
-        "maxOursOverSeed": GOAL_RATIO,
-        "met": compared["oursOverSeed"] <= GOAL_RATIO,
-    }
-    markdown = (tmp_path / "bench.md").read_text()
-    assert markdown in done.stdout
-    assert f"| ours / seed | {compared['oursOverSeed']:.3f} |" in markdown
-    for label in ("ours", "seed", "baseline"):
-        assert f"| {label} |" in markdown
+    assert [len(series[side]["initMs"]) for side in ("head", "base", "baseline")] == [5, 5, 5]
+    assert all(one["errors"] == [] for one in series.values())
+    lines = (tmp_path / "bench.md").read_text().splitlines()
+    assert lines[2].startswith("Head: **honeyhive ") and "(tree)** · Base: **honeyhive " in lines[2]
+    assert lines[4].startswith("Verdict: **regression**")
+    assert "bench: round 5/5: head init" in done.stderr

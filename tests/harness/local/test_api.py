@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +24,8 @@ from harness.local.api import LambdaApi
 from harness.local.config import FunctionConfig
 from harness.local.registry import Registry
 from harness.local.toolchain import Toolchain
-from tests.harness.local.fixtures import lambda_client, spec, wait_until
+from infra.naming import log_group_name
+from tests.harness.local.fixtures import lambda_client, local_client, spec, wait_until
 
 pytestmark = pytest.mark.slow
 FUNCTIONS = ("echo", "fail", "sleep", "hog", "chatty")
@@ -78,6 +82,43 @@ def test_invoke_with_log_tail(client: Any) -> None:
         decode_log_result(client.invoke(FunctionName="echo-fn", LogType="Tail")["LogResult"])
     )
     assert warm.init_duration_ms is None
+
+
+def test_each_invocations_log_is_in_its_environments_stream(
+    client: Any, registry: Registry
+) -> None:
+    """What the suite's attribution reads on AWS: FilterLogEvents on the function's log group."""
+    request_id = json.loads(client.invoke(FunctionName="echo-fn")["Payload"].read())["requestId"]
+    logs = local_client("logs", client.meta.endpoint_url)
+
+    found = logs.filter_log_events(
+        logGroupName=log_group_name("echo-fn"), filterPattern=f'"{request_id}"'
+    )["events"]
+
+    assert {e["message"].split("RequestId: ")[0] for e in found} >= {"START ", "END ", "REPORT "}
+    streams = logs.describe_log_streams(logGroupName=log_group_name("echo-fn"))["logStreams"]
+    assert {e["logStreamName"] for e in found} == {s["logStreamName"] for s in streams}
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\]\w+", streams[0]["logStreamName"])
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        logs.filter_log_events(logGroupName=log_group_name("never-invoked"))
+
+
+def test_a_logs_call_the_store_cannot_take_is_answered(client: Any) -> None:
+    """boto3 checks parameter types before it sends; a client that does not still gets an
+    answer (a 400 naming the parameters), not a dropped connection."""
+    client.invoke(FunctionName="echo-fn")  # the log group exists
+    request = urllib.request.Request(
+        f"{client.meta.endpoint_url}/",
+        data=json.dumps({"logGroupName": log_group_name("echo-fn"), "startTime": "x"}).encode(),
+        headers={"X-Amz-Target": "Logs_20140328.FilterLogEvents"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)
+    assert raised.value.code == 400
+    answer = json.loads(raised.value.read())
+    assert answer["__type"] == "InvalidParameterException"
+    assert "startTime: string" in answer["message"]
 
 
 def test_the_client_context_reaches_the_function(client: Any) -> None:

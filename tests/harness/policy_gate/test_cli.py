@@ -59,6 +59,25 @@ def test_branch_stack_with_several_runtimes_has_no_violation(
     assert result.passed
 
 
+def test_a_stack_with_the_benchmarks_base_function_passes(
+    pack: PackProcess, fixture_layer_dir: Path
+) -> None:
+    """`baseSdk` adds a fifth function on a second layer: names, roles, limits and layer
+    compatibility are all the pack's to judge, and it allows them (the AWS benchmark)."""
+    capture: Capture = render(
+        "ci",
+        overrides={
+            "layerArtifactDir": str(fixture_layer_dir),
+            "baseSdk": "locked",
+            "baseLayerArtifactDir": str(fixture_layer_dir),
+        },
+    )
+    assert len(capture.of_type("aws:lambda/function:Function")) == 5
+    result = check_capture(capture, pack.channel, {})
+    assert result.violations == ()
+    assert result.passed
+
+
 def test_a_refused_config_fails_the_gate_with_the_programs_message(
     fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

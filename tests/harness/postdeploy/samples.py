@@ -33,6 +33,28 @@ def outputs(stack: str = "t", **extra: Any) -> dict[str, Any]:
     return {"functions": functions, "layerArns": {}, "region": REGION, "sdk": SDK, **extra}
 
 
+BASE_SDK = {"version": "1.6.1", "kind": "requirement", "commit": "", "dirty": False}
+BASE_NAME = "honeyhive-t-working-sdk-test-base"
+
+
+def base_function(*, without: str = "") -> dict[str, object]:
+    function: dict[str, object] = {
+        "name": BASE_NAME,
+        "arn": f"arn:aws:lambda:us-east-1:123456789012:function:{BASE_NAME}",
+        "runtime": "python3.12",
+        "memorySize": 512,
+        "timeout": 30,
+        "logGroup": f"/aws/lambda/{BASE_NAME}",
+    }
+    function.pop(without, None)
+    return function
+
+
+def base_output(**changes: object) -> dict[str, object]:
+    """The `base` output of a stack with `baseSdk`: BENCH_FUNCTION again, on the base's layer."""
+    return {"function": base_function(), "sdk": BASE_SDK, **changes}
+
+
 def target(**extra: Any) -> Target:
     return parse_outputs(outputs(**extra), "test outputs")
 
@@ -64,11 +86,11 @@ def invocation(
     json_log: bool = False,
     status_code: int = 200,
     body_changes: dict[str, Any] | None = None,
+    memory_used_mb: int = 70,
 ) -> Invocation:
     request_id = str(uuid.uuid4())
-    report = Report(
-        request_id, duration, billed_duration_ms(duration, init), function.memory_size, 70, init
-    )
+    billed = billed_duration_ms(duration, init)
+    report = Report(request_id, duration, billed, function.memory_size, memory_used_mb, init)
     line = json.dumps(report.json_record()) if json_log else report.text()
     log = f"START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\n{line}\n"
     document = body(function, request_id, event, cold=init is not None) | (body_changes or {})

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.postdeploy import importtime
 from harness.postdeploy.events import SEED_EVENT
+from harness.postdeploy.markdown import render
 from harness.postdeploy.measure import FunctionRun, RunRecord, SuiteOptions
 from harness.postdeploy.report import Outcome, build_report, write_reports
 from harness.postdeploy.spans import SpanRecord
@@ -50,6 +52,20 @@ def test_the_report_has_every_number_per_function() -> None:
     assert report["functions"]["baseline"]["sdkOverheadMs"] is None
     assert working["spans"] == {"sessions": 2, "withSpans": 1}
     assert (report["target"]["kind"], report["passed"]) == ("local", True)
+
+
+def test_max_memory_used_leaves_out_the_profiled_invocations() -> None:
+    """Import-time profiling and cProfile add to an environment's memory: the profiled cold
+    start and warm invoke are not what the function needs."""
+    run = record()
+    working = run.functions["working_sdk_test"]
+    function = working.output
+    working.warm.append(invocation(function, SEED_EVENT, memory_used_mb=90))
+    working.profiled = [
+        invocation(function, SEED_EVENT, init=900.0, memory_used_mb=300),
+        invocation(function, SEED_EVENT, memory_used_mb=310),
+    ]
+    assert build_report(run, [])["functions"]["working_sdk_test"]["maxMemoryUsedMb"] == 90
 
 
 def test_costs_follow_billed_duration_memory_and_architecture() -> None:
@@ -147,3 +163,54 @@ def test_no_summary_is_written_outside_github_actions(tmp_path: Path) -> None:
     run = record()
     write_reports(build_report(run, []), tmp_path, run, {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.md"]
+
+
+def test_where_the_time_goes_per_sdk_function() -> None:
+    run = record()
+    lines = [
+        "import time:    300000 |     300000 |     pydantic.main",
+        "import time:      2000 |     302000 |   honeyhive.api",
+        "import time:       500 |     302500 | honeyhive",
+    ]
+    warm = {
+        "totalMs": 60.0,
+        "sdkFunctions": [{"function": "honeyhive/tracer/core/context.py:313(create_session)",
+                          "calls": 1, "ownMs": 1.0, "cumulativeMs": 55.0}],
+        "ownTime": [{"function": "<method 'load_verify_locations' of '_ssl._SSLContext' objects>",
+                     "calls": 1, "ownMs": 52.0, "cumulativeMs": 52.0}],
+    }  # fmt: skip
+    for key in ("working_sdk_test", "cold_start_test"):
+        run.functions[key].import_profile = importtime.parse(lines)
+        run.functions[key].warm_profile = warm
+    run.functions["basic_tracing"].errors["import profile"] = "LogsNotFound: no REPORT line"
+    run.functions["basic_tracing"].warm_profile_error = "KeyError: 'honeyhive'"
+    report = build_report(run, [])
+    working = report["functions"]["working_sdk_test"]["attribution"]
+    assert working["imports"]["sdkTotalMs"] == 302.5
+    assert [m["module"] for m in working["imports"]["top"]] == [
+        "honeyhive", "honeyhive.api", "pydantic.main",
+    ]  # fmt: skip
+    assert working["importsByPackageMs"] == {"pydantic": 300.0, "honeyhive": 2.5}
+    assert report["functions"]["baseline"]["attribution"] is None
+    assert report["functions"]["basic_tracing"]["attribution"]["imports"] is None
+    assert report["functions"]["basic_tracing"]["attribution"]["warmError"] == (
+        "KeyError: 'honeyhive'"
+    )
+    assert working["warmError"] is None
+    markdown = render(report)
+    assert "## Where the time goes" in markdown
+    assert "```mermaid\npie showData title working_sdk_test: cold-start import time" in markdown
+    assert '    "pydantic" : 300.0' in markdown
+    assert "<summary>working_sdk_test: SDK import 302.5 ms, 3 modules imported" in markdown
+    assert "| `honeyhive.api` | 302.0 | 2.0 |" in markdown
+    assert (
+        "| `<method 'load_verify_locations' of '_ssl._SSLContext' objects>` | 1 | 52.0 |"
+        in markdown
+    )
+    assert "- basic_tracing: no import profile (see Failures)" in markdown
+    assert "- basic_tracing: import profile: LogsNotFound: no REPORT line" in markdown
+    assert (
+        "- basic_tracing: no warm profile, the handler could not summarise it: "
+        "KeyError: 'honeyhive'" in markdown
+    )
+    assert "with `PYTHONPROFILEIMPORTTIME=1`" in markdown

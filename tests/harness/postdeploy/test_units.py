@@ -14,14 +14,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.postdeploy import checks, spans
+from harness.postdeploy import checks, importtime, spans
 from harness.postdeploy.cost import LAMBDA_PRICES, cost_per_1000_usd, invocation_cost_usd
 from harness.postdeploy.errors import PulumiMissing, TargetError
 from harness.postdeploy.events import BAD_EVENTS, SEED_EVENT, iteration_event, seed_events
 from harness.postdeploy.stats import percentile, summarize
-from harness.postdeploy.target import from_outputs_file, from_stack, parse_outputs
+from harness.postdeploy.target import FunctionOutput, from_outputs_file, from_stack, parse_outputs
 from harness.secret import REDACTED, Secret
-from tests.harness.postdeploy.samples import invocation, outputs, target
+from infra.spec import BENCH_FUNCTION
+from tests.harness.postdeploy.samples import (
+    BASE_NAME,
+    base_function,
+    base_output,
+    invocation,
+    outputs,
+    target,
+)
 
 samples = st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50)
 
@@ -125,7 +133,7 @@ def test_an_answer_from_another_sdk_than_the_layers_fails_the_contract() -> None
         ({**outputs(), "region": ""}, "`region` must be a region name"),
         (
             {**outputs(), "functions": {**outputs()["functions"], "baseline": {"name": "x"}}},
-            "functions.baseline must have name, arn",
+            "functions.baseline lacks arn, runtime, memorySize, timeout, logGroup",
         ),
         ({**outputs(), "sdk": None}, "no `sdk` output naming the SDK in the layer"),
         ({**outputs(), "sdk": {"kind": "tree"}}, "no `sdk` output naming the SDK in the layer"),
@@ -134,6 +142,44 @@ def test_an_answer_from_another_sdk_than_the_layers_fails_the_contract() -> None
 def test_bad_outputs_are_refused_with_what_is_wrong(document: object, message: str) -> None:
     with pytest.raises(TargetError, match=message):
         parse_outputs(document, "test outputs")
+
+
+def test_a_base_output_is_the_bench_function_on_the_base_sdk() -> None:
+    parsed = target(base=base_output())
+    assert parsed.base == FunctionOutput(
+        key=BENCH_FUNCTION,
+        name=BASE_NAME,
+        arn=f"arn:aws:lambda:us-east-1:123456789012:function:{BASE_NAME}",
+        runtime="python3.12",
+        memory_size=512,
+        timeout=30,
+        log_group=f"/aws/lambda/{BASE_NAME}",
+        sdk_version="1.6.1",
+    )
+    assert parsed.base_sdk_description == "honeyhive 1.6.1 (requirement)"
+    assert parsed.sdk_description == "honeyhive 1.7.0 (release)"
+    assert parsed.functions[BENCH_FUNCTION].sdk_version == "1.7.0"
+    without = target()
+    assert (without.base, without.base_sdk_description) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        (["a list"], r"`base` must be \{function, sdk\}, got \['a list'\]"),
+        (
+            base_output(function=base_function(without="logGroup")),
+            r"base\.function lacks logGroup \(it must have name, arn",
+        ),
+        (base_output(function=None), r"base\.function must have name, arn, .*got None"),
+        (base_output(sdk="1.6.1"), r"no `base\.sdk` output naming the SDK .*got '1\.6\.1'"),
+        (base_output(sdk={"version": "1.6.1"}), r"no `base\.sdk` output naming the SDK"),
+    ],
+    ids=["not-an-object", "no-logGroup", "no-function", "sdk-not-an-object", "sdk-without-kind"],
+)
+def test_a_bad_base_output_is_refused_naming_the_field(base: object, message: str) -> None:
+    with pytest.raises(TargetError, match=message):
+        parse_outputs(outputs(base=base), "test outputs")
 
 
 def test_an_unreadable_outputs_file_says_how_to_make_one(tmp_path: Path) -> None:
@@ -301,6 +347,20 @@ def test_an_overhead_miss_names_the_function_the_metric_and_the_numbers() -> Non
     )
     assert "no Init Duration samples of f" in str(problem([], [100.0], 1))
     assert "no Init Duration samples of baseline" in str(problem([1.0], [], 1))
+
+
+def test_attribution_problems_name_what_is_missing_and_why() -> None:
+    sdk = importtime.parse(["import time:       500 |     302500 | honeyhive"])
+    warm = {"sdkFunctions": [{"function": "honeyhive/api/client.py:12(start)"}]}
+    assert checks.attribution_problems("working_sdk_test", sdk, warm, None) == []
+    assert checks.attribution_problems("k", None, None, None) == [
+        "k: no import profile of its cold start",
+        "k: no profile of a warm invocation",
+    ]
+    assert checks.attribution_problems("k", sdk, None, "ValueError: pstats broke") == [
+        "k: the warm invocation ran, but its handler could not summarise the profile: "
+        "ValueError: pstats broke"
+    ]
 
 
 # --- spans -----------------------------------------------------------------------------------
