@@ -86,8 +86,10 @@ def slower_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
-    slower_sdk: Path, tmp_path: Path
+    slower_sdk: Path, sdk_layer: Path, tmp_path: Path
 ) -> None:
+    """`sdk_layer` (the locked release in build/layer) is built first, so the base side is
+    served from it as `make bench` does after `make layer`; only the head tree is built."""
     done = bench(
         "--base", "locked", "--head", str(slower_sdk), "--cold-starts", "5",
         "--import-profiles", "1", "--out", str(tmp_path), timeout=1200,
@@ -106,3 +108,4 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     assert lines[2].startswith("Head: **honeyhive ") and "(tree)** · Base: **honeyhive " in lines[2]
     assert lines[4].startswith("Verdict: **regression**")
     assert "bench: round 5/5: head init" in done.stderr
+    assert f"the same build is in {sdk_layer.parent}, using it" in done.stderr
