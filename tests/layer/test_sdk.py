@@ -197,13 +197,15 @@ def sdist_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_for(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Built]:
-    """build(default target, sdk=SPEC) into a root of its own, once per SPEC per session."""
+    """build(default target, sdk=SPEC) into a root of its own, once per SPEC per session.
+    Without bytecode: these tests are about which SDK the layer holds, and compiling it is
+    tested with the locked release (tests/layer/test_build.py)."""
     cache: dict[str, Built] = {}
 
     def get(spec: str) -> Built:
         if spec not in cache:
             out = tmp_path_factory.mktemp("sdk-layer")
-            cache[spec] = build(TARGET, out=out, sdk=parse_sdk_spec(spec))
+            cache[spec] = build(TARGET, out=out, sdk=parse_sdk_spec(spec), compiled=False)
         return cache[spec]
 
     return get
