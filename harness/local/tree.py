@@ -39,6 +39,9 @@ from harness.local.procs import (
 _FREEZE_ROUNDS = 4
 
 
+_SAMPLE_TRIES = 3
+
+
 class ProcessTree:
     def __init__(
         self, launcher: subprocess.Popen[bytes], *, namespaced: bool, pipe_inode: int
@@ -86,17 +89,31 @@ class ProcessTree:
         """What the members hold in memory now: the largest one's resident set plus what each
         other address space maps alone (a forked child shares its parent's pages until one of
         them writes them, a vforked one its whole address space: adding resident sets would
-        count those twice)."""
+        count those twice).
+
+        Reading several processes is not atomic: a fork that exits between the reads leaves its
+        pages to its parent, which then maps them alone, so they would be counted twice. A
+        sample during which a counted process ended is taken again (the smallest of
+        `_SAMPLE_TRIES` when the tree keeps changing)."""
+        totals = []
+        for _try in range(_SAMPLE_TRIES):
+            total, counted = self._sample()
+            if all(rss_kb(pid) for pid in counted):
+                return total
+            totals.append(total)
+        return min(totals)
+
+    def _sample(self) -> tuple[int, list[int]]:
         sizes = {pid: rss_kb(pid) or 0 for pid in self.members(detached=False)}
         if not sizes:
-            return 0
+            return 0, []
         counted = [max(sizes, key=lambda pid: sizes[pid])]
         total = sizes[counted[0]]
         for pid in sizes:
             if not any(pid == seen or same_memory(pid, seen) for seen in counted):
                 total += private_kb(pid)
                 counted.append(pid)
-        return total
+        return total, counted
 
     def peak_kb(self) -> int:
         """The largest peak resident set any member has reached."""
