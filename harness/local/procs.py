@@ -20,9 +20,14 @@ _ports_given: set[int] = set()
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of `pid` (every thread's list: Go runs children from any thread)."""
+    """Direct children of `pid` (every thread's list: Go runs children from any thread); none
+    once it is gone (it may end while the tree is walked)."""
     found: list[int] = []
-    for task in (_PROC / str(pid) / "task").glob("*"):
+    try:
+        tasks = list((_PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return []
+    for task in tasks:
         with contextlib.suppress(OSError):
             found += [int(child) for child in (task / "children").read_text().split()]
     return sorted(set(found))

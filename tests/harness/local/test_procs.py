@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 from harness.local.procs import (
+    children,
     command_line,
+    descendants,
     pipe_holders,
     private_kb,
     rss_kb,
@@ -57,3 +59,15 @@ def test_a_fork_shares_its_parents_pages_but_not_its_address_space() -> None:
 def test_cpu_wait_is_read_for_a_live_process_and_zero_for_a_gone_one() -> None:
     assert run_delay_s(os.getpid()) >= 0
     assert run_delay_s(2**22 + 12345) == 0.0
+
+
+def test_the_tree_of_a_live_process_is_walked_and_a_gone_one_has_none() -> None:
+    """A process may end while the watch walks the tree: it has no children, not an error."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert child.pid in children(os.getpid())
+        assert child.pid in descendants(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert children(child.pid) == [] and descendants(child.pid) == []
