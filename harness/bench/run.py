@@ -70,20 +70,27 @@ def _comparison(by_label: dict[str, series.Series], tolerance: float) -> dict[st
         "headMinusBaselineMs": _minus(medians["head"], medians["baseline"]),
         "baseMinusBaselineMs": _minus(medians["base"], medians["baseline"]),
     }
-    try:
-        result = compare.compare(by_label["base"].init_ms, by_label["head"].init_ms, tolerance)
-    except BenchError as exc:
-        return {**compared, "verdict": None, "reason": str(exc)}
+    result = _compare(by_label, tolerance)
+    if isinstance(result, BenchError):
+        return {**compared, "verdict": None, "reason": str(result)}
     return {**compared, **result.as_json()}
 
 
-def _undecided(by_label: dict[str, series.Series], tolerance: float) -> compare.Comparison | None:
-    """The comparison so far, when more rounds could change its verdict."""
+def _compare(
+    by_label: dict[str, series.Series], tolerance: float
+) -> compare.Comparison | BenchError:
+    """head against base so far, or why they cannot be compared (too few valid samples)."""
     try:
-        result = compare.compare(by_label["base"].init_ms, by_label["head"].init_ms, tolerance)
-    except BenchError:
-        return None  # too few valid samples: the failures are reported, not averaged away
-    return None if result.conclusive else result
+        return compare.compare(by_label["base"].init_ms, by_label["head"].init_ms, tolerance)
+    except BenchError as exc:
+        return exc
+
+
+def _undecided(by_label: dict[str, series.Series], tolerance: float) -> compare.Comparison | None:
+    """The comparison so far, when more rounds could change its verdict (not when samples
+    failed: the failures are reported, not averaged away)."""
+    result = _compare(by_label, tolerance)
+    return None if isinstance(result, BenchError) or result.conclusive else result
 
 
 def _rounds(measured: list[series.Series], plan: Plan, progress: Progress) -> int:

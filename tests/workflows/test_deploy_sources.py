@@ -75,10 +75,9 @@ def _step(name: str) -> dict[str, Any]:
     return next(step for step in steps if step.get("name") == name)
 
 
-def _run_testbed_step(service: _TokenService, tmp_path: Path) -> dict[str, str]:
-    output = tmp_path / "github_output"
-    output.write_text("")
-    done = subprocess.run(
+def _run_step(service: _TokenService, output: Path) -> subprocess.CompletedProcess[str]:
+    """The step that names the test bed, as the runner runs it, against `service`."""
+    return subprocess.run(
         ["bash", "-e", "-c", _step("Which test bed is running")["run"]],
         env={
             "PATH": "/usr/bin:/bin",
@@ -91,6 +90,12 @@ def _run_testbed_step(service: _TokenService, tmp_path: Path) -> dict[str, str]:
         timeout=60,
         check=False,
     )
+
+
+def _run_testbed_step(service: _TokenService, tmp_path: Path) -> dict[str, str]:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    done = _run_step(service, output)
     assert done.returncode == 0, done.stderr
     assert REQUEST_TOKEN not in done.stdout + done.stderr
     return dict(line.split("=", 1) for line in output.read_text().splitlines())
@@ -131,20 +136,7 @@ def test_a_token_without_the_claims_fails_the_step(
     token_service: _TokenService, tmp_path: Path
 ) -> None:
     token_service.claims = {"repository": "octo-org/python-sdk"}
-    output = tmp_path / "github_output"
-    done = subprocess.run(
-        ["bash", "-e", "-c", _step("Which test bed is running")["run"]],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "ACTIONS_ID_TOKEN_REQUEST_URL": token_service.url,
-            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
-            "GITHUB_OUTPUT": str(output),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run_step(token_service, tmp_path / "github_output")
     assert done.returncode != 0 and "job_workflow_ref" in done.stderr
 
 
