@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import platform
@@ -74,22 +73,23 @@ def builder_digest() -> str:
 
 def build_key(
     target: LayerTarget, *, inputs: BuildInputs, recipe: str, compiled: bool,
-    interpreter: str | None, pip: str,
+    interpreter: str | None, installer: str,
 ) -> str:  # fmt: skip
     """What makes an artefact: same key, same bytes. The packages and the SDK they hold (its
     wheel's or tree's identity), target, recipe, the bytecode flag, the builder's code, and the
-    tools' versions (compiler and pip)."""
+    tools' versions (compiler and installer)."""
     facts = {
         "packages": inputs.pins, "sdk": inputs.identity, "runtime": target.runtime,
         "arch": target.arch, "recipe": recipe, "bytecode": compiled,
-        "builder": builder_digest(), "interpreter": interpreter, "pip": pip,
+        "builder": builder_digest(), "interpreter": interpreter, "installer": installer,
     }  # fmt: skip
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """What a build installs: the requirements pip gets, the set it must produce, the SDK."""
+    """What a build installs: the requirements the installer gets, the set it must produce,
+    the SDK."""
 
     requirements_text: str
     pins: dict[str, str]
@@ -173,15 +173,15 @@ def build(
             )
     directory = (out or DEFAULT_OUT[recipe]) / target.name
     interp = _interpreter(target, recipe, compiled)
-    pip = (
-        install.pip_version(interp.path)
+    installer = (
+        f"pip {install.pip_version(interp.path)}"
         if recipe == "seed" and interp
-        else importlib.metadata.version("pip")
+        else f"uv {install.uv_version()}"
     )
     inputs = build_inputs(target, sdk, requirements)
     key = build_key(
         target, inputs=inputs, recipe=recipe, compiled=compiled,
-        interpreter=interp.version if interp else None, pip=pip,
+        interpreter=interp.version if interp else None, installer=installer,
     )  # fmt: skip
     for root in reuse_from:
         found = root / target.name
@@ -196,13 +196,14 @@ def build(
         fcntl.flock(lock, fcntl.LOCK_EX)
         return _build_locked(
             target, directory, key, recipe=recipe, compiled=compiled, limits=limits,
-            interp=interp, pip=pip, inputs=inputs, started=started,
+            interp=interp, installer=installer, inputs=inputs, started=started,
         )  # fmt: skip
 
 
 def _build_locked(
     target: LayerTarget, directory: Path, key: str, *, recipe: str, compiled: bool,
-    limits: Limits, interp: Interpreter | None, pip: str, inputs: BuildInputs, started: float,
+    limits: Limits, interp: Interpreter | None, installer: str, inputs: BuildInputs,
+    started: float,
 ) -> Built:  # fmt: skip
     label = f"{target.name} ({recipe})"
     previous = reusable(directory, key)
@@ -232,7 +233,7 @@ def _build_locked(
             zippedBytes=partial.stat().st_size, unzippedBytes=archive.unzipped_bytes(partial),
             bytecode=compiled, recipe=recipe, packages=packages,
             platform=target.pip_platform if recipe == "lambda" else "host",
-            interpreter=interp.version if interp else None, pip=pip,
+            interpreter=interp.version if interp else None, installer=installer,
             sdk=inputs.sdk_record(), buildKey=key,
         )  # fmt: skip
         partial.replace(directory / LAYER_ZIP)
@@ -251,18 +252,18 @@ def _stage(
     root: Path, target: LayerTarget, recipe: str, interp: Interpreter | None, *,
     pinned: dict[str, str], requirements: Path,
 ) -> dict[str, str]:  # fmt: skip
-    """Fill root with the layer's tree (pip installs `requirements`, which must produce exactly
-    `pinned`); return the installed packages."""
+    """Fill root with the layer's tree (the installer installs `requirements`, which must
+    produce exactly `pinned`); return the installed packages."""
     label = f"{target.name} ({recipe})"
     if recipe == "seed":
         assert interp is not None
         tree = root / "python"
         say(f"layer {label}: host pip install -t python/ with {interp.path} ({len(pinned)} pins)")
-        install.run_pip(install.seed_command(interp.path, tree, requirements))
+        install.install_seed(interp.path, tree, requirements)
     else:
         tree = root / target.site_packages
-        say(f"layer {label}: pip install for {target.pip_platform} ({len(pinned)} pins)")
-        install.run_pip(install.lambda_command(target, tree, requirements))
+        say(f"layer {label}: uv pip install for {target.pip_platform} ({len(pinned)} pins)")
+        install.install_for_lambda(target, tree, requirements)
     packages = pins.installed(tree)
     pins.check_installed(pinned, packages)
     if recipe == "seed":

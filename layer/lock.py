@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,26 +34,26 @@ def all_targets() -> list[LayerTarget]:
 
 
 def resolve(target: LayerTarget, requirements: Path) -> dict[str, str]:
-    """What pip would install for target from requirements: `{canonical name: version}`."""
-    with tempfile.TemporaryDirectory(prefix="layer-lock-") as tmp:
-        command = [
-            sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-            "--quiet", "--disable-pip-version-check", "--report", "-",
-            "--platform", target.pip_platform, "--only-binary=:all:", "--implementation", "cp",
-            "--python-version", target.python_version, "--target", tmp, "-r", str(requirements),
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    """What the builder's installer would install for target from requirements (uv's resolver
+    for Lambda's platform, wheels only; layer/install.py): `{canonical name: version}`."""
+    command = [
+        sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--no-annotate",
+        "--python", sys.executable, "--python-platform", f"{target.machine}-manylinux2014",
+        "--python-version", target.python_version, "--only-binary", ":all:", str(requirements),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise LayerError(
             f"{requirements} does not resolve to wheels for {target.name}:\n"
             f"{result.stderr.strip()}\nFix: pin versions in layer/requirements.in that publish "
             f"{target.cp_tag} {target.pip_platform} wheels."
         )
-    report = json.loads(result.stdout)
-    return {
-        canonical(item["metadata"]["name"]): item["metadata"]["version"]
-        for item in report["install"]
-    }
+    found: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        name, separator, version = line.strip().partition("==")
+        if separator:
+            found[canonical(name)] = version
+    return found
 
 
 def _differences(expected: dict[str, str], got: dict[str, str]) -> list[str]:
@@ -70,7 +68,7 @@ def _differences(expected: dict[str, str], got: dict[str, str]) -> list[str]:
 def resolve_all(
     requirements: Path, targets: list[LayerTarget]
 ) -> dict[LayerTarget, dict[str, str]]:
-    """Resolve for each target; pip mostly waits on the index, so three run at once."""
+    """Resolve for each target, three at once (the resolver mostly waits on the index)."""
     say(f"lock: resolving {requirements} for {len(targets)} targets")
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = pool.map(lambda t: resolve(t, requirements), targets)

@@ -21,9 +21,9 @@ class Manifest:
     recipe: str  # "lambda" | "seed"
     packages: dict[str, str]  # canonical name -> version, as installed
     # Provenance beyond the contract:
-    platform: str  # pip's --platform, or "host" for the seed recipe
+    platform: str  # the wheels' platform tag, or "host" for the seed recipe
     interpreter: str | None  # full version of the Python that compiled bytecode / ran seed pip
-    pip: str
+    installer: str  # "uv X.Y.Z" (lambda recipe) or "pip X.Y" (the seed's, the runtime's pip)
     sdk: dict[str, object]
     """The SDK the layer holds: name, version, kind (release|requirement|wheel|tree), the SPEC,
     the wheel's and tree's sha256, the tree's commit and dirty flag."""

@@ -2,8 +2,8 @@
 
 It holds `awslambdaric` (the runtime interface client Lambda's Python base images run) and the
 boto3 a function can import without packaging it. It goes last on PYTHONPATH, after the task
-root and the layers, as in Lambda. Installed once per runtime and architecture with pip's
-cross-platform resolver (the wheels Lambda's platform would get), byte-compiled by the target
+root and the layers, as in Lambda. Installed once per runtime and architecture by the layer
+builder's installer (the wheels Lambda's platform would get), byte-compiled by the target
 interpreter (Lambda's runtime ships compiled), and reused while its marker matches the pins.
 
 boto3: AWS does not publish one bundled version per Python runtime (the Lambda Python guide:
@@ -19,13 +19,14 @@ import fcntl
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Final
 
 from harness.local.errors import RuntimeDirError
-from harness.local.host import MACHINES
 from harness.local.progress import progress
+from layer.errors import LayerError
+from layer.install import install_for_lambda
+from layer.targets import LayerTarget
 
 PINS: Final = ("awslambdaric==4.2.2", "boto3==1.43.108")
 MARKER: Final = ".local-runtime.json"
@@ -58,17 +59,16 @@ def ensure_runtime_dir(root: Path, runtime: str, arch: str, interpreter: Path) -
 
 
 def _install(directory: Path, runtime: str, arch: str, interpreter: Path) -> None:
-    version = runtime.removeprefix("python")
     staging = directory.with_name(directory.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     progress(f"installing the {runtime}-{arch} runtime dir ({', '.join(PINS)}) into {directory}")
-    pip = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-compile", "--target", str(staging),
-        "--platform", f"manylinux2014_{MACHINES[arch]}", "--only-binary=:all:",
-        "--python-version", version, "--implementation", "cp", *PINS,
-    ]  # fmt: skip
-    _run(pip, "pip could not install the runtime dir")
+    try:
+        install_for_lambda(
+            LayerTarget(runtime, arch), staging, PINS,
+            fix=f"check the index serves {' and '.join(PINS)} for {runtime} on {arch}",
+        )  # fmt: skip
+    except LayerError as exc:
+        raise RuntimeDirError(f"could not install the runtime dir: {exc}") from None
     compile_ = [
         str(interpreter), "-S", "-m", "compileall", "-q", "-j", "0",
         "--invalidation-mode", "unchecked-hash", str(staging),

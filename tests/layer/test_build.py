@@ -223,11 +223,16 @@ def test_no_bytecode_build_is_gated_then_recorded(tmp_path: Path) -> None:
 def _key(
     target: LayerTarget = DEFAULT, *, packages: dict[str, str] | None = None,
     sdk: dict[str, object] | None = None, recipe: str = "lambda", compiled: bool = True,
-    interpreter: str | None = "3.11.7", pip: str = "26.3",
+    interpreter: str | None = "3.11.7", installer: str = "uv 0.13.9",
 ) -> str:  # fmt: skip
     inputs = BuildInputs("", packages or {"honeyhive": "1.7.0"}, sdk or {"kind": "release"})
     return build_key(
-        target, inputs=inputs, recipe=recipe, compiled=compiled, interpreter=interpreter, pip=pip
+        target,
+        inputs=inputs,
+        recipe=recipe,
+        compiled=compiled,
+        interpreter=interpreter,
+        installer=installer,
     )
 
 
@@ -242,7 +247,7 @@ def test_build_key_changes_with_every_input() -> None:
         _key(recipe="seed"),
         _key(compiled=False),
         _key(interpreter="3.11.8"),
-        _key(pip="26.4"),
+        _key(installer="uv 0.13.10"),
     }
     assert len(variants) == 9 and _key() not in variants
 
