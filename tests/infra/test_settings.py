@@ -1,4 +1,9 @@
-"""Every config mistake stops the program before it declares anything, and says how to fix it."""
+"""Every config mistake stops the program before it declares anything, and says how to fix it.
+
+The messages are checked on `stack_settings`: the settings the program parses from the stack's
+config, computed in this process without running it (a render is a child process and takes
+seconds). `test_the_program_refuses_with_the_settings_message` pins that the program refuses
+with exactly that message, and the tests after it run the program itself."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import pytest
 from harness.program.errors import ProgramRefused
 from harness.program.render import render
 from infra.settings import SettingsError, parse_settings
-from infra.stack_config import ConfigFileError
+from infra.stack_config import ConfigFileError, stack_settings
 from tests.infra.conftest import RenderStack
 
 
@@ -106,14 +111,31 @@ from tests.infra.conftest import RenderStack
         ),
     ],
 )
-def test_bad_config_is_refused_with_key_value_and_fix(
-    render_stack: RenderStack, key: str, value: str, expected: str
-) -> None:
-    with pytest.raises(ProgramRefused) as excinfo:
-        render_stack("ci", **{key: value})
+def test_bad_config_is_refused_with_key_value_and_fix(key: str, value: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as excinfo:
+        stack_settings("ci", overrides={key: value})
     message = str(excinfo.value)
     assert expected in message
     assert "fix: `pulumi config" in message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"runtime": "python3.11"},
+        {"runtime": "python3.9", "architecture": "mips", "logFormat": "yaml"},
+        {"sdk": "requests==2.34.2", "hhApiUrl": "https://attacker.example/collect"},
+    ],
+)
+def test_the_program_refuses_with_the_settings_message(
+    render_stack: RenderStack, fixture_layer_dir: Path, overrides: dict[str, str]
+) -> None:
+    """The program parses the same settings and refuses with their whole message."""
+    with pytest.raises(SettingsError) as parsed:
+        stack_settings("ci", overrides={"layerArtifactDir": str(fixture_layer_dir), **overrides})
+    with pytest.raises(ProgramRefused) as refused:
+        render_stack("ci", **overrides)
+    assert str(parsed.value) in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -128,11 +150,11 @@ def test_a_permissions_boundary_arn_is_accepted(render_stack: RenderStack, arn: 
     assert {r.inputs["permissionsBoundary"] for r in roles} == {arn}
 
 
-def test_a_bad_permissions_boundary_says_where_the_arn_comes_from(
-    render_stack: RenderStack,
-) -> None:
-    with pytest.raises(ProgramRefused) as excinfo:
-        render_stack("ci", permissionsBoundary="arn:aws:iam::123456789012:policy/a b")
+def test_a_bad_permissions_boundary_says_where_the_arn_comes_from() -> None:
+    with pytest.raises(SettingsError) as excinfo:
+        stack_settings(
+            "ci", overrides={"permissionsBoundary": "arn:aws:iam::123456789012:policy/a b"}
+        )
     assert (
         "(the bootstrap stack's lambdaBoundaryArn output) (fix: `pulumi config set "
         "permissionsBoundary arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary "
