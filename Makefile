@@ -3,6 +3,13 @@
 # destroy, post-deploy, sweep, leaks) need the Pulumi CLI and/or AWS credentials.
 
 SHELL := /bin/bash
+# Python writes bytecode for what it imports, even where the environment says not to: with
+# PYTHONDONTWRITEBYTECODE set (as on our CI machines) and a venv uv installed without bytecode,
+# each of the few hundred Python processes a test run starts (renders, the policy pack, CLIs,
+# pytest itself) compiles pulumi_aws, moto, botocore... from source again: a render took 2.7-3.6 s
+# instead of 1.6 s. The bytecode lands in .venv and in __pycache__ dirs git ignores. (The local
+# runtime sets the functions' own environment: harness/local/env_vars.py.)
+unexport PYTHONDONTWRITEBYTECODE
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3.11
 VENV := .venv

@@ -5,15 +5,16 @@ for Lambda's platform.
 The locked release needs none of this: layer/requirements.txt pins every package. Any other SDK
 (infra/sdk.py parses the SPEC) gets its dependencies resolved at build time for the target's
 runtime and architecture (binary wheels only), preferring the lock's pins wherever the SDK's
-requirements allow them: pip resolves with the lock as constraints, and each constraint pip
-names in a conflict is dropped and the resolution tried again. The resolved set goes into the
-build key and the manifest, so identical inputs still give identical bytes.
+requirements allow them: uv resolves with the lock as its preferences (`uv pip compile -o`
+onto a file holding the lock's pins keeps each pin unless the SDK's requirements rule it out).
+The resolved set goes into the build key and the manifest, so identical inputs still give
+identical bytes. uv (pinned in constraints.txt) is also the builder's installer
+(layer/install.py), so what resolves here installs there.
 """
 
 from __future__ import annotations
 
 import email.parser
-import json
 import os
 import re
 import subprocess
@@ -40,10 +41,11 @@ WHEEL_CACHE: Final = REPO_ROOT / "build" / "sdk-wheels"
 # A tree's wheel is built with this fixed epoch, so a backend that stamps times stays
 # reproducible (hatchling already writes fixed times).
 SOURCE_DATE_EPOCH: Final = "315532800"  # 1980-01-01, the earliest a zip entry can carry
-_MAX_RETRIES: Final = 8
-# pip names the SDK itself (not a dependency whose name starts with `honeyhive`).
+# uv names the SDK itself (not a dependency whose name starts with `honeyhive`).
 _NO_SDK_VERSION: Final = re.compile(
-    rf"No matching distribution found for {SDK_DISTRIBUTION}(?=[=<>!~ (]|$)", re.MULTILINE
+    rf"there is no version of {SDK_DISTRIBUTION}(?=[=<>!~ ,(]|$)|"
+    rf"\b{SDK_DISTRIBUTION} was not found in the package registry",
+    re.MULTILINE,
 )
 _TAIL_LINES: Final = 25
 
@@ -96,7 +98,7 @@ class ResolvedSdk:
         return self.pins[SDK_DISTRIBUTION]
 
     def requirements_text(self) -> str:
-        """What `pip install -r` gets: every pin, honeyhive as the prepared line."""
+        """What the installer gets: every pin, honeyhive as the prepared line."""
         lines = [
             self.prepared.install if name == SDK_DISTRIBUTION else f"{name}=={version}"
             for name, version in sorted(self.pins.items())
@@ -187,8 +189,9 @@ def check_version(spec: SdkSpec, version: str) -> None:
 
 
 def _tree_wheel(spec: SdkSpec, tree_sha256: str, cache: Path) -> Path:
-    """The tree built into a wheel by its own backend, in an isolated build (PEP 517, pip);
-    kept under `cache/<tree hash>` so an unchanged tree is not built again."""
+    """The tree built into a wheel by its own backend, in an isolated build (PEP 517,
+    `uv build --wheel`, whose build environments come from uv's cache); kept under
+    `cache/<tree hash>` so an unchanged tree is not built again."""
     assert spec.path is not None
     directory = cache / tree_sha256[:32]
     built = sorted(directory.glob("*.whl"))
@@ -197,8 +200,8 @@ def _tree_wheel(spec: SdkSpec, tree_sha256: str, cache: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sdk-wheel-", dir=directory.parent) as tmp:
         command = [
-            sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
-            "--no-input", "--wheel-dir", tmp, str(spec.path),
+            sys.executable, "-m", "uv", "build", "--wheel", "--python", sys.executable,
+            "--out-dir", tmp, str(spec.path),
         ]  # fmt: skip
         env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -207,8 +210,8 @@ def _tree_wheel(spec: SdkSpec, tree_sha256: str, cache: Path) -> Path:
             tail = "\n".join((done.stderr + done.stdout).strip().splitlines()[-_TAIL_LINES:])
             raise SdkError(
                 f"SDK {spec.text!r}: building the source tree {spec.path} into a wheel failed "
-                f"(pip wheel exit {done.returncode}; its build backend's last lines below). Fix "
-                f"the tree so `pip wheel {spec.path}` succeeds.\n{tail}"
+                f"(uv build exit {done.returncode}; its build backend's last lines below). Fix "
+                f"the tree so `python -m uv build --wheel {spec.path}` succeeds.\n{tail}"
             )
         wheels[0].replace(directory / wheels[0].name)
     return directory / wheels[0].name
@@ -217,31 +220,25 @@ def _tree_wheel(spec: SdkSpec, tree_sha256: str, cache: Path) -> Path:
 # --- resolution --------------------------------------------------------------------------------
 
 
-def resolve(prepared: PreparedSdk, target: LayerTarget) -> ResolvedSdk:
-    """Every package the layer needs for `target`, preferring the lock's pins."""
+def resolve(
+    prepared: PreparedSdk, target: LayerTarget, lock: Path = pins.REQUIREMENTS
+) -> ResolvedSdk:
+    """Every package the layer needs for `target`, preferring `lock`'s pins."""
     if prepared.version is not None:
         check_version(prepared.spec, prepared.version)
     check_target(prepared, target)
     others = [line for line in _top_level_inputs() if not _is_sdk_line(line)]
-    constraints = {
-        name: version for name, version in pins.read_pins().items() if name != SDK_DISTRIBUTION
+    preferred = {
+        name: version for name, version in pins.read_pins(lock).items() if name != SDK_DISTRIBUTION
     }
-    for _attempt in range(_MAX_RETRIES):
-        done, report = _dry_run(target, [prepared.install, *others], constraints)
-        if done.returncode == 0:
-            found = {
-                pins.canonical(item["metadata"]["name"]): item["metadata"]["version"]
-                for item in report["install"]
-            }
-            resolved = ResolvedSdk(prepared, target, found)
-            check_version(prepared.spec, resolved.version)
-            return resolved
-        conflicting = _conflicting_constraints(done.stdout)
-        if not conflicting or not conflicting & set(constraints):
-            break
-        for name in conflicting:
-            constraints.pop(name, None)
-    raise SdkError(_resolution_failure(prepared, target, done))
+    done, found = _compile(target, [prepared.install, *others], preferred)
+    if done.returncode != 0:
+        raise SdkError(_resolution_failure(prepared, target, done))
+    if prepared.version is not None:
+        found[SDK_DISTRIBUTION] = prepared.version  # a wheel's line is its path, not a pin
+    resolved = ResolvedSdk(prepared, target, found)
+    check_version(prepared.spec, resolved.version)
+    return resolved
 
 
 def _top_level_inputs() -> list[str]:
@@ -253,46 +250,38 @@ def _is_sdk_line(line: str) -> bool:
     return canonicalize_name(Requirement(line).name) == SDK_DISTRIBUTION
 
 
-def _dry_run(
-    target: LayerTarget, requirements: list[str], constraints: dict[str, str]
-) -> tuple[subprocess.CompletedProcess[str], dict[str, list[dict[str, dict[str, str]]]]]:
+def _compile(
+    target: LayerTarget, requirements: list[str], preferred: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """`uv pip compile` for Lambda's platform (wheels only), with `preferred` as the output
+    file's previous pins: `{canonical name: version}` of what resolved."""
     with tempfile.TemporaryDirectory(prefix="layer-sdk-resolve-") as tmp:
-        constraint_file = Path(tmp, "constraints.txt")
-        constraint_file.write_text("".join(f"{n}=={v}\n" for n, v in sorted(constraints.items())))
-        report_file = Path(tmp, "report.json")
+        inputs = Path(tmp, "requirements.in")
+        inputs.write_text("".join(f"{line}\n" for line in requirements))
+        output = Path(tmp, "requirements.txt")
+        output.write_text("".join(f"{n}=={v}\n" for n, v in sorted(preferred.items())))
         command = [
-            sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-            "--disable-pip-version-check", "--no-input", "--report", str(report_file),
-            "--platform", target.pip_platform, "--only-binary=:all:", "--implementation", "cp",
-            "--python-version", target.python_version, "--target", str(Path(tmp, "target")),
-            "-c", str(constraint_file), *requirements,
+            sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header",
+            "--no-annotate", "--python", sys.executable,
+            "--python-platform", f"{target.machine}-manylinux2014",
+            "--python-version", target.python_version, "--only-binary", ":all:",
+            "--output-file", str(output), str(inputs),
         ]  # fmt: skip
-        # Not --quiet: pip explains a conflict on stdout, and the retry reads that explanation.
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        report = json.loads(report_file.read_text()) if done.returncode == 0 else {}
-    return done, report
-
-
-def _conflicting_constraints(stdout: str) -> set[str]:
-    """The pins pip names in `The user requested (constraint) name==version`."""
-    found = set()
-    for line in stdout.splitlines():
-        text = line.strip()
-        if text.startswith("The user requested (constraint) "):
-            requirement = text.removeprefix("The user requested (constraint) ")
-            found.add(pins.canonical(requirement.split("==", 1)[0].strip()))
-    return found
+        lines = output.read_text().splitlines() if done.returncode == 0 else []
+    found: dict[str, str] = {}
+    for line in lines:
+        name, separator, version = line.strip().partition("==")
+        if separator:
+            found[pins.canonical(name)] = version
+    return done, found
 
 
 def _resolution_failure(
     prepared: PreparedSdk, target: LayerTarget, done: subprocess.CompletedProcess[str]
 ) -> str:
-    """pip's error lines and, for a conflict, its explanation (on stdout), as one message."""
-    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR:")]
-    explanation = done.stdout.split("The conflict is caused by:", 1)
-    if len(explanation) == 2:
-        errors += ["The conflict is caused by:", *explanation[1].strip().splitlines()[:10]]
-    tail = "\n".join(errors[-_TAIL_LINES:])
+    """uv's explanation of why nothing resolves, as one message."""
+    tail = "\n".join(done.stderr.strip().splitlines()[-_TAIL_LINES:])
     if _NO_SDK_VERSION.search(done.stderr):
         reason = "that version of the SDK does not exist on the package index"
         fix = "pick one `pip index versions honeyhive` lists"
@@ -302,4 +291,4 @@ def _resolution_failure(
             f"{target.arch} ({target.pip_platform})"
         )
         fix = "pin dependency versions that publish wheels for that target, or use another SDK"
-    return f"SDK {prepared.spec.label!r}: {reason}; {fix}. pip said:\n{tail}"
+    return f"SDK {prepared.spec.label!r}: {reason}; {fix}. uv said:\n{tail}"

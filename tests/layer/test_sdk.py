@@ -1,7 +1,7 @@
 """The SDK under test in the layer: any HoneyHive SDK (a release, a wheel, a source tree), and
 every bad SPEC refused with one message naming it and the reason, the previous artefact intact.
 
-The bad SPECs run `python -m layer` as a user does; those that need the package index (pip's
+The bad SPECs run `python -m layer` as a user does; those that need the package index (uv's
 resolution) are marked slow, as are the real builds."""
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from infra.sdk import parse_sdk_spec
 from infra.spec import DEFAULT_RUNTIME, MIN_SDK_VERSION, REPO_ROOT
 from layer import pins
+from layer import sdk as sdk_resolution
 from layer.build import Built, build
 from layer.targets import LayerTarget
 from tests.conftest import write_fixture_artifact
@@ -144,7 +146,7 @@ def test_a_tree_whose_build_backend_fails_shows_its_last_lines(
 def test_a_version_that_does_not_exist(previous: tuple[Path, dict[str, bytes]]) -> None:
     message = refused("honeyhive==9.9.9", previous)
     assert "that version of the SDK does not exist on the package index" in message
-    assert "No matching distribution found for honeyhive==9.9.9" in message
+    assert "there is no version of honeyhive==9.9.9" in message
 
 
 @pytest.mark.slow
@@ -184,6 +186,29 @@ def test_a_tree_of_another_distribution(
     assert "the tree builds the 'not-the-sdk' distribution (0.1.0), not honeyhive" in refused(
         str(source), previous
     )
+
+
+@pytest.mark.slow
+def test_the_lock_is_preferred_and_only_what_the_sdk_excludes_moves(tmp_path: Path) -> None:
+    """A lock holding older (not the newest) idna and certifi, and an SDK that needs an older
+    click than the lock's: click moves, idna, certifi and every other pin stay."""
+    locked = pins.read_pins()
+    older = {"idna": "3.10", "certifi": "2025.8.3"}
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("".join(f"{n}=={older.get(n, v)}\n" for n, v in sorted(locked.items())))
+    sdk = wheel(
+        tmp_path, "honeyhive-9.0.0-py3-none-any.whl", "honeyhive", "9.0.0",
+        "click<" + locked["click"], "httpx",
+    )  # fmt: skip
+    prepared = sdk_resolution.prepare(parse_sdk_spec(str(sdk)))
+    resolved = sdk_resolution.resolve(prepared, TARGET, lock).pins
+    assert resolved["honeyhive"] == "9.0.0"
+    assert Version(resolved["click"]) < Version(locked["click"])
+    assert {n: resolved[n] for n in older} == older, "the lock's pins are kept, not the newest"
+    expected = pins.read_pins(lock)
+    moved = {name for name, version in resolved.items() if expected.get(name) != version}
+    assert moved == {"honeyhive", "click"}, {n: (expected.get(n), resolved[n]) for n in moved}
+    assert {"httpx", "openinference-instrumentation-openai"} <= set(resolved)
 
 
 # --- real builds of another SDK ----------------------------------------------------------------
