@@ -13,10 +13,10 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from moto.logs.exceptions import LogsClientError
-from moto.logs.models import LogsBackend
+if TYPE_CHECKING:
+    from moto.logs.models import LogsBackend
 
 TARGET_PREFIX = "Logs_20140328."
 ACCOUNT = "123456789012"
@@ -26,7 +26,9 @@ class LocalLogs:
     """One region's log groups. Thread-safe: environments write while the suite searches."""
 
     def __init__(self, region: str) -> None:
-        self._backend = LogsBackend(region, ACCOUNT)
+        self._region = region
+        self._store: LogsBackend | None = None
+        self._pending: list[tuple[str, str, list[dict[str, Any]]]] = []
         self._lock = threading.Lock()
         self._last_ms = 0
 
@@ -41,16 +43,30 @@ class LocalLogs:
         if not lines:
             return
         with self._lock:
-            if log_group not in self._backend.groups:
-                self._backend.create_log_group(log_group, tags={})
-            if stream not in self._backend.groups[log_group].streams:
-                self._backend.create_log_stream(log_group, stream)
             now = self._now_ms()
             events = [{"timestamp": now, "message": line} for line in lines]
-            self._backend.put_log_events(log_group, stream, events)
+            self._pending.append((log_group, stream, events))
+
+    def _backend(self) -> LogsBackend:
+        """moto's store, with every event recorded so far filed into it in order; call it with
+        the lock held. Created on the first read: moto takes ~0.8 s to import, and a one-shot
+        `harness local invoke` never reads its logs back."""
+        if self._store is None:
+            from moto.logs.models import LogsBackend  # noqa: PLC0415 - see the docstring
+
+            self._store = LogsBackend(self._region, ACCOUNT)
+        store = self._store
+        for log_group, stream, events in self._pending:
+            if log_group not in store.groups:
+                store.create_log_group(log_group, tags={})
+            if stream not in store.groups[log_group].streams:
+                store.create_log_stream(log_group, stream)
+            store.put_log_events(log_group, stream, events)
+        self._pending.clear()
+        return store
 
     def _filter(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        events, token, searched = self._backend.filter_log_events(
+        events, token, searched = self._backend().filter_log_events(
             params["logGroupName"],
             params.get("logStreamNames") or [],
             params.get("startTime"),
@@ -63,7 +79,7 @@ class LocalLogs:
         return {"events": events, "nextToken": token, "searchedLogStreams": searched}
 
     def _streams(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        group = self._backend.groups.get(params["logGroupName"])
+        group = self._backend().groups.get(params["logGroupName"])
         if group is None:
             return _error("ResourceNotFoundException", "The specified log group does not exist.")
         prefix = params.get("logStreamNamePrefix") or ""
@@ -76,13 +92,15 @@ class LocalLogs:
         prefix = params.get("logGroupNamePrefix") or ""
         groups = [
             {"logGroupName": name, "arn": group.arn}
-            for name, group in self._backend.groups.items()
+            for name, group in self._backend().groups.items()
             if name.startswith(prefix)
         ]
         return {"logGroups": groups}
 
     def handle(self, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON answer) for one call of the Logs JSON protocol."""
+        from moto.logs.exceptions import LogsClientError  # noqa: PLC0415 - see _backend
+
         operations: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "FilterLogEvents": self._filter,
             "DescribeLogStreams": self._streams,

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Final
 
-from harness.program.render import DEFAULT_TIMEOUT_SECONDS
 from infra.spec import REPO_ROOT
 from infra.stack_config import add_set_argument
+
+# Here, not in render.py, so that a command's argument parser does not import Pulumi (render
+# does, which costs a command such as `harness local invoke --help` 0.4 s).
+DEFAULT_TIMEOUT_SECONDS: Final = 300.0
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:

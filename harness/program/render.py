@@ -32,12 +32,12 @@ from harness.program.capture import Capture, CapturedResource
 from harness.program.child import ChildResult, run_child, runner_command
 from harness.program.errors import ProgramRefused
 from harness.program.monitor import EngineServer, Registration, RunRecord
+from harness.program.options import DEFAULT_TIMEOUT_SECONDS
 from harness.program.wire import plain_properties, to_json
 from harness.secret import SECRET_PLACEHOLDER
 from infra.spec import REPO_ROOT
 from infra.stack_config import ConfigFileError, StackConfig, load_stack_config, offline_secret
 
-DEFAULT_TIMEOUT_SECONDS: Final = 300.0
 ORGANIZATION: Final = "organization"  # what the engine uses when there is none (DIY backends)
 
 
