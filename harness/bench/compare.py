@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 
 from harness.bench.errors import BenchError
 
@@ -76,6 +75,8 @@ class Comparison:
 
 def typical(samples: np.ndarray, axis: int = -1) -> np.ndarray:
     """The 20%-trimmed geometric mean along `axis`."""
+    from scipy import stats  # noqa: PLC0415 - scipy.stats takes ~1.5 s to import: only on use
+
     result: np.ndarray = np.exp(stats.trim_mean(np.log(samples), TRIM, axis=axis))
     return result
 
@@ -88,6 +89,8 @@ def _ratio(head: np.ndarray, base: np.ndarray, axis: int = -1) -> np.ndarray:
 def _interval(head: np.ndarray, base: np.ndarray, method: str) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BCa on degenerate data warns, then returns nan
+        from scipy import stats  # noqa: PLC0415 - see typical()
+
         result = stats.bootstrap(
             (head, base),
             _ratio,

@@ -15,10 +15,13 @@ def _json_bytes(value: Any) -> int:
 
 
 def _oversize(filler: str) -> dict[str, Any]:
-    """`data` one byte over the limit, whatever `filler` encodes to."""
-    data: dict[str, Any] = {"blob": ""}
-    while _json_bytes(data) <= MAX_DATA_BYTES:
-        data["blob"] += filler
+    """`data` just over the limit: the fewest `filler`s that take it over, whatever `filler`
+    encodes to (computed, then checked both ways: at collection, in every test worker)."""
+    empty = _json_bytes({"blob": ""})
+    each = _json_bytes({"blob": filler}) - empty
+    count = (MAX_DATA_BYTES - empty) // each + 1
+    data = {"blob": filler * count}
+    assert _json_bytes(data) > MAX_DATA_BYTES >= _json_bytes({"blob": filler * (count - 1)})
     return data
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 from google.protobuf import json_format
-from honeyhive.tracer.processing.otlp_exporter import OTLPJSONExporter
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -273,6 +272,9 @@ def test_otel_protobuf_exporter_with_gzip_lands(server: IngestServer) -> None:
 
 
 def test_honeyhive_json_exporter_lands(server: IngestServer) -> None:
+    # Imported here: honeyhive takes ~2.4 s to import, and every test worker collects this file.
+    from honeyhive.tracer.processing.otlp_exporter import OTLPJSONExporter
+
     exporter = OTLPJSONExporter(
         endpoint=server.url + TRACES, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
     )
