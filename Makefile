@@ -54,11 +54,17 @@ MAX_COLD_STARTS ?= 40
 	sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
-# pin, because the layer builder drives pip for Lambda's platform.
+# pin (tests download sdists with it). The venv is created without pip and uv goes in with
+# $(PYTHON)'s own pip (`pip --python`): bootstrapping pip into a new venv (ensurepip) takes 7 s.
+# A $(PYTHON) without pip gets the venv's ensurepip instead.
 $(STAMP): requirements.txt requirements-dev.txt policy/requirements.txt constraints.txt
-	@test -x $(PY) || { echo "== creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@test -x $(PY) || { echo "== creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv --without-pip $(VENV); }
 	@echo "== installing pinned requirements into $(VENV)"
-	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	if $(PY) -m uv --version >/dev/null 2>&1; then :; \
+	elif $(PYTHON) -m pip --version >/dev/null 2>&1; then \
+		$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	else $(PY) -m ensurepip --default-pip >/dev/null && \
+		$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); fi
 	$(PY) -m uv pip install --quiet --python $(PY) pip==$(PIP_VERSION) \
 		-r requirements-dev.txt -c constraints.txt
 	@touch $@
