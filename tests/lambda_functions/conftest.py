@@ -33,8 +33,18 @@ def ingest(api_key: str) -> Iterator[IngestServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def layer_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the SDK layer is unpacked: once per test worker, not once per test (its 45 MB take
+    1.2 s of CPU to unpack). The functions share it as a served stack's functions do
+    (harness/local/layout.py), and none of them writes to /opt."""
+    return tmp_path_factory.mktemp("layer-cache")
+
+
 @pytest.fixture
-def start_lambda(tools: Toolchain, sdk_layer: Path, tmp_path: Path) -> Iterator[StartLambda]:
+def start_lambda(
+    tools: Toolchain, sdk_layer: Path, layer_cache: Path, tmp_path: Path
+) -> Iterator[StartLambda]:
     """start_lambda(handler, env, *, timeout_s=TIMEOUT_S) -> the handler deployed locally, with
     the SDK layer when it uses the SDK; every environment is stopped afterwards."""
     pools: list[FunctionPool] = []
@@ -44,7 +54,8 @@ def start_lambda(tools: Toolchain, sdk_layer: Path, tmp_path: Path) -> Iterator[
     ) -> HandlerEnvironments:
         layer = sdk_layer if FUNCTIONS[handler].uses_sdk else None
         config = function_config(handler, env, layer=layer, timeout_s=timeout_s)
-        pool = make_pool(config, tools, tmp_path / f"{handler}-{len(pools)}")
+        workdir = tmp_path / f"{handler}-{len(pools)}"
+        pool = make_pool(config, tools, workdir, layer_cache=layer_cache)
         pools.append(pool)
         return HandlerEnvironments(handler, pool)
 
