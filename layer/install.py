@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layer.errors import LayerError
+from layer.pins import canonical
 from layer.targets import LayerTarget
 
 # The seed recipe's pip flags. --no-compile: the seed recipe deletes bytecode anyway.
@@ -39,13 +40,23 @@ Requirements = Path | Sequence[str]
 """A requirements file, or requirement strings."""
 
 
+def _uv_pip(subcommand: str, target: LayerTarget) -> list[str]:
+    """`uv pip <subcommand>` for Lambda's platform for `target`, binary wheels only (uv's
+    `--python-platform <machine>-manylinux2014` is pip's `--platform manylinux2014_<machine>
+    --implementation cp`)."""
+    return [
+        sys.executable, "-m", "uv", "pip", subcommand, "--quiet", "--python", sys.executable,
+        "--python-platform", f"{target.machine}-manylinux2014",
+        "--python-version", target.python_version, "--only-binary", ":all:",
+    ]  # fmt: skip
+
+
 def lambda_command(
     target: LayerTarget, site_packages: Path, requirements: Requirements
 ) -> list[str]:
-    """Wheels for Lambda's platform (uv's `--python-platform <machine>-manylinux2014` is pip's
-    `--platform manylinux2014_<machine> --implementation cp`), resolved with dependencies so uv
-    checks the pinned set is consistent; `pins.check_installed` then checks it was complete (no
-    --no-deps: a missing pin would silently drop a dependency).
+    """Wheels for Lambda's platform, resolved with dependencies so uv checks the pinned set is
+    consistent; `pins.check_installed` then checks it was complete (no --no-deps: a missing pin
+    would silently drop a dependency).
 
     uv, not pip: the same wheels, the same files (bar each dist-info's INSTALLER and RECORD),
     but it installs the 39 pins in under a second from its cache where pip takes 7-9 s and
@@ -55,15 +66,26 @@ def lambda_command(
     Bytecode is not written (uv's default): the lambda recipe compiles with the runtime's own
     interpreter (layer/bytecode.py)."""
     return [
-        sys.executable, "-m", "uv", "pip", "install", "--quiet",
-        "--python", sys.executable,
-        "--python-platform", f"{target.machine}-manylinux2014",
-        "--python-version", target.python_version,
-        "--only-binary", ":all:",
-        "--link-mode", "copy",
-        "--target", str(site_packages),
+        *_uv_pip("install", target), "--link-mode", "copy", "--target", str(site_packages),
         *(["-r", str(requirements)] if isinstance(requirements, Path) else requirements),
     ]  # fmt: skip
+
+
+def compile_command(target: LayerTarget, *arguments: str) -> list[str]:
+    """`uv pip compile` for what `lambda_command` would install for `target`; its output is
+    one `name==version` line per package (`compiled_pins` reads it)."""
+    return [*_uv_pip("compile", target), "--no-header", "--no-annotate", *arguments]
+
+
+def compiled_pins(text: str) -> dict[str, str]:
+    """`{canonical name: version}` of `uv pip compile`'s output; a package given by path
+    (`name @ file://...`) has no version there and is left out."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, separator, version = line.strip().partition("==")
+        if separator:
+            found[canonical(name)] = version
+    return found
 
 
 def seed_command(python: Path, layer_python: Path, requirements: Path) -> list[str]:

@@ -12,9 +12,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from layer import install
 from layer.build import say
 from layer.errors import LayerError
-from layer.pins import LAYER_DIR, REQUIREMENTS, canonical, read_pins
+from layer.pins import LAYER_DIR, REQUIREMENTS, read_pins
 from layer.targets import ARCHES, RUNTIMES, LayerTarget
 
 INPUTS = LAYER_DIR / "requirements.in"
@@ -36,11 +37,7 @@ def all_targets() -> list[LayerTarget]:
 def resolve(target: LayerTarget, requirements: Path) -> dict[str, str]:
     """What the builder's installer would install for target from requirements (uv's resolver
     for Lambda's platform, wheels only; layer/install.py): `{canonical name: version}`."""
-    command = [
-        sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--no-annotate",
-        "--python", sys.executable, "--python-platform", f"{target.machine}-manylinux2014",
-        "--python-version", target.python_version, "--only-binary", ":all:", str(requirements),
-    ]  # fmt: skip
+    command = install.compile_command(target, str(requirements))
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise LayerError(
@@ -48,12 +45,7 @@ def resolve(target: LayerTarget, requirements: Path) -> dict[str, str]:
             f"{result.stderr.strip()}\nFix: pin versions in layer/requirements.in that publish "
             f"{target.cp_tag} {target.pip_platform} wheels."
         )
-    found: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        name, separator, version = line.strip().partition("==")
-        if separator:
-            found[canonical(name)] = version
-    return found
+    return install.compiled_pins(result.stdout)
 
 
 def _differences(expected: dict[str, str], got: dict[str, str]) -> list[str]:

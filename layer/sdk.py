@@ -33,7 +33,7 @@ from packaging.version import Version
 from infra.digest import sha256_file
 from infra.sdk import SDK_DISTRIBUTION, SdkKind, SdkSpec, tree_identity
 from infra.spec import MIN_SDK_VERSION, REPO_ROOT
-from layer import pins
+from layer import install, pins
 from layer.errors import LayerError
 from layer.targets import LayerTarget
 
@@ -260,20 +260,9 @@ def _compile(
         inputs.write_text("".join(f"{line}\n" for line in requirements))
         output = Path(tmp, "requirements.txt")
         output.write_text("".join(f"{n}=={v}\n" for n, v in sorted(preferred.items())))
-        command = [
-            sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header",
-            "--no-annotate", "--python", sys.executable,
-            "--python-platform", f"{target.machine}-manylinux2014",
-            "--python-version", target.python_version, "--only-binary", ":all:",
-            "--output-file", str(output), str(inputs),
-        ]  # fmt: skip
+        command = install.compile_command(target, "--output-file", str(output), str(inputs))
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        lines = output.read_text().splitlines() if done.returncode == 0 else []
-    found: dict[str, str] = {}
-    for line in lines:
-        name, separator, version = line.strip().partition("==")
-        if separator:
-            found[pins.canonical(name)] = version
+        found = install.compiled_pins(output.read_text()) if done.returncode == 0 else {}
     return done, found
 
 
