@@ -63,6 +63,10 @@ def test_outputs_without_a_base_function_say_how_to_get_one(
     )
 
 
+# CPU seconds the slower SDK burns at import: about 2.5x the SDK's own import, so that 5 rounds
+# are conclusive even when the test shares the machine with two other workers (with 0.8 s, one
+# run in `make test` needed 10 rounds).
+SLOW_SECONDS = 2.0
 SLOW_IMPORT = """\
 import time as _time
 
@@ -78,7 +82,7 @@ def slower_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     whose cold start is slower by that much, for a reason one module explains."""
     tree = unpacked_sdist(read_pins()["honeyhive"], tmp_path_factory.mktemp("slower-sdk"))
     package = tree / "src" / "honeyhive"
-    (package / "_slow_import.py").write_text(SLOW_IMPORT.format(seconds=0.8))
+    (package / "_slow_import.py").write_text(SLOW_IMPORT.format(seconds=SLOW_SECONDS))
     init = package / "__init__.py"
     init.write_text("from honeyhive import _slow_import  # noqa: F401\n" + init.read_text())
     return tree
@@ -92,7 +96,7 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     served from it as `make bench` does after `make layer`; only the head tree is built."""
     done = bench(
         "--base", "locked", "--head", str(slower_sdk), "--cold-starts", "5",
-        "--import-profiles", "1", "--out", str(tmp_path), timeout=1200,
+        "--max-cold-starts", "10", "--import-profiles", "1", "--out", str(tmp_path), timeout=1200,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     document = json.loads((tmp_path / "bench.json").read_text())
@@ -100,9 +104,10 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     assert document["comparison"]["confidenceInterval"][0] > 1.1
     top = document["importDiff"]["modules"][0]
     assert (top["module"], top["status"]) == ("honeyhive._slow_import", "new")
-    assert top["selfDeltaMs"] > 600
+    assert top["selfDeltaMs"] > 0.75 * SLOW_SECONDS * 1000
     series = document["series"]
-    assert [len(series[side]["initMs"]) for side in ("head", "base", "baseline")] == [5, 5, 5]
+    counts = {len(series[side]["initMs"]) for side in ("head", "base", "baseline")}
+    assert counts in ({5}, {10}), "every side has each round's cold start: 5, or 10 with more"
     assert all(one["errors"] == [] for one in series.values())
     lines = (tmp_path / "bench.md").read_text().splitlines()
     assert lines[2].startswith("Head: **honeyhive ") and "(tree)** · Base: **honeyhive " in lines[2]
