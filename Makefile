@@ -15,6 +15,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Present from a fresh install until the first test run has compiled what the tests import.
+UNCOMPILED := $(VENV)/.uncompiled
 # The installers' own pins live in constraints.txt with every other package.
 PIP_VERSION := $(shell sed -n 's/^pip==//p' constraints.txt)
 UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
@@ -67,7 +69,7 @@ $(STAMP): requirements.txt requirements-dev.txt policy/requirements.txt constrai
 		$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); fi
 	$(PY) -m uv pip install --quiet --python $(PY) pip==$(PIP_VERSION) \
 		-r requirements-dev.txt -c constraints.txt
-	@touch $@
+	@touch $(UNCOMPILED) $@
 
 venv: $(STAMP)
 
@@ -80,9 +82,15 @@ lint: venv
 # Lint runs beside the tests, not before them (mypy alone takes 20+ s on a fresh clone, and the
 # tests leave a core idle part of the time): its output follows the tests', and either failing
 # fails the target. `make lint` runs it alone.
+# A freshly installed venv holds no bytecode (uv writes none), so each test worker would compile
+# the same few thousand modules at collection, at once: one collection first, beside lint,
+# compiles them once (16 s on a fresh clone, then 4.5 s per worker instead of 16 s).
 define lint_beside
 	@mkdir -p build
 	@{ $(MAKE) --no-print-directory lint > build/lint.log 2>&1; echo $$? > build/lint.status; } & \
+	if [ -e $(UNCOMPILED) ]; then echo "== compiling what the tests import (fresh venv)"; \
+		$(PY) -m pytest --collect-only -q -p no:cacheprovider > /dev/null 2>&1 || true; \
+		rm -f $(UNCOMPILED); fi; \
 	tests=0; $(PY) -m pytest $(1) || tests=$$?; wait; \
 	echo "== lint (ran beside the tests)"; cat build/lint.log; \
 	lint=$$(cat build/lint.status); rm -f build/lint.status; \
