@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layer.errors import LayerError
-from layer.pins import canonical
+from layer.pins import parse_pin
 from layer.targets import LayerTarget
 
 # The seed recipe's pip flags. --no-compile: the seed recipe deletes bytecode anyway.
@@ -80,12 +80,7 @@ def compile_command(target: LayerTarget, *arguments: str) -> list[str]:
 def compiled_pins(text: str) -> dict[str, str]:
     """`{canonical name: version}` of `uv pip compile`'s output; a package given by path
     (`name @ file://...`) has no version there and is left out."""
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        name, separator, version = line.strip().partition("==")
-        if separator:
-            found[canonical(name)] = version
-    return found
+    return dict(pin for line in text.splitlines() if (pin := parse_pin(line)) is not None)
 
 
 def seed_command(python: Path, layer_python: Path, requirements: Path) -> list[str]:

@@ -18,6 +18,12 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def parse_pin(line: str) -> tuple[str, str] | None:
+    """`(canonical name, version)` of a `name==version` line, else None."""
+    match = _PIN.match(line.strip())
+    return (canonical(match[1]), match[2]) if match else None
+
+
 def read_pins(path: Path = REQUIREMENTS) -> dict[str, str]:
     """`{canonical name: version}`; only `name==version` lines (the lock writes nothing else)."""
     pins: dict[str, str] = {}
@@ -25,13 +31,13 @@ def read_pins(path: Path = REQUIREMENTS) -> dict[str, str]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        match = _PIN.match(line)
-        if not match:
+        pin = parse_pin(line)
+        if pin is None:
             raise LayerError(
                 f"{path}:{number}: {raw.strip()!r} is not `name==version`; the layer's "
                 "requirements must be fully pinned. Fix: regenerate with `python -m layer.lock`."
             )
-        pins[canonical(match[1])] = match[2]
+        pins[pin[0]] = pin[1]
     return pins
 
 
@@ -46,7 +52,9 @@ def installed(tree: Path) -> dict[str, str]:
 
 def check_installed(pins: dict[str, str], got: dict[str, str]) -> None:
     """The tree holds exactly the pinned set; anything else means the requirements file is stale."""
-    problems = [f"{n}=={v} was added by pip" for n, v in sorted(got.items()) if n not in pins]
+    problems = [
+        f"{n}=={v} was added by the installer" for n, v in sorted(got.items()) if n not in pins
+    ]
     problems += [f"{n} is pinned but was not installed" for n in sorted(pins) if n not in got]
     problems += [
         f"{n} is pinned to {pins[n]} but {got[n]} was installed"

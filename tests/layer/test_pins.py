@@ -39,7 +39,7 @@ def test_check_installed_names_each_difference() -> None:
     with pytest.raises(LayerError) as caught:
         pins.check_installed(pinned, got)
     message = str(caught.value)
-    assert "d==4 was added by pip" in message
+    assert "d==4 was added by the installer" in message
     assert "c is pinned but was not installed" in message
     assert "b is pinned to 2 but 2.1 was installed" in message
     assert "python -m layer.lock" in message
