@@ -13,7 +13,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "render": (
         "harness.program.cli",
-        "run the program under Pulumi's mocks, list what it declares",
+        "run the program offline, as `pulumi preview` runs it; list what it declares",
     ),
     "policy": ("harness.policy_gate.cli", "run the policy pack over the rendered program, offline"),
     "stack-name": ("harness.program.stack_name", "the per-branch stack name for a git branch"),
@@ -24,7 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "leaks": ("harness.cleanup.leaks", "fail if AWS still holds anything tagged with a stack"),
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
-    "bench": ("harness.bench.cli", "cold-start benchmark: our layer vs the seed recipe, locally"),
+    "bench": (
+        "harness.bench.cli",
+        "cold-start benchmark: one SDK against another (head vs base), locally or deployed",
+    ),
     "suite": (
         "harness.postdeploy.cli",
         "the post-deploy suite against a stack, deployed or served locally",

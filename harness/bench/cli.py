@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness bench",
         description="Cold init of working_sdk_test with the head SDK against the base SDK (and "
-        "baseline), interleaved in one run: head/base with a 95%% confidence interval and a "
+        "baseline), interleaved in one run: head/base with a 95% confidence interval and a "
         "verdict, and where the import time moved.",
     )
     add = parser.add_argument
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         "--base",
         default="",
         metavar="SPEC",
-        help="the SDK to compare against: a SPEC (README, 'Test your SDK'), `locked` (the "
+        help="the SDK to compare against: a SPEC (docs/sdk-under-test.md), `locked` (the "
         "default: the locked release) or `seed` (the locked release by the seed recipe)",
     )
     add("--head", default=None, metavar="SPEC", help="the SDK under test (default: --stack's sdk)")
@@ -56,10 +56,14 @@ def _parser() -> argparse.ArgumentParser:
         "--stack",
         default="ci",
         help="the config to start from (default ci): its sdk is the default head, its baseSdk "
-        "the default base, its runtime the default --runtime, its other values (memory, "
-        "timeout, ...) those of the served functions",
+        "the default base, its runtime the default --runtime, its other values (functionRuntimes, "
+        "logFormat, flushTimeoutMs, ...) those of the served functions",
     )
-    add_set_argument(parser, help="override a config value of --stack (e.g. memorySize=1024)")
+    add_set_argument(
+        parser,
+        help="override a config value of --stack, e.g. logFormat=JSON (a stack setting: memory "
+        "and timeout are the functions' own, infra/spec.py)",
+    )
     add(
         "--deployed",
         metavar="STACK",

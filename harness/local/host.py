@@ -31,8 +31,8 @@ def check_architecture(arch: str) -> None:
     if arch != host:
         raise HostError(
             f"architecture {arch} cannot run on this {host} machine (the RIE and awslambdaric "
-            f"run natively, without emulation): use --architecture {host}, or set the stack's "
-            f"`architecture` to {host} for local runs"
+            f"run natively, without emulation): set the stack's `architecture` to {host} for "
+            f"local runs (`--set architecture={host}`, or `pulumi config set architecture {host}`)"
         )
 
 

@@ -67,8 +67,12 @@ def test_bad_archives_are_named(tmp_path: Path) -> None:
 
 def test_another_architecture_is_refused_with_the_fix() -> None:
     other = "arm64" if host_architecture() == "x86_64" else "x86_64"
-    with pytest.raises(HostError, match=f"architecture {other} cannot run on this"):
+    with pytest.raises(HostError, match=f"architecture {other} cannot run on this") as refused:
         check_architecture(other)
+    # The fix names the stack setting, which every local command takes as --set (no CLI has an
+    # --architecture flag).
+    assert f"--set architecture={host_architecture()}" in str(refused.value)
+    assert "--architecture" not in str(refused.value)
     assert rie_binary(host_architecture()).is_file()
 
 
