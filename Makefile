@@ -1,8 +1,10 @@
 # Every target creates .venv (Python 3.11, pinned requirements + constraints.txt) when it is
 # missing or stale. STACK=<name> picks the stack (default ci). Real-AWS targets (preview, up,
-# destroy, post-deploy, sweep, leaks) need the Pulumi CLI and/or AWS credentials.
+# destroy, post-deploy, bench-deployed, sweep, leaks) need the Pulumi CLI and/or AWS credentials.
+# `make help` lists the targets: each one's `## ` line, the last comment line above its rule.
 
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 # Python writes bytecode for what it imports, even where the environment says not to: with
 # PYTHONDONTWRITEBYTECODE set (as on our CI machines) and a venv uv installed without bytecode,
 # each of the few hundred Python processes a test run starts (renders, the policy pack, CLIs,
@@ -21,7 +23,7 @@ UNCOMPILED := $(VENV)/.uncompiled
 PIP_VERSION := $(shell sed -n 's/^pip==//p' constraints.txt)
 UV_VERSION := $(shell sed -n 's/^uv==//p' constraints.txt)
 STACK ?= ci
-# The SDK under test, a SPEC (README "Test your SDK"): honeyhive==1.6.1, a wheel file or a source
+# The SDK under test, a SPEC (docs/sdk-under-test.md): honeyhive==1.6.1, a wheel file or a source
 # tree. Empty: the stack's `sdk` config (default: the locked release). Every target below that
 # builds, renders, serves or deploys passes it on as the stack's `sdk`, so one variable drives
 # the whole chain.
@@ -48,12 +50,11 @@ LOCAL_OUTPUTS := build/local/outputs.json
 LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
 LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
-# make bench: more rounds, 5 at a time, while its verdict is not conclusive (README, Benchmark).
+# make bench: more rounds, 5 at a time, while its verdict is not conclusive (docs/benchmark.md).
 MAX_COLD_STARTS ?= 40
 
-.PHONY: venv lint check test local post-deploy bench bench-deployed layer render policy preview up \
-	destroy \
-	sweep leaks lock
+.PHONY: help venv lint check test local post-deploy bench bench-deployed layer render policy \
+	preview up destroy sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
 # pin (tests download sdists with it). The venv is created without pip and uv goes in with
@@ -71,8 +72,10 @@ $(STAMP): requirements.txt requirements-dev.txt policy/requirements.txt constrai
 		-r requirements-dev.txt -c constraints.txt
 	@touch $(UNCOMPILED) $@
 
+## create or refresh .venv (Python 3.11, the pinned requirements)
 venv: $(STAMP)
 
+## ruff, ruff format --check, mypy and import-linter
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -100,10 +103,12 @@ define lint_beside
 endef
 
 # Everything offline: lint, and every test (the slow end-to-end ones included).
+## every offline test, lint beside them (WORKERS=3, PYTEST_ARGS=...)
 test: venv
 	$(call lint_beside,$(XDIST) $(PYTEST_ARGS))
 
 # The quick loop while editing: lint and the tests not marked slow (no RIE, no layer build).
+## the quick loop: lint and the tests not marked slow
 check: venv
 	$(call lint_beside,-m "not slow" $(XDIST) $(PYTEST_ARGS))
 
@@ -112,12 +117,14 @@ check: venv
 # Writes build/local/report.json and report.md (also printed). build/local/outputs.json exists
 # only while the stack is served (serve removes it when it stops, so a stale file never looks
 # like a running stack); `harness local serve` alone keeps one up to point pytest or boto3 at.
+## build the layer, gate the program, run every function locally, print the report (SDK=)
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
 		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
 
 # The same suite against a deployed stack: report in build/aws/ (and the GitHub job summary).
+## the post-deploy suite against a deployed STACK (Pulumi CLI, AWS)
 post-deploy: venv
 	$(require_pulumi)
 	$(PY) -m harness suite --stack $(STACK) -- $(PYTEST_ARGS)
@@ -126,24 +133,29 @@ post-deploy: venv
 # with a 95% confidence interval and a verdict, and where the import time moved. BASE=SPEC,
 # `locked` (default) or `seed`; HEAD=SPEC (default: SDK, else the stack's sdk). Writes
 # build/bench/bench.json and bench.md. FAIL_ON_REGRESSION=1 exits 1 on a regression.
+## one SDK's cold start against another's, locally (HEAD=, BASE=, FAIL_ON_REGRESSION=1)
 bench: venv
 	$(PY) -m harness bench --stack $(STACK)$(SET_SDK)$(if $(BASE), --base $(BASE))$(if $(HEAD), --head $(HEAD)) \
 		--cold-starts $(COLD_STARTS) --max-cold-starts $(MAX_COLD_STARTS)$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
 
 # The same against a stack deployed with baseSdk (its working_sdk_test and the base copy on AWS).
+## the same on a STACK deployed with baseSdk (Pulumi CLI, AWS)
 bench-deployed: venv
 	$(require_pulumi)
 	$(PY) -m harness bench --deployed $(STACK) --cold-starts $(COLD_STARTS) --max-cold-starts $(MAX_COLD_STARTS) \
 		$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
 
 # The SDK layer for the runtimes and architecture STACK uses (reused when unchanged).
+## build the SDK layer STACK uses (SDK=, reused when unchanged)
 layer: venv
 	$(PY) -m layer --stack $(STACK)$(SET_SDK)
 
+## list what `pulumi up` would create, offline (PROGRAM=, SDK=)
 render: layer
 	$(PY) -m harness render --program $(PROGRAM) --stack $(STACK)$(SET_SDK)
 
 # The offline policy gate: the rendered program, sent to policy/ over the analyzer protocol.
+## the offline policy gate: the policy pack over the rendered program (POLICY_CONFIG=)
 policy: layer
 	$(PY) -m harness policy --program $(PROGRAM) --stack $(STACK)$(SET_SDK)$(if $(POLICY_CONFIG), --policy-config $(POLICY_CONFIG))
 
@@ -154,25 +166,30 @@ endef
 # `pulumi -c` also saves the value in Pulumi.<stack>.yaml: the stack keeps naming its SDK.
 PULUMI_SDK := $(if $(SDK), --config sdk=$(SDK))$(if $(BASE_SDK), --config baseSdk=$(BASE_SDK))
 
+## pulumi preview with the policy pack (Pulumi CLI, AWS)
 preview: layer
 	$(require_pulumi)
 	pulumi preview --stack $(STACK)$(PULUMI_SDK) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
 
+## build the layer, then pulumi up with the policy pack (REFRESH=1; Pulumi CLI, AWS)
 up: layer
 	$(require_pulumi)
 	pulumi up --stack $(STACK)$(PULUMI_SDK) --yes$(if $(REFRESH), --refresh) --policy-pack policy$(if $(POLICY_CONFIG), --policy-pack-config $(POLICY_CONFIG))
 
+## pulumi destroy STACK (REMOVE=1 also removes the stack)
 destroy: venv
 	$(require_pulumi)
 	pulumi destroy --stack $(STACK) --yes$(if $(REMOVE), --remove)
 
+## list expired honeyhive-* AWS resources; APPLY=1 deletes them
 sweep: venv
 	$(PY) -m harness sweep$(if $(APPLY), --apply)
 
+## exit 1 if AWS still holds anything tagged honeyhive:stack=STACK
 leaks: venv
 	$(PY) -m harness leaks --stack $(STACK)
 
-# Regenerate constraints.txt (every transitive pin) after changing a requirements file.
+## regenerate constraints.txt (every transitive pin) after changing a requirements file
 lock:
 	rm -rf build/lock-venv
 	$(PYTHON) -m venv build/lock-venv
@@ -180,3 +197,9 @@ lock:
 	build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	{ echo "# Generated by \`make lock\` from requirements-dev.txt: every package, pinned."; \
 	  build/lock-venv/bin/python -m pip freeze --all; } > constraints.txt
+
+## this list
+help:
+	@awk '/^## /{doc=substr($$0, 4); next} \
+		/^[a-z][a-z-]*:/ && doc != "" {printf "  %-15s %s\n", substr($$1, 1, index($$1, ":") - 1), doc} \
+		{doc=""}' $(firstword $(MAKEFILE_LIST))
