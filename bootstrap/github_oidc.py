@@ -17,9 +17,10 @@ working across the switch, and the id form pins the exact owner and repository. 
 only the name-only form is trusted.
 
 The SDK's repository (`sdkRepository`, optional) may assume the role too, but only through
-this repository's deploy workflow, which it calls to test its own branches (README, "Test your
-SDK"). AWS matches only `aud` and `sub`, so the SDK repository sets its OIDC subject template to
-include `job_workflow_ref` (the called workflow, which GitHub sets and no caller can forge):
+this repository's deploy workflow, which it calls to test its own branches
+(docs/ci-and-bootstrap.md, "The SDK's own repository"). AWS matches only `aud` and `sub`, so the
+SDK repository sets its OIDC subject template to include `job_workflow_ref` (the called
+workflow, which GitHub sets and no caller can forge):
 `repo:OWNER/SDK:ref:refs/heads/x:job_workflow_ref:OWNER/TESTBED/.github/workflows/deploy.yml@REF`.
 The trust requires exactly this repository's deploy.yml there, at any of its refs; a ref
 cannot hold `:`, so no branch name can fake the suffix.

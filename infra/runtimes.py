@@ -12,8 +12,8 @@ blocked fails every CreateFunction of the first real `pulumi up`.
 
 Who reads it: the program (`infra.settings` refuses a runtime blocked by `TABLE_REVIEWED`; the
 program never reads the clock, so its view moves only when this table is reviewed), the layer
-builder and the local runtime (the runtimes they take), the README's runtime table (a test keeps
-them equal), and, through its own copy (`policy/hhguard/runtimes.py`, pinned by
+builder and the local runtime (the runtimes they take), docs/settings.md's runtime table (a test
+keeps them equal), and, through its own copy (`policy/hhguard/runtimes.py`, pinned by
 tests/policy/test_agreement.py), the policy pack, which reads the clock at preview time.
 """
 
@@ -92,7 +92,7 @@ PYTHON_RUNTIMES: Final = MappingProxyType(
 # machines have (each layer's bytecode is compiled, and its functions run locally, by the
 # runtime's own interpreter). python3.14 is creatable on Lambda, but no CPython 3.14 can be
 # installed here (no pyenv build, no Debian 12 package; python.org and GitHub are unreachable),
-# so it is not offered yet; the README says so.
+# so it is not offered yet; docs/settings.md says so.
 OFFERED_RUNTIMES: Final = ("python3.12", "python3.13")
 DEFAULT_RUNTIME: Final = "python3.13"
 NOT_OFFERED_REASONS: Final = MappingProxyType(

@@ -1,4 +1,4 @@
-"""`python -m layer`: build the SDK layer for each runtime x arch (see layer/README.md)."""
+"""`python -m layer`: build the SDK layer for each runtime x arch (see docs/layer.md)."""
 
 from __future__ import annotations
 

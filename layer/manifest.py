@@ -1,4 +1,4 @@
-"""manifest.json beside layer.zip (fields per the README's Contracts, plus provenance)."""
+"""manifest.json beside layer.zip (fields per docs/layer.md, "The artefact")."""
 
 from __future__ import annotations
 

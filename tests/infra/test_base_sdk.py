@@ -1,6 +1,5 @@
 """`baseSdk`: the benchmark's base, working_sdk_test again on a layer of the base SDK, in the
-same stack, so both SDKs run interleaved on Lambda (README, "Benchmark: one SDK against
-another")."""
+same stack, so both SDKs run interleaved on Lambda (docs/benchmark.md, "On AWS")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The runtime table: what the program offers follows from its dates, and the README shows it."""
+"""The runtime table: what the program offers follows from its dates, and docs/settings.md shows
+it."""
 
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ def test_each_runtime_is_deprecated_then_blocked_for_create_then_for_update() ->
         assert facts.deprecated < facts.create_blocked < facts.update_blocked
 
 
-def test_the_readme_table_shows_the_same_dates() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
+def test_the_docs_table_shows_the_same_dates() -> None:
+    settings_page = (REPO_ROOT / "docs" / "settings.md").read_text()
     for runtime, facts in PYTHON_RUNTIMES.items():
-        row = re.search(rf"^\| {re.escape(runtime)} \|(.*)$", readme, re.MULTILINE)
-        assert row, f"README.md has no row for {runtime}"
+        row = re.search(rf"^\| {re.escape(runtime)} \|(.*)$", settings_page, re.MULTILINE)
+        assert row, f"docs/settings.md has no row for {runtime}"
         cells = [cell.strip() for cell in row[1].split("|")]
         assert cells[:4] == [
             facts.operating_system,
@@ -47,3 +48,5 @@ def test_the_readme_table_shows_the_same_dates() -> None:
             str(facts.create_blocked),
             str(facts.update_blocked),
         ], runtime
+        assert cells[4].startswith("offered") == (runtime in OFFERED_RUNTIMES), cells
+        assert ("the default" in cells[4]) == (runtime == DEFAULT_RUNTIME), cells

@@ -1,0 +1,122 @@
+"""The docs' tables that restate code say what the code says: one source per fact, the code's.
+
+Runtimes are compared in tests/infra/test_runtimes.py (they were first)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import cast
+
+import pulumi
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
+
+from infra.settings import DEFAULTS, KNOWN_KEYS, parse_settings
+from infra.spec import FUNCTIONS, MIN_SDK_VERSION, PROJECT, REPO_ROOT
+from infra.stack import sdk_environment
+from layer.pins import parse_pin
+from policy.hhguard import POLICIES
+from tests.workflows.files import SDK_CALLER, load
+
+DOCS = REPO_ROOT / "docs"
+
+
+def _table(page: str, header: str) -> list[list[str]]:
+    """The rows of the table whose header row starts with `header`, as stripped cells."""
+    lines = (DOCS / page).read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def _name(cell: str) -> str:
+    return cell.split(maxsplit=1)[0].strip("`")
+
+
+def test_the_settings_table_has_every_key_and_its_default() -> None:
+    rows = {_name(row[0]): row[1] for row in _table("settings.md", "| key | default |")}
+    assert set(rows) == set(KNOWN_KEYS)
+    for key, default in DEFAULTS.items():
+        shown = rows[key]
+        if default:
+            assert shown.startswith(f"`{default}`"), (key, shown)
+        else:
+            assert shown.startswith("empty"), (key, shown)
+
+
+def test_the_functions_table_is_the_spec() -> None:
+    rows = _table("settings.md", "| function | memory | timeout |")
+    assert [_name(row[0]) for row in rows] == list(FUNCTIONS)
+    for row in rows:
+        spec = FUNCTIONS[_name(row[0])]
+        assert row[1:4] == [
+            f"{spec.memory_mb} MB",
+            f"{spec.timeout_s} s",
+            "SDK" if spec.uses_sdk else "none",
+        ], row
+
+
+def test_the_environment_table_is_what_the_program_sets() -> None:
+    settings = parse_settings(
+        "ci",
+        {
+            "aws:region": "us-east-1",
+            f"{PROJECT}:hhApiUrl": "https://api.honeyhive.ai",
+            f"{PROJECT}:hhApiKey": "k",
+        },
+    )
+    environment = sdk_environment(settings, cast(pulumi.Output[str], "k"))
+    rows = _table("settings.md", "| variable | value |")
+    assert [_name(row[0]) for row in rows] == list(environment)
+    assert ["`false`" in row[1] for row in rows if _name(row[0]) == "HH_TEST_MODE"] == [True]
+    assert environment["HH_TEST_MODE"] == "false"
+
+
+def test_the_rules_table_is_the_pack() -> None:
+    rows = _table("policy.md", "| policy | checks |")
+    shown = {_name(row[0]): row[0] for row in rows}
+    assert list(shown) == [policy.name for policy in POLICIES]
+    for policy in POLICIES:
+        cell = shown[policy.name]
+        assert ("(stack)" in cell) == isinstance(policy, StackValidationPolicy), cell
+        advisory = policy.enforcement_level == EnforcementLevel.ADVISORY
+        assert ("(advisory)" in cell) == advisory, cell
+
+
+def _locked_release() -> str:
+    for line in (REPO_ROOT / "layer" / "requirements.in").read_text().splitlines():
+        pin = parse_pin(line)
+        if pin is not None and pin[0] == "honeyhive":
+            return pin[1]
+    raise AssertionError("layer/requirements.in pins no honeyhive")
+
+
+def test_the_readme_names_the_locked_release_and_the_minimum() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"The locked release is honeyhive {_locked_release()}**" in readme
+    assert f"honeyhive **{MIN_SDK_VERSION}** and newer" in readme
+    assert f"honeyhive **{MIN_SDK_VERSION}** and newer" in (DOCS / "sdk-under-test.md").read_text()
+
+
+def _releases() -> list[tuple[str, str]]:
+    """(version, commit) of each release in CHANGELOG.md, newest first."""
+    text = (REPO_ROOT / "CHANGELOG.md").read_text()
+    return re.findall(
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}\n\nCommit: ([0-9a-f]{40})$", text, re.M
+    )
+
+
+def test_the_version_the_changelog_and_the_sample_pin_agree() -> None:
+    releases = _releases()
+    assert releases, "CHANGELOG.md lists no release with its commit"
+    newest, commit = releases[0]
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == newest
+    (job,) = load(SDK_CALLER)["jobs"].values()
+    assert job["uses"].endswith(f"/.github/workflows/deploy.yml@{commit}")
+    assert re.search(rf"deploy\.yml@{commit} # v{re.escape(newest)}$", SDK_CALLER.read_text(), re.M)
+    assert f"({newest})" in (REPO_ROOT / "README.md").read_text()
