@@ -15,7 +15,7 @@ from infra.settings import DEFAULTS, KNOWN_KEYS, parse_settings
 from infra.spec import FUNCTIONS, MIN_SDK_VERSION, PROJECT, REPO_ROOT
 from infra.stack import sdk_environment
 from layer.pins import parse_pin
-from policy.hhguard import POLICIES
+from policy.hhguard import POLICIES, limits
 from tests.workflows.files import SDK_CALLER, load
 
 DOCS = REPO_ROOT / "docs"
@@ -120,3 +120,37 @@ def test_the_version_the_changelog_and_the_sample_pin_agree() -> None:
     assert job["uses"].endswith(f"/.github/workflows/deploy.yml@{commit}")
     assert re.search(rf"deploy\.yml@{commit} # v{re.escape(newest)}$", SDK_CALLER.read_text(), re.M)
     assert f"({newest})" in (REPO_ROOT / "README.md").read_text()
+
+
+def _rule_limits() -> dict[str, list[str]]:
+    """What each rule's row must name: the pack's defaults (policy/hhguard/limits.py)."""
+    return {
+        "allowed-resource-types": [f"`{t}`" for t in limits.ALLOWED_TYPES]
+        + [f"`{t}`" for t in limits.ALLOWED_TYPES_BY_PROJECT[limits.BOOTSTRAP_PROJECT][:1]]
+        + [f"`{limits.BOOTSTRAP_PROJECT}`"],
+        "resource-names": [f"`{limits.NAME_PREFIX}`"],
+        "iam-no-wildcard-resources": [f"`{a}`" for a in limits.WILDCARD_RESOURCE_ACTIONS]
+        + [f"`{arn}`" for arn in limits.ALLOWED_WILDCARD_ARNS],
+        "iam-managed-policies": [f"`{p}`" for p in limits.ALLOWED_AWS_MANAGED_POLICIES],
+        "lambda-runtime": [", ".join(limits.ALLOWED_RUNTIMES)],
+        "lambda-runtime-deprecation": [f"({limits.DEPRECATION_WARNING_DAYS})"],
+        "lambda-limits": [
+            f"memory ≤ {limits.MAX_MEMORY_MB} MB",
+            f"timeout ≤ {limits.MAX_TIMEOUT_SECONDS} s",
+            f"≤ {limits.MAX_LAYERS} layers",
+        ],
+        "lambda-api-url": [f"`{v}`" for v in limits.API_URL_VARIABLES]
+        + [f"`{h}`" for h in limits.HONEYHIVE_API_HOSTS],
+        "stack-expiry": [f"({limits.MAX_TTL_HOURS};", f"`{limits.EPHEMERAL_STACK_PREFIX}`"],
+        "lambda-log-groups": [
+            f"between {limits.MIN_RETENTION_DAYS} and {limits.MAX_RETENTION_DAYS} days"
+        ],
+        "layer-archive-size": [f"under {limits.MAX_LAYER_ZIPPED_MB} MB"],
+    }
+
+
+def test_the_rules_table_names_the_pack_s_defaults() -> None:
+    rows = {_name(row[0]): row[1] for row in _table("policy.md", "| policy | checks |")}
+    for rule, facts in _rule_limits().items():
+        for fact in facts:
+            assert fact in rows[rule], (rule, fact)
