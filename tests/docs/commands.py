@@ -56,6 +56,9 @@ class Command:
     source: str
     line: int
     text: str
+    inline: bool = False
+    """Shown as `code` in prose: checked by name only (targets, variables, flags), since prose
+    may abbreviate (`make layer|render`, `BASE=...`)."""
 
     def where(self) -> str:
         return f"{self.source}:{self.line}: `{self.text}`"
@@ -82,6 +85,44 @@ def fenced_commands(markdown: str, source: str) -> list[Command]:
         if _is_command(text):
             commands.append(Command(source, number, text))
     return commands
+
+
+_INLINE = re.compile(
+    r"`((?:make|(?:\.venv/bin/)?python -m (?:harness|layer)\b|pulumi config set)(?: [^`]*)?)`"
+)
+
+
+def inline_commands(markdown: str, source: str) -> list[Command]:
+    """The `make ...`, `python -m harness|layer ...` and `pulumi config set ...` code spans of
+    the prose (tables included), also where a span wraps onto the next line."""
+    commands: list[Command] = []
+    lines = markdown.splitlines()
+    in_code = code_lines(markdown)
+    prose = ["" if code else line for line, code in zip(lines, in_code, strict=True)]
+    start = 0
+    while start < len(prose):
+        if not prose[start].strip():
+            start += 1
+            continue
+        end = start
+        while end < len(prose) and prose[end].strip() and not prose[end].startswith("|"):
+            end += 1
+        end = max(end, start + 1)  # a table row is a block of its own
+        block = " ".join(line.strip() for line in prose[start:end])
+        for match in _INLINE.finditer(block):
+            number = start + 1 + _line_of(prose[start:end], match.start())
+            commands.append(Command(source, number, match[1], inline=True))
+        start = end
+    return commands
+
+
+def _line_of(block: list[str], offset: int) -> int:
+    """Which line of `block` (joined by single spaces, each stripped) holds `offset`."""
+    for index, line in enumerate(block):
+        offset -= len(line.strip()) + 1
+        if offset < 0:
+            return index
+    return len(block) - 1
 
 
 def _strip_comment(text: str) -> str:
@@ -150,6 +191,8 @@ def make_problems(command: Command, makefile: Makefile) -> tuple[list[str], list
     """What is wrong with a `make` line, and the `python -m` lines its dry run prints."""
     words = shlex.split(command.text)[1:]
     targets = [w for w in words if not w.startswith("-") and "=" not in w]
+    if command.inline:
+        targets = [t for word in targets if word != "..." for t in word.split("|")]
     variables = [w.partition("=")[0] for w in words if "=" in w and not w.startswith("-")]
     problems = [
         f"{command.where()}: `make {t}`: the Makefile has no target {t!r}"
@@ -162,7 +205,7 @@ def make_problems(command: Command, makefile: Makefile) -> tuple[list[str], list
         if v not in makefile.caller_variables
     ]
     problems += _set_key_problems(command, " ".join(words), KNOWN_KEYS)
-    if problems or any(t in makefile.remakes for t in targets):
+    if problems or command.inline or any(t in makefile.remakes for t in targets):
         return problems, []
     dry_run = subprocess.run(
         ["make", "-f", str(makefile.path), "-n", "--no-print-directory", *words],
@@ -268,7 +311,7 @@ def _is_setting(key: str, known: frozenset[str]) -> bool:
 def pulumi_config_problems(command: Command) -> list[str]:
     words = [w for w in shlex.split(command.text)[3:] if not w.startswith("-")]
     if not words:
-        return [f"{command.where()}: `pulumi config set` without a key"]
+        return [] if command.inline else [f"{command.where()}: `pulumi config set` without a key"]
     key = words[0]
     if _is_setting(key, KNOWN_KEYS | BOOTSTRAP_KEYS):
         return []
@@ -288,7 +331,7 @@ def check(commands: Iterable[Command], makefile: Makefile | None = None) -> list
             found, recipe = make_problems(command, makefile)
             problems += found
             pythons += recipe
-        elif command.text.startswith("pulumi config set "):
+        elif command.text.startswith("pulumi config set"):
             problems += pulumi_config_problems(command)
         else:
             pythons.append(command)
@@ -304,8 +347,9 @@ def doc_pages() -> list[Path]:
 
 
 def documented_commands() -> list[Command]:
-    return [
-        command
-        for page in doc_pages()
-        for command in fenced_commands(page.read_text(), str(page.relative_to(REPO_ROOT)))
-    ]
+    """Every command of README.md and docs/*.md: the fenced lines, then the prose's spans."""
+    commands = []
+    for page in doc_pages():
+        text, source = page.read_text(), str(page.relative_to(REPO_ROOT))
+        commands += fenced_commands(text, source) + inline_commands(text, source)
+    return commands

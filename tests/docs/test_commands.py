@@ -19,6 +19,7 @@ from tests.docs.commands import (
     fenced_commands,
     flags_used,
     help_argv,
+    inline_commands,
     read_makefile,
     the_makefile,
 )
@@ -34,7 +35,9 @@ def test_every_documented_command_runs_as_shown() -> None:
 
 
 SNIPPET = """\
-Prose with `make nosuch` outside a block is not a command.
+Prose quotes commands as code: `make bench-deploy STACK=S`, `make layer|render|policy`, and
+`python -m harness bench --deployed S
+--fail-on-regresion` (wrapped).
 
 ```bash
 make benchmark HEAD=../python-sdk              # a renamed target
@@ -50,22 +53,27 @@ pulumi config set logRetention 30
 
 
 def test_the_checker_reports_each_renamed_name() -> None:
-    problems = check(fenced_commands(SNIPPET, "snippet.md"))
+    commands = fenced_commands(SNIPPET, "snippet.md") + inline_commands(SNIPPET, "snippet.md")
+    problems = check(commands)
     expected = [
-        "snippet.md:4: `make benchmark HEAD=../python-sdk`: `make benchmark`: the Makefile has no "
+        "snippet.md:1: `make bench-deploy STACK=S`: `make bench-deploy`: the Makefile has no "
+        "target 'bench-deploy'",
+        "snippet.md:2: `python -m harness bench --deployed S --fail-on-regresion`: "
+        "--fail-on-regresion is not an option of `python -m harness bench`",
+        "snippet.md:6: `make benchmark HEAD=../python-sdk`: `make benchmark`: the Makefile has no "
         "target 'benchmark'",
-        "snippet.md:5: `make bench HEAD_SDK=../python-sdk`: HEAD_SDK= is not a variable the "
+        "snippet.md:7: `make bench HEAD_SDK=../python-sdk`: HEAD_SDK= is not a variable the "
         "Makefile reads",
-        "snippet.md:6: `make bench PY=python3`: PY= is not a variable the Makefile reads",
-        "snippet.md:7: `.venv/bin/python -m harness bench --cold-start 3 --head ../python-sdk`: "
+        "snippet.md:8: `make bench PY=python3`: PY= is not a variable the Makefile reads",
+        "snippet.md:9: `.venv/bin/python -m harness bench --cold-start 3 --head ../python-sdk`: "
         "--cold-start is not an option of `python -m harness bench`",
-        "snippet.md:8: `.venv/bin/python -m harness render --stack ci --set memorySize=1024`: "
+        "snippet.md:10: `.venv/bin/python -m harness render --stack ci --set memorySize=1024`: "
         "--set memorySize: not a stack setting (infra/settings.py KNOWN_KEYS)",
-        "snippet.md:9: `python -m harness benchmark --head x`: `python -m harness benchmark "
+        "snippet.md:11: `python -m harness benchmark --head x`: `python -m harness benchmark "
         "--help` exits 2: python -m harness: unknown command 'benchmark'",
-        "snippet.md:10: `python -m pytest tests/deployed --cold-start 3`: --cold-start is not an "
+        "snippet.md:12: `python -m pytest tests/deployed --cold-start 3`: --cold-start is not an "
         "option of `python -m pytest tests/deployed`",
-        "snippet.md:11: `pulumi config set logRetention 30`: logRetention is neither a stack "
+        "snippet.md:13: `pulumi config set logRetention 30`: logRetention is neither a stack "
         "setting nor a bootstrap setting",
     ]
     assert sorted(problems) == sorted(expected)
