@@ -71,7 +71,10 @@ def test_each_page_opens_with_a_short_summary(name: str) -> None:
     assert not any(line.startswith(("#", "|", "```", "-")) for line in summary), name
 
 
-@pytest.mark.parametrize("page", doc_pages(), ids=_relative)
+OTHER_MARKDOWN = (REPO_ROOT / "CHANGELOG.md", REPO_ROOT / "layer" / "README.md")
+
+
+@pytest.mark.parametrize("page", [*doc_pages(), *OTHER_MARKDOWN], ids=_relative)
 def test_prose_lines_fit_the_width(page: Path) -> None:
     text = page.read_text()
     long = [
@@ -97,7 +100,7 @@ def _anchors(page: Path) -> set[str]:
     return anchors
 
 
-@pytest.mark.parametrize("page", [*doc_pages(), REPO_ROOT / "CHANGELOG.md"], ids=_relative)
+@pytest.mark.parametrize("page", [*doc_pages(), *OTHER_MARKDOWN], ids=_relative)
 def test_relative_links_and_anchors_resolve(page: Path) -> None:
     text = page.read_text()
     prose = "\n".join(

@@ -39,7 +39,11 @@ def _name(cell: str) -> str:
 
 def test_the_settings_table_has_every_key_and_its_default() -> None:
     rows = {_name(row[0]): row[1] for row in _table("settings.md", "| key | default |")}
-    assert set(rows) == set(KNOWN_KEYS)
+    missing, stale = sorted(set(KNOWN_KEYS) - set(rows)), sorted(set(rows) - set(KNOWN_KEYS))
+    assert (missing, stale) == ([], []), (
+        f"docs/settings.md's configuration table: add rows for {missing}, remove {stale} "
+        "(infra/settings.py KNOWN_KEYS)"
+    )
     for key, default in DEFAULTS.items():
         shown = rows[key]
         if default:
@@ -79,7 +83,10 @@ def test_the_environment_table_is_what_the_program_sets() -> None:
 def test_the_rules_table_is_the_pack() -> None:
     rows = _table("policy.md", "| policy | checks |")
     shown = {_name(row[0]): row[0] for row in rows}
-    assert list(shown) == [policy.name for policy in POLICIES]
+    assert list(shown) == [policy.name for policy in POLICIES], (
+        "docs/policy.md's rules table lists the pack's policies in the pack's order "
+        "(policy/hhguard POLICIES)"
+    )
     for policy in POLICIES:
         cell = shown[policy.name]
         assert ("(stack)" in cell) == isinstance(policy, StackValidationPolicy), cell
