@@ -11,6 +11,10 @@ from typing import cast
 import pulumi
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
+from harness.bench.cli import DEFAULT_MAX_COLD_STARTS
+from harness.bench.compare import DEFAULT_TOLERANCE
+from harness.bench.run import EXTRA_ROUNDS
+from harness.postdeploy.measure import SuiteOptions
 from infra.settings import DEFAULTS, KNOWN_KEYS, parse_settings
 from infra.spec import FUNCTIONS, MIN_SDK_VERSION, PROJECT, REPO_ROOT
 from infra.stack import sdk_environment
@@ -161,3 +165,50 @@ def test_the_rules_table_names_the_pack_s_defaults() -> None:
     for rule, facts in _rule_limits().items():
         for fact in facts:
             assert fact in rows[rule], (rule, fact)
+
+
+def _prose(page: str) -> str:
+    """The page with its line breaks and runs of spaces as single spaces."""
+    return " ".join((DOCS / page).read_text().split())
+
+
+def _makefile_default(variable: str) -> str:
+    match = re.search(rf"^{variable} \?= (\S+)$", (REPO_ROOT / "Makefile").read_text(), re.M)
+    assert match, f"the Makefile has no default for {variable}"
+    return match[1]
+
+
+def test_the_suite_s_documented_defaults_are_its_own() -> None:
+    suite = SuiteOptions()
+    text = _prose("suite-and-report.md")
+    for shown in (
+        f"`--cold-starts N` ({suite.cold_starts})",
+        f"`--warm-invokes N` ({suite.warm_invokes})",
+        f"`--max-cold-overhead-ms` ({suite.max_cold_overhead_ms:g})",
+        f"`--max-warm-overhead-ms` ({suite.max_warm_overhead_ms:g})",
+        f"`--cold-target-ms` ({suite.cold_target_ms:g})",
+        f"`--warm-target-ms` ({suite.warm_target_ms:g})",
+        "| `make local` | CI on AWS (`deploy.yml`) |",
+    ):
+        assert shown in text, shown
+    local = _table("suite-and-report.md", "| what | kind |")
+    gates = {row[2].split()[0].strip("`"): row[3] for row in local if row[1] == "gate"}
+    assert gates["--max-cold-overhead-ms"] == _makefile_default("LOCAL_MAX_COLD_OVERHEAD_MS")
+    assert gates["--max-warm-overhead-ms"] == _makefile_default("LOCAL_MAX_WARM_OVERHEAD_MS")
+    assert f"`LOCAL_MAX_COLD_OVERHEAD_MS` (default {gates['--max-cold-overhead-ms']}" in (
+        _prose("local-runtime.md")
+    )
+
+
+def test_the_bench_s_documented_defaults_are_its_own() -> None:
+    text = _prose("benchmark.md")
+    for shown in (
+        f"`--tolerance` ({DEFAULT_TOLERANCE:.2f})",
+        f"(`COLD_STARTS`, {_makefile_default('COLD_STARTS')})",
+        f"{EXTRA_ROUNDS} more rounds at a time",
+        f"(`MAX_COLD_STARTS`, {_makefile_default('MAX_COLD_STARTS')})",
+    ):
+        assert shown in text, shown
+    assert _makefile_default("MAX_COLD_STARTS") == str(DEFAULT_MAX_COLD_STARTS)
+    readme = " ".join((REPO_ROOT / "README.md").read_text().split())
+    assert f"more than {DEFAULT_TOLERANCE:.0%}" in readme
