@@ -16,7 +16,16 @@ from harness.bench.compare import DEFAULT_TOLERANCE
 from harness.bench.run import EXTRA_ROUNDS
 from harness.postdeploy.measure import SuiteOptions
 from infra.settings import DEFAULTS, KNOWN_KEYS, parse_settings
-from infra.spec import FUNCTIONS, MIN_SDK_VERSION, PROJECT, REPO_ROOT
+from infra.spec import (
+    ARCHITECTURES,
+    FLUSH_TIMEOUT_MS_RANGE,
+    FUNCTIONS,
+    LOG_FORMATS,
+    MIN_SDK_VERSION,
+    PROJECT,
+    REPO_ROOT,
+    SUPPORTED_RUNTIMES,
+)
 from infra.stack import sdk_environment
 from layer.pins import parse_pin
 from policy.hhguard import POLICIES, limits
@@ -54,6 +63,18 @@ def test_the_settings_table_has_every_key_and_its_default() -> None:
             assert shown.startswith(f"`{default}`"), (key, shown)
         else:
             assert shown.startswith("empty"), (key, shown)
+
+
+def test_the_settings_table_lists_what_each_choice_allows() -> None:
+    allowed = {_name(row[0]): row[2] for row in _table("settings.md", "| key | default |")}
+    for key, choices in (
+        ("runtime", SUPPORTED_RUNTIMES),
+        ("architecture", ARCHITECTURES),
+        ("logFormat", LOG_FORMATS),
+    ):
+        assert allowed[key].startswith(", ".join(f"`{choice}`" for choice in choices)), key
+    low, high = FLUSH_TIMEOUT_MS_RANGE
+    assert allowed["flushTimeoutMs"] == f"{low}\N{EN DASH}{high}"
 
 
 def test_the_functions_table_is_the_spec() -> None:
