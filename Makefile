@@ -52,7 +52,7 @@ COLD_STARTS ?= 10
 MAX_COLD_STARTS ?= 40
 
 .PHONY: venv lint check test local post-deploy bench bench-deployed layer render policy preview up \
-	destroy \
+	destroy teardown \
 	sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
@@ -165,6 +165,13 @@ up: layer
 destroy: venv
 	$(require_pulumi)
 	pulumi destroy --stack $(STACK) --yes$(if $(REMOVE), --remove)
+
+# What CI runs after every deploy, also a cancelled or timed-out one: pulumi cancel, refresh
+# --clear-pending-creates, destroy --refresh --remove, then a sweep of whatever is still tagged
+# with the stack (harness/cleanup/teardown.py).
+teardown: venv
+	$(require_pulumi)
+	$(PY) -m harness teardown --stack $(STACK)
 
 sweep: venv
 	$(PY) -m harness sweep$(if $(APPLY), --apply)

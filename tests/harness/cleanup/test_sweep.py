@@ -314,3 +314,47 @@ def test_a_resource_that_vanishes_mid_listing_hides_nothing_else(
     assert code == 0
     assert "honeyhive-gh-racing-basic" not in out
     assert not EXPIRED & aws.snapshot(), "every other expired resource went"
+
+
+LIVE = {
+    "function honeyhive-gh-live-basic",
+    "role honeyhive-gh-live-basic-role",
+    "log group /aws/lambda/honeyhive-gh-live-basic",
+    "layer version honeyhive-gh-live-sdk:1",
+}
+
+
+def test_a_stack_sweep_deletes_all_of_that_stack_expired_or_not(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an interrupted `up`: what the stack created is tagged with it but not yet
+    expired (and not in its state); `--stack` removes exactly that, nothing of other stacks."""
+    before = aws.snapshot()
+    code, out, err = run(["--apply", "--now", NOW, "--stack", "gh-live"], capsys)
+    assert (code, err) == (0, ""), out
+    assert aws.snapshot() == before - LIVE
+    assert "delete function honeyhive-gh-live-basic (tagged honeyhive:stack=gh-live)" in out
+
+
+def test_a_stack_sweep_also_takes_what_never_expires(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = aws.snapshot()
+    code, _, _ = run(["--apply", "--stack", "ci"], capsys)
+    assert code == 0
+    assert before - aws.snapshot() == {
+        "function honeyhive-ci-basic",
+        "role honeyhive-ci-deployer",
+        "log group /aws/lambda/honeyhive-ci-basic",
+        "layer version honeyhive-ci-sdk:1",
+    }
+
+
+@pytest.mark.parametrize("stack", ["bootstrap-prod", " "])
+def test_a_stack_sweep_refuses_the_bootstrap_and_an_empty_name(
+    aws: World, capsys: pytest.CaptureFixture[str], stack: str
+) -> None:
+    before = aws.snapshot()
+    code, _, err = run(["--apply", "--stack", stack], capsys)
+    assert code == 2 and "is not a test bed stack" in err
+    assert aws.snapshot() == before
