@@ -32,6 +32,7 @@ from harness.cleanup.inventory import (
     expiry,
     inventory,
     is_gone,
+    live_stacks,
     stack_of,
 )
 from infra.spec import EXPIRES_AT_FORMAT
@@ -107,6 +108,7 @@ def _chosen(
     """What to delete, with why, and how many of each kept state there are."""
     kept: Counter[str] = Counter()
     doomed: list[tuple[Resource, str]] = []
+    live = live_stacks(found, now)
     for resource in sorted(found, key=lambda r: (_KIND_ORDER.index(r.kind), r.label)):
         if stack is not None:
             if stack_of(resource) == stack:
@@ -114,7 +116,7 @@ def _chosen(
             else:
                 kept["of other stacks"] += 1
             continue
-        state, why = expiry(resource, now)
+        state, why = expiry(resource, now, live)
         if state is Expiry.EXPIRED:
             doomed.append((resource, why))
             continue
