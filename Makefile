@@ -48,6 +48,8 @@ LOCAL_OUTPUTS := build/local/outputs.json
 LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
 LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
+# make local PROACTIVE_INIT=0.5: that share of new local environments is initialized ahead.
+PROACTIVE_INIT ?=
 # make bench: more rounds, 5 at a time, while its verdict is not conclusive (README, Benchmark).
 MAX_COLD_STARTS ?= 40
 
@@ -112,8 +114,12 @@ check: venv
 # Writes build/local/report.json and report.md (also printed). build/local/outputs.json exists
 # only while the stack is served (serve removes it when it stops, so a stale file never looks
 # like a running stack); `harness local serve` alone keeps one up to point pytest or boto3 at.
+# PROACTIVE_INIT=0.5: that share of the local runtime's new environments is initialized before
+# its first invoke, which then reports no Init Duration (Lambda's proactive initialization):
+# the suite re-forces such cold starts, and its report counts them.
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
+		$(if $(PROACTIVE_INIT),--proactive-init $(PROACTIVE_INIT)) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
 		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
 

@@ -4,8 +4,10 @@ Order (each function in turn, then the cold starts interleaved across functions 
 moment on the machine, or in AWS, does not land on one function's samples only):
 1. the seed's payloads; 2. bad events, then one more invoke that must still be warm; 3. the warm
 series; 4. forced cold starts, round-robin, under `preserved_configurations` (restored and
-verified at the end, also on failure); 5. per SDK function, one more forced cold start with the
-profiling switches on (IMPORT_PROFILE_ENV: its import-time lines, read back from its log;
+verified at the end, also on failure), each forced again (bounded) while it lands on an
+environment Lambda initialized before the invoke (no Init Duration; counted in `reforced`);
+5. per SDK function, one more forced cold start (re-forced alike) with the profiling switches
+on (IMPORT_PROFILE_ENV: its import-time lines, read back from its log;
 WARM_PROFILE_ENV: then one warm invoke answers with its cProfile summary); 6. the spans of
 every session the functions reported.
 A phase that raises is recorded (redacted) against its function and the run goes on, so the
@@ -27,7 +29,7 @@ from harness.postdeploy.checks import EXPECTED_SPANS
 from harness.postdeploy.coldstart import (
     Preserved,
     deployed_api_key,
-    force_cold_start,
+    force_measured_cold_start,
     preserved_configurations,
     variables,
 )
@@ -84,6 +86,8 @@ class FunctionRun:
     after_bad: Invocation | None = None
     warm: list[Invocation] = field(default_factory=list)
     cold: list[Invocation] = field(default_factory=list)
+    reforced: int = 0
+    """Forced cold starts forced again: they landed on a proactively initialized environment."""
     spans: dict[str, list[spans.SpanRecord]] = field(default_factory=dict)
     profiled: list[Invocation] = field(default_factory=list)
     """The profiling cold start and the warm invoke after it (SDK functions)."""
@@ -232,7 +236,9 @@ def _shown(run: FunctionRun, iteration: int) -> str:
 
 def _cold_sample(client: LambdaClient, run: FunctionRun, iteration: int) -> None:
     event = events.series_event(run.output, iteration)
-    run.cold.append(force_cold_start(client, run.output.name, event))
+    invocation, reforced = force_measured_cold_start(client, run.output.name, event)
+    run.reforced += reforced
+    run.cold.append(invocation)
 
 
 PROFILING = {IMPORT_PROFILE_ENV: "1", WARM_PROFILE_ENV: "1"}
@@ -256,7 +262,11 @@ def _attribution(
     warm: list[Invocation] = []
 
     def profiled() -> None:
-        cold.append(force_cold_start(client, function.name, events.SEED_EVENT, extra=PROFILING))
+        invocation, reforced = force_measured_cold_start(
+            client, function.name, events.SEED_EVENT, extra=PROFILING
+        )
+        run.reforced += reforced
+        cold.append(invocation)
         warm.append(invoke(client, function.name, events.SEED_EVENT))
 
     invoked, imports, answered = ATTRIBUTION_PHASES
