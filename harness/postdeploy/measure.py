@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from harness.postdeploy import events, importtime, spans
-from harness.postdeploy.checks import EXPECTED_SPANS
+from harness.postdeploy.checks import EXPECTED_SPANS, MAX_REFORCES
 from harness.postdeploy.coldstart import (
     Preserved,
     deployed_api_key,
@@ -75,6 +75,9 @@ class SuiteOptions:
     max_warm_overhead_ms: float = 1000.0
     """Gated: an SDK function's warm Duration p50 minus baseline's (it starts a session and
     flushes over the network on every invoke)."""
+    max_reforces: int = MAX_REFORCES
+    """How often one forced cold start is forced again while it lands on a proactively
+    initialized environment."""
 
 
 @dataclass
@@ -221,7 +224,8 @@ def _cold_starts(
         for run in runs:
             if "cold" in run.errors:
                 continue
-            _phase(run, record, "cold", functools.partial(_cold_sample, client, run, i))
+            sample = functools.partial(_cold_sample, client, run, i, record.settings.max_reforces)
+            _phase(run, record, "cold", sample)
             progress(f"cold start {i}/{total} of {run.output.key}: {_shown(run, i)}")
 
 
@@ -234,9 +238,13 @@ def _shown(run: FunctionRun, iteration: int) -> str:
     return f"init {report.init_duration_ms:.0f} ms"
 
 
-def _cold_sample(client: LambdaClient, run: FunctionRun, iteration: int) -> None:
+def _cold_sample(
+    client: LambdaClient, run: FunctionRun, iteration: int, reforces: int = MAX_REFORCES
+) -> None:
     event = events.series_event(run.output, iteration)
-    invocation, reforced = force_measured_cold_start(client, run.output.name, event)
+    invocation, reforced = force_measured_cold_start(
+        client, run.output.name, event, reforces=reforces
+    )
     run.reforced += reforced
     run.cold.append(invocation)
 
@@ -263,7 +271,11 @@ def _attribution(
 
     def profiled() -> None:
         invocation, reforced = force_measured_cold_start(
-            client, function.name, events.SEED_EVENT, extra=PROFILING
+            client,
+            function.name,
+            events.SEED_EVENT,
+            extra=PROFILING,
+            reforces=record.settings.max_reforces,
         )
         run.reforced += reforced
         cold.append(invocation)

@@ -178,6 +178,7 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
             "warmTargetMs": settings.warm_target_ms,
             "maxColdOverheadMs": settings.max_cold_overhead_ms,
             "maxWarmOverheadMs": settings.max_warm_overhead_ms,
+            "maxReforces": settings.max_reforces,
         },
         "prices": LAMBDA_PRICES.as_json(),
         "functions": functions,

@@ -33,7 +33,7 @@ def test_forced_cold_starts_are_cold(run: RunRecord, key: str) -> None:
     if len(function.cold) != wanted and not problems:
         problems.append(f"{key}: {len(function.cold)} cold starts measured, {wanted} asked for")
     for invocation in function.cold:
-        problems += cold_problems(function.output, invocation)
+        problems += cold_problems(function.output, invocation, run.settings.max_reforces)
     require(run, problems)
 
 
