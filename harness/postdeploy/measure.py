@@ -225,8 +225,11 @@ def _cold_starts(
             if "cold" in run.errors:
                 continue
             sample = functools.partial(_cold_sample, client, run, i, record.settings.max_reforces)
+            before = run.reforced
             _phase(run, record, "cold", sample)
-            progress(f"cold start {i}/{total} of {run.output.key}: {_shown(run, i)}")
+            again = run.reforced - before
+            shown = _shown(run, i) + (f" (re-forced {again}x: proactive init)" if again else "")
+            progress(f"cold start {i}/{total} of {run.output.key}: {shown}")
 
 
 def _shown(run: FunctionRun, iteration: int) -> str:
