@@ -314,3 +314,16 @@ def test_the_sdk_caller_calls_deploy_with_what_it_declares() -> None:
         "${{ github.sha }}",
     )
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_a_lock_left_by_a_run_that_died_is_released_before_the_next_up() -> None:
+    """A run killed mid-`up` whose teardown never ran leaves the backend's lock: the next run
+    of the same stack (runs on one stack queue) cancels it before it deploys."""
+    steps = load(WORKFLOWS / "deploy.yml")["jobs"]["deploy"]["steps"]
+    create = next(i for i, s in enumerate(steps) if s.get("id") == "create")
+    up = next(i for i, s in enumerate(steps) if s.get("run", "").startswith("make up"))
+    script = steps[create]["run"]
+    assert create < up
+    assert script.index('pulumi stack select --create "$STACK"') < script.index(
+        'pulumi cancel --yes --stack "$STACK"'
+    )
