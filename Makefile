@@ -50,11 +50,13 @@ LOCAL_OUTPUTS := build/local/outputs.json
 LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
 LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
+# make local PROACTIVE_INIT=0.5: that share of new local environments is initialized ahead.
+PROACTIVE_INIT ?=
 # make bench: more rounds, 5 at a time, while its verdict is not conclusive (docs/benchmark.md).
 MAX_COLD_STARTS ?= 40
 
 .PHONY: help venv lint check test local post-deploy bench bench-deployed layer render policy \
-	preview up destroy sweep leaks lock
+	preview up destroy teardown sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
 # pin (tests download sdists with it). The venv is created without pip and uv goes in with
@@ -117,9 +119,13 @@ check: venv
 # Writes build/local/report.json and report.md (also printed). build/local/outputs.json exists
 # only while the stack is served (serve removes it when it stops, so a stale file never looks
 # like a running stack); `harness local serve` alone keeps one up to point pytest or boto3 at.
+# PROACTIVE_INIT=0.5: that share of the local runtime's new environments is initialized before
+# its first invoke, which then reports no Init Duration (Lambda's proactive initialization):
+# the suite re-forces such cold starts, and its report counts them.
 ## build the layer, gate the program, run every function locally, print the report (SDK=)
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
+		$(if $(PROACTIVE_INIT),--proactive-init $(PROACTIVE_INIT)) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
 		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
 
@@ -180,6 +186,14 @@ up: layer
 destroy: venv
 	$(require_pulumi)
 	pulumi destroy --stack $(STACK) --yes$(if $(REMOVE), --remove)
+
+# What CI runs after every deploy, also a cancelled or timed-out one: pulumi cancel, refresh
+# --clear-pending-creates, destroy --refresh --remove, then a sweep of whatever is still tagged
+# with the stack (harness/cleanup/teardown.py).
+## recover and tear down a stack (also after an interrupted up), then sweep what it left
+teardown: venv
+	$(require_pulumi)
+	$(PY) -m harness teardown --stack $(STACK)
 
 ## list expired honeyhive-* AWS resources; APPLY=1 deletes them
 sweep: venv

@@ -27,8 +27,9 @@ any new version or the deletion of the boundary policy itself.
 
 Explicitly not granted: anything on other names, `lambda:AddPermission` (no resource policy,
 no public invoke), function URLs, `iam:CreatePolicy`/`AttachRolePolicy` (the program only
-writes inline policies), and every change to the deployer role itself (an explicit Deny, since
-`honeyhive-ci-deployer` also matches `honeyhive-*`).
+writes inline policies), and every change to the deployer role itself and to the previewer role
+(an explicit Deny, since `honeyhive-ci-deployer` and `honeyhive-ci-previewer` also match
+`honeyhive-*`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ from bootstrap.settings import BootstrapSettings
 
 DEPLOYER_ROLE = "honeyhive-ci-deployer"
 DEPLOYER_POLICY = "honeyhive-ci-deployer"
+PREVIEWER_ROLE = "honeyhive-ci-previewer"
+"""The read-only role of pull requests (preview_policy.py); the deployer may not change it."""
+DEPLOYER_SESSION_SECONDS = 75 * 60
+"""The deployer role's MaxSessionDuration: deploy.yml's job timeout (75 minutes), so one session
+(role-duration-seconds) outlasts the job; AWS's default of one hour expired mid-run."""
 LAMBDA_SERVICE = "lambda.amazonaws.com"
 
 
@@ -175,10 +181,10 @@ _BOUNDARY_POLICY_ACTIONS = {
 
 
 def _self_protected_actions() -> dict[str, str]:
-    """Every IAM write this policy allows, denied on the deployer role itself."""
+    """Every IAM write this policy allows, denied on the CI roles themselves."""
     writes = {**_PASS_ROLE_ACTIONS, **_BOUNDED_ROLE_ACTIONS, **_ROLE_ACTIONS}
     return {
-        action: "no workflow may change, pass or delete the deployer role itself"
+        action: "no workflow may change, pass or delete the deployer or the previewer role"
         for action in writes
         if not action.startswith(("iam:Get", "iam:List"))
     }
@@ -224,9 +230,9 @@ def statements(settings: BootstrapSettings) -> list[Statement]:
         ]
     found += [
         Statement(
-            "NeverTheDeployerRoleItself",
+            "NeverTheCiRolesThemselves",
             _self_protected_actions(),
-            (f"{role_arn}/{DEPLOYER_ROLE}",),
+            (f"{role_arn}/{DEPLOYER_ROLE}", f"{role_arn}/{PREVIEWER_ROLE}"),
             effect="Deny",
         ),
         Statement(

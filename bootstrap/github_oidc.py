@@ -1,22 +1,24 @@
-"""Who may assume the deployer role: only this repository's GitHub Actions workflows.
+"""Who may assume the CI roles: only this repository's GitHub Actions workflows.
 
-The role trusts GitHub's OIDC provider with two conditions on the token:
+Each role trusts GitHub's OIDC provider with two conditions on the token:
 - `aud` is `sts.amazonaws.com` (what aws-actions/configure-aws-credentials requests);
-- `sub` is one of the subjects our workflows run as: a branch (`push`, `schedule` and
-  `workflow_dispatch` all run on `ref:refs/heads/<branch>`) or a same-repository pull request
-  (`pull_request`; GitHub issues no OIDC token to pull requests from forks). Tags, GitHub
-  environments and every other repository are refused.
+- `sub` is one of the subjects our workflows run as. The deployer (creates and deletes every
+  `honeyhive-*` resource) is trusted only on a branch (`push`, `schedule` and
+  `workflow_dispatch` all run on `ref:refs/heads/<branch>`); the read-only previewer
+  (preview_policy.py) only for a same-repository pull request (`pull_request`; GitHub issues no
+  OIDC token to pull requests from forks). Tags, GitHub environments and every other
+  repository are refused.
 
 GitHub's immutable subject claims (https://docs.github.com/en/actions/reference/security/oidc,
-"Immutable subject claims"): repositories created, renamed or transferred after 2026-07-15, and
+"Immutable subject claims"): repositories created or renamed on or after 2026-07-15, and
 those that opted in, get numeric ids in the default `sub`:
-`repo:OWNER@OWNER-ID/REPO@REPO-ID:ref:refs/heads/main` (`@` cannot appear in a GitHub name). With
-`githubRepositoryIds` set, the trust accepts that form and the name-only one
-(`repo:OWNER/REPO:...`, what a repository that has not switched still sends): a repository keeps
-working across the switch, and the id form pins the exact owner and repository. Without the ids
-only the name-only form is trusted.
+`repo:OWNER@OWNER-ID/REPO@REPO-ID:ref:refs/heads/main` (`@` cannot appear in a GitHub name). So
+the ids are required (settings.py), unless the admin opts in to `nameOnlySubjects`. With the
+ids the trust accepts that form and the name-only one (`repo:OWNER/REPO:...`, what a repository
+that has not switched still sends): a repository keeps working across the switch, and the id
+form pins the exact owner and repository. With the opt-in only the name-only form is trusted.
 
-The SDK's repository (`sdkRepository`, optional) may assume the role too, but only through
+The SDK's repository (`sdkRepository`, optional) may assume the deployer too, but only through
 this repository's deploy workflow, which it calls to test its own branches
 (docs/ci-and-bootstrap.md, "The SDK's own repository"). AWS matches only `aud` and `sub`, so the
 SDK repository sets its OIDC subject template to include `job_workflow_ref` (the called
@@ -40,7 +42,10 @@ from bootstrap.settings import BootstrapSettings, Repository
 ISSUER_HOST = "token.actions.githubusercontent.com"
 ISSUER_URL = f"https://{ISSUER_HOST}"
 AUDIENCE = "sts.amazonaws.com"
-TRUSTED_REFS = ("ref:refs/heads/*", "pull_request")
+DEPLOY_REFS = ("ref:refs/heads/*",)
+"""The deployer's subjects: runs on a branch of this repository, never a pull request."""
+PREVIEW_REFS = ("pull_request",)
+"""The previewer's subjects: pull requests from this repository's own branches."""
 DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
 
 
@@ -58,13 +63,9 @@ def repository_forms(repository: Repository) -> list[str]:
     return forms
 
 
-def subjects(settings: BootstrapSettings) -> list[str]:
-    """This repository's branches and pull requests."""
-    return [
-        f"repo:{form}:{ref}"
-        for form in repository_forms(settings.repository)
-        for ref in TRUSTED_REFS
-    ]
+def subjects(settings: BootstrapSettings, refs: tuple[str, ...] = DEPLOY_REFS) -> list[str]:
+    """This repository's runs on `refs` (its branches, by default)."""
+    return [f"repo:{form}:{ref}" for form in repository_forms(settings.repository) for ref in refs]
 
 
 def sdk_subjects(settings: BootstrapSettings, sdk: Repository) -> list[str]:
@@ -96,3 +97,10 @@ def trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[st
             _statement("TheSdkRepositoryThroughOurDeployWorkflow", oidc_provider_arn, patterns)
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def preview_trust_policy(oidc_provider_arn: str, settings: BootstrapSettings) -> dict[str, Any]:
+    """The previewer's: this repository's pull requests only (no SDK repository, no branch)."""
+    patterns = subjects(settings, PREVIEW_REFS)
+    statement = _statement("PullRequestsOfThisRepository", oidc_provider_arn, patterns)
+    return {"Version": "2012-10-17", "Statement": [statement]}

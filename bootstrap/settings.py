@@ -24,7 +24,10 @@ KEYS = (
     "region",
     "stateBucket",
     "createOidcProvider",
+    "nameOnlySubjects",
 )
+IDS_COMMAND = "gh api repos/{slug} --jq '.owner.id, .id'"
+"""Prints the owner's id, then the repository's (GitHub's REST API)."""
 
 _REPOSITORY = re.compile(
     r"^(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<name>[A-Za-z0-9._-]{1,100})$"
@@ -75,6 +78,8 @@ class BootstrapSettings:
     region: str
     state_bucket: str | None
     create_oidc_provider: bool
+    name_only_subjects: bool = False
+    """The admin's explicit opt-in to trusting repositories without their ids."""
 
 
 def _fix(key: str, example: str) -> str:
@@ -92,6 +97,31 @@ def _ids(text: str, key: str, problems: list[str]) -> tuple[str, str] | None:
         )
         return None
     return match["owner"], match["name"]
+
+
+def _missing_ids(key: str, slug: str, ids_key: str) -> str:
+    """A repository without ids: GitHub sends `repo:OWNER@ID/REPO@ID:...` for repositories
+    created or renamed on or after 2026-07-15, which the name-only trust refuses."""
+    command = IDS_COMMAND.format(slug=slug if "/" in slug else "OWNER/REPO")
+    return (
+        f"{ids_key} is not set for {key}={slug!r}: repositories created or renamed on or after "
+        "2026-07-15 send GitHub's immutable OIDC subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:...), "
+        f"which a name-only trust refuses; read the two ids with `{command}` and "
+        + _fix(ids_key, "OWNER_ID/REPO_ID")
+        + " (or, for a repository that sends the name-only subject, opt in with "
+        "`pulumi config set nameOnlySubjects true`)"
+    )
+
+
+def _name_only(text: str, problems: list[str]) -> bool | None:
+    """The `nameOnlySubjects` opt-in (default false); None when it is not a boolean."""
+    value = text.lower() or "false"
+    if value not in {"true", "false"}:
+        problems.append(
+            f"nameOnlySubjects={value!r} is not true or false; " + _fix("nameOnlySubjects", "true")
+        )
+        return None
+    return value == "true"
 
 
 def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
@@ -156,6 +186,15 @@ def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
             "letter or digit; " + _fix("stateBucket", example)
         )
 
+    name_only = _name_only(get("nameOnlySubjects"), problems)
+    if name_only is False:
+        for key, slug, found, ids_key in (
+            ("githubRepository", repository, match is not None, "githubRepositoryIds"),
+            ("sdkRepository", sdk_text, sdk_match is not None, "sdkRepositoryIds"),
+        ):
+            if found and not get(ids_key):
+                problems.append(_missing_ids(key, slug, ids_key))
+
     create = get("createOidcProvider").lower() or "true"
     if create not in {"true", "false"}:
         problems.append(
@@ -175,6 +214,7 @@ def parse(stack: str, values: Mapping[str, str | None]) -> BootstrapSettings:
         region=region,
         state_bucket=bucket,
         create_oidc_provider=create == "true",
+        name_only_subjects=bool(name_only),
     )
 
 

@@ -7,9 +7,21 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from bootstrap.deployer_policy import DEPLOYER_POLICY, DEPLOYER_ROLE, policy_document
-from bootstrap.github_oidc import AUDIENCE, ISSUER_URL, provider_arn, trust_policy
+from bootstrap.deployer_policy import (
+    DEPLOYER_POLICY,
+    DEPLOYER_ROLE,
+    DEPLOYER_SESSION_SECONDS,
+    policy_document,
+)
+from bootstrap.github_oidc import (
+    AUDIENCE,
+    ISSUER_URL,
+    preview_trust_policy,
+    provider_arn,
+    trust_policy,
+)
 from bootstrap.lambda_boundary import BOUNDARY_POLICY, boundary_document
+from bootstrap.preview_policy import PREVIEWER_POLICY, PREVIEWER_ROLE, preview_policy_document
 from bootstrap.settings import BootstrapSettings
 from bootstrap.state_bucket import StateBucket
 from infra.tags import tags_for
@@ -54,6 +66,7 @@ def build(settings: BootstrapSettings) -> dict[str, pulumi.Input[str | None]]:
         name=DEPLOYER_ROLE,
         description=f"CI deployer of honeyhive-lambda-test, for {settings.repository.slug} only",
         assume_role_policy=oidc_arn.apply(lambda arn: json.dumps(trust_policy(arn, settings))),
+        max_session_duration=DEPLOYER_SESSION_SECONDS,
         opts=opts,
     )
     aws.iam.RolePolicy(
@@ -64,6 +77,24 @@ def build(settings: BootstrapSettings) -> dict[str, pulumi.Input[str | None]]:
         opts=opts,
     )
 
+    previewer = aws.iam.Role(
+        "previewer",
+        name=PREVIEWER_ROLE,
+        description=f"Read-only pull-request previews of honeyhive-lambda-test, for "
+        f"{settings.repository.slug} only",
+        assume_role_policy=oidc_arn.apply(
+            lambda arn: json.dumps(preview_trust_policy(arn, settings))
+        ),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        "previewer",
+        name=PREVIEWER_POLICY,
+        role=previewer.id,
+        policy=json.dumps(preview_policy_document(settings)),
+        opts=opts,
+    )
+
     backend_url: str | None = None
     if settings.state_bucket:
         StateBucket("state", settings.state_bucket, opts)
@@ -71,6 +102,7 @@ def build(settings: BootstrapSettings) -> dict[str, pulumi.Input[str | None]]:
 
     return {
         "deployerRoleArn": role.arn,
+        "previewerRoleArn": previewer.arn,
         "lambdaBoundaryArn": boundary.arn,
         "oidcProviderArn": oidc_arn,
         "region": settings.region,

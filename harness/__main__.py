@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "harness.cleanup.sweep",
         "delete expired honeyhive-* AWS resources (dry run unless --apply)",
     ),
+    "teardown": (
+        "harness.cleanup.teardown",
+        "destroy a stack, also after an interrupted up (cancel, refresh, destroy, stack sweep)",
+    ),
     "leaks": ("harness.cleanup.leaks", "fail if AWS still holds anything tagged with a stack"),
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),

@@ -62,9 +62,10 @@ UNSET_BRANCH: Final = "unset"
 NEVER_EXPIRES: Final = "never"
 EXPIRES_AT_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 
-LAYER_DESCRIPTION_TEMPLATE: Final = (
-    "honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}; sdk={sdk}"
-)
+LAYER_DESCRIPTION_TEMPLATE: Final = "honeyhive-lambda-test sdk layer; stack={stack}; sdk={sdk}"
+"""No expiry: every input of a layer version replaces it (terraform-provider-aws's schema marks
+each one ForceNew), and CI gives a stack a fresh expiry on every run, which would republish the
+layer each time. A layer version expires with its stack's tagged resources (harness/cleanup)."""
 
 # Where the SDK may send the HoneyHive key (`hhApiUrl`): https on HoneyHive's domains (and their
 # subdomains; the SDK's default is https://api.dp1.us.honeyhive.ai), or a loopback address, where

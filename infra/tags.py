@@ -42,11 +42,10 @@ def stack_tags(settings: StackSettings) -> dict[str, str]:
 
 
 def layer_description(settings: StackSettings, sdk: str) -> str:
-    """Lambda layers cannot be tagged: the description carries the stack, its expiry (what the
-    sweeper reads) and the SDK the layer holds (`describe` in infra/sdk.py)."""
-    description = LAYER_DESCRIPTION_TEMPLATE.format(
-        stack=settings.stack, expires_at=settings.expires_at or NEVER_EXPIRES, sdk=sdk
-    )
+    """Lambda layers cannot be tagged: the description carries the stack (what the sweeper and
+    the leak check read) and the SDK the layer holds (`describe` in infra/sdk.py), never the
+    expiry, which changes on every CI run while the layer need not."""
+    description = LAYER_DESCRIPTION_TEMPLATE.format(stack=settings.stack, sdk=sdk)
     if len(description) > LAYER_DESCRIPTION_MAX:
         raise InfraError(f"layer description longer than {LAYER_DESCRIPTION_MAX}: {description}")
     return description

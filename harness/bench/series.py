@@ -8,6 +8,10 @@ moment) falls on both sides alike.
 A sample or profile that fails (the function's answer, the configuration change, the log read)
 is recorded as an error of its series and the run goes on: the report shows every failure and
 the bench exits non-zero (run.failed), instead of losing the samples already taken.
+
+A forced cold start that lands on an environment Lambda initialized before the invoke
+(proactive initialization: no Init Duration to measure) is forced again, at most
+`checks.MAX_REFORCES` times, and counted in `reforced`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.errors import HarnessError
 from harness.postdeploy import importtime
-from harness.postdeploy.coldstart import force_cold_start
+from harness.postdeploy.checks import MAX_REFORCES, proactively_initialized
+from harness.postdeploy.coldstart import force_measured_cold_start
 from harness.postdeploy.events import SEED_EVENT
 from harness.postdeploy.logs import cold_start_lines
 from harness.postdeploy.measure import LOG_CLOCK_SKEW_MS
@@ -58,6 +63,8 @@ class Series:
     sdk_import_ms: list[float] = field(default_factory=list)
     import_profiles: list[importtime.ImportProfile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    reforced: int = 0
+    """Cold starts forced again: they landed on a proactively initialized environment."""
 
     def import_profile(self) -> importtime.ImportProfile | None:
         return importtime.merged(self.import_profiles) if self.import_profiles else None
@@ -73,6 +80,7 @@ class Series:
             "init": init.as_json() if init else None,
             "sdkImport": imports.as_json() if imports else None,
             "importProfiles": len(self.import_profiles),
+            "reforced": self.reforced,
             "imports": profile.as_json() if profile else None,
             "errors": self.errors,
         }
@@ -85,6 +93,11 @@ def _checked(series: Series, invocation: Any) -> float | None:
     problem = None
     if invocation.status_code != 200 or body.get("status") != "SUCCESS":
         problem = f"answered {invocation.status_code} {body.get('error') or ''}".strip()
+    elif init is None and proactively_initialized(invocation):
+        problem = (
+            f"has no Init Duration in its REPORT after {MAX_REFORCES} re-forced cold starts: "
+            "each landed on an environment initialized before the invoke"
+        )
     elif init is None:
         problem = f"has no Init Duration in its REPORT ({invocation.report_error or 'not cold'})"
     elif body.get("sdkVersion") != subject.sdk_version:
@@ -110,10 +123,13 @@ def sample(series: Series) -> None:
     """One forced cold start; a sample that is not cold, not answered or not from the SDK this
     side names is an error, not a number."""
     try:
-        invocation = force_cold_start(series.subject.client, series.subject.name, SEED_EVENT)
+        invocation, reforced = force_measured_cold_start(
+            series.subject.client, series.subject.name, SEED_EVENT
+        )
     except FAILURES as exc:
         _failed(series, "a forced cold start", exc)
         return
+    series.reforced += reforced
     init = _checked(series, invocation)
     if init is None:
         return
@@ -128,9 +144,10 @@ def profile(series: Series, logs: CloudWatchLogsClient) -> None:
     subject = series.subject
     since_ms = int(datetime.now(UTC).timestamp() * 1000) - LOG_CLOCK_SKEW_MS
     try:
-        invocation = force_cold_start(
+        invocation, reforced = force_measured_cold_start(
             subject.client, subject.name, SEED_EVENT, extra={IMPORT_PROFILE_ENV: "1"}
         )
+        series.reforced += reforced
         if _checked(series, invocation) is None:
             return
         lines = cold_start_lines(logs, subject.log_group, invocation.request_id, since_ms)

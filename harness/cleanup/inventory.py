@@ -2,9 +2,12 @@
 and log group, with the facts the sweeper and the leak check decide on.
 
 Functions, roles and log groups carry the provider's default tags. Lambda layers cannot be
-tagged, so a layer version's description carries the same facts
-(`infra.spec.LAYER_DESCRIPTION_TEMPLATE`); a description that does not parse is kept as
-`unparsed` and nothing is concluded from it.
+tagged, so a layer version's description names its stack (`infra.spec.LAYER_DESCRIPTION_TEMPLATE`)
+but no expiry (a new one would replace the layer on every CI run): a layer version expires with
+its stack, once no function, role or log group of that stack is live (or `never`), and once it
+is older than LAYER_GRACE (a deploy publishes the layers before it creates the functions).
+Descriptions of layers published before carry `expires-at=`, which still decides for them. A
+description that does not parse is kept as `unparsed` and nothing is concluded from it.
 
 Only the services' own list/tag calls are used (no Resource Groups Tagging API): they are the
 calls the deployer role is scoped for, they cover IAM roles (a global service) and layers
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.cleanup.errors import RegionError
+from infra.naming import BRANCH_STACK_PREFIX
 from infra.spec import (
     EXPIRES_AT_FORMAT,
     LAYER_DESCRIPTION_TEMPLATE,
@@ -57,6 +61,8 @@ class Resource:
     layer_version: int = 0
     unparsed: str | None = None
     """A layer description that does not follow the template (then `tags` is empty)."""
+    created: datetime | None = None
+    """When a layer version was published."""
 
     @property
     def label(self) -> str:
@@ -76,11 +82,41 @@ class Expiry(Enum):
     MALFORMED = "malformed expiry"
 
 
-def expiry(resource: Resource, now: datetime) -> tuple[Expiry, str]:
-    """Whether `resource` is past its `honeyhive:expires-at`, with the reason in words."""
+LAYER_GRACE = timedelta(hours=1)
+"""A layer version this young is kept even when its stack has nothing else yet."""
+
+
+def live_stacks(found: Iterable[Resource], now: datetime) -> frozenset[str]:
+    """The stacks with a function, role or log group that is live or never expires."""
+    return frozenset(
+        stack
+        for resource in found
+        if resource.kind is not ResourceKind.LAYER_VERSION
+        and (stack := stack_of(resource)) is not None
+        and expiry(resource, now)[0] in {Expiry.LIVE, Expiry.NEVER}
+    )
+
+
+def _layer_expiry(resource: Resource, now: datetime, live: frozenset[str]) -> tuple[Expiry, str]:
+    """A layer version without its own expiry lives as long as its stack."""
+    stack = stack_of(resource)
+    if stack in live:
+        return Expiry.LIVE, f"stack {stack} is live"
+    if resource.created is None or now - resource.created < LAYER_GRACE:
+        return Expiry.LIVE, f"published less than {LAYER_GRACE} ago"
+    return Expiry.EXPIRED, f"stack {stack} has no live function, role or log group"
+
+
+def expiry(
+    resource: Resource, now: datetime, live: frozenset[str] = frozenset()
+) -> tuple[Expiry, str]:
+    """Whether `resource` is past its `honeyhive:expires-at`, with the reason in words; a layer
+    version without one, by its stack (`live`: `live_stacks`)."""
     if resource.unparsed is not None:
         return Expiry.MALFORMED, f"description {resource.unparsed!r} does not parse"
     value = resource.tags.get(TAG_EXPIRES_AT)
+    if value is None and resource.kind is ResourceKind.LAYER_VERSION:
+        return _layer_expiry(resource, now, live)
     if value is None:
         return Expiry.MISSING, f"no {TAG_EXPIRES_AT} tag"
     if value == NEVER_EXPIRES:
@@ -88,9 +124,12 @@ def expiry(resource: Resource, now: datetime) -> tuple[Expiry, str]:
     try:
         at = datetime.strptime(value, EXPIRES_AT_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        return Expiry.MALFORMED, (
-            f"{TAG_EXPIRES_AT}={value!r} is neither YYYY-MM-DDTHH:MM:SSZ nor {NEVER_EXPIRES!r}"
-        )
+        why = f"{TAG_EXPIRES_AT}={value!r} is neither YYYY-MM-DDTHH:MM:SSZ nor {NEVER_EXPIRES!r}"
+        if (stack_of(resource) or "").startswith(BRANCH_STACK_PREFIX):
+            # CI's stacks must expire (infra/settings.py): an expiry no one can read is no reason
+            # to keep one.
+            return Expiry.EXPIRED, f"{why}, on one of CI's {BRANCH_STACK_PREFIX}* stacks"
+        return Expiry.MALFORMED, why
     if at <= now:
         return Expiry.EXPIRED, f"expired at {value}"
     return Expiry.LIVE, f"expires at {value}"
@@ -104,9 +143,9 @@ _LAYER_DESCRIPTION = re.compile(
     "^"
     + re.escape(LAYER_DESCRIPTION_TEMPLATE)
     .replace(re.escape("{stack}"), "(?P<stack>[^;]+)")
-    .replace(re.escape("{expires_at}"), "(?P<expires_at>[^;]+)")
-    # Layers published before the description named their SDK end at expires-at.
-    .replace(re.escape("; sdk={sdk}"), "(?:; sdk=(?P<sdk>[^;]*))?")
+    # Layers published before carry `expires-at` after the stack (and, before descriptions
+    # named their SDK, end there).
+    .replace(re.escape("; sdk={sdk}"), "(?:; expires-at=(?P<expires_at>[^;]+))?(?:; sdk=[^;]*)?")
     + "$"
 )
 
@@ -116,7 +155,10 @@ def layer_tags(description: str) -> dict[str, str] | None:
     match = _LAYER_DESCRIPTION.match(description)
     if match is None:
         return None
-    return {TAG_STACK: match["stack"], TAG_EXPIRES_AT: match["expires_at"]}
+    tags = {TAG_STACK: match["stack"]}
+    if match["expires_at"] is not None:
+        tags[TAG_EXPIRES_AT] = match["expires_at"]
+    return tags
 
 
 T = TypeVar("T")
@@ -173,7 +215,18 @@ def layer_versions(client: LambdaClient) -> Iterator[Resource]:
                     tags or {},
                     layer_version=version["Version"],
                     unparsed=None if tags is not None else description,
+                    created=_published(version.get("CreatedDate")),
                 )
+
+
+def _published(text: str | None) -> datetime | None:
+    """Lambda's CreatedDate (ISO 8601, e.g. 2026-12-07T15:10:45.123+0000), or None."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
 
 
 def roles(client: IAMClient) -> Iterator[Resource]:

@@ -5,15 +5,32 @@ Run after `pulumi destroy`: lists every `honeyhive-*` function, role and log gro
 there is none, 1 when there is (each one is printed) or when a kind could not be listed (the
 check is then not a proof of cleanliness). Layer versions whose description does not parse are
 printed as warnings: they cannot be attributed to a stack.
+
+IAM's list calls are eventually consistent (a role deleted a moment ago may still be listed),
+and so, briefly, are Lambda's: what is still there right after destroy is listed again after
+5, 10, 20, 40 and 15 s (`--settle-seconds`, 90 by default) before it is called a leak.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable, Iterator
 
 from harness.cleanup.errors import RegionError
-from harness.cleanup.inventory import Clients, ResourceKind, connect, inventory, stack_of
+from harness.cleanup.inventory import (
+    Clients,
+    Resource,
+    ResourceKind,
+    connect,
+    inventory,
+    stack_of,
+)
+
+SETTLE_SECONDS = 90.0
+"""How long what destroy deleted may still be listed (IAM's eventual consistency)."""
+FIRST_WAIT_SECONDS = 5.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,18 +40,58 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--stack", required=True, help="the Pulumi stack name, e.g. gh-main")
     parser.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=SETTLE_SECONDS,
+        help="list again, with backoff, for up to this long before calling anything a leak "
+        f"(default {SETTLE_SECONDS:g}; 0 checks once)",
+    )
     return parser
 
 
-def leaks(clients: Clients, stack: str) -> int:
-    """Print what stack `stack` left behind; return the number of problems."""
+def waits(total_s: float) -> Iterator[float]:
+    """Doubling waits from FIRST_WAIT_SECONDS whose sum is `total_s` (the last one trimmed)."""
+    waited, wait = 0.0, FIRST_WAIT_SECONDS
+    while waited < total_s:
+        step = min(wait, total_s - waited)
+        yield step
+        waited += step
+        wait *= 2
+
+
+def _listed(clients: Clients, stack: str) -> tuple[list[Resource], list[Resource], list[str]]:
+    """Every resource found, those of `stack`, and the kinds that could not be listed."""
     found, failures = inventory(clients)
-    for line in failures:
-        print(f"ERROR {line}", file=sys.stderr)
     leaked = sorted(
         (resource for resource in found if stack_of(resource) == stack),
         key=lambda r: (list(ResourceKind).index(r.kind), r.label),
     )
+    return found, leaked, failures
+
+
+def leaks(
+    clients: Clients,
+    stack: str,
+    *,
+    settle_s: float = SETTLE_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Print what stack `stack` left behind, once it has stayed listed for `settle_s`; return
+    the number of problems."""
+    found, leaked, failures = _listed(clients, stack)
+    for wait in waits(settle_s):
+        if not leaked and not failures:
+            break
+        print(
+            f"{len(leaked)} resource(s) of stack {stack} still listed"
+            f"{f', {len(failures)} kind(s) not listed' if failures else ''}; the list calls are "
+            f"eventually consistent: listing again in {wait:g} s"
+        )
+        sleep(wait)
+        found, leaked, failures = _listed(clients, stack)
+    for line in failures:
+        print(f"ERROR {line}", file=sys.stderr)
     for resource in found:
         if resource.unparsed is not None:
             print(
@@ -46,7 +103,10 @@ def leaks(clients: Clients, stack: str) -> int:
     if failures:
         verdict = "check incomplete (see errors above)"
     elif leaked:
-        verdict = f"{len(leaked)} resource(s) left; delete them or run the sweeper"
+        verdict = (
+            f"{len(leaked)} resource(s) left; delete them with "
+            f"`python -m harness sweep --stack {stack} --apply`"
+        )
     else:
         verdict = "clean"
     print(f"leaks stack={stack} region={clients.region}: {verdict}")
@@ -63,4 +123,7 @@ def main(argv: list[str]) -> int:
     except RegionError as error:
         print(f"python -m harness leaks: {error}", file=sys.stderr)
         return 2
-    return 1 if leaks(clients, args.stack) else 0
+    if args.settle_seconds < 0:
+        print("python -m harness leaks: --settle-seconds must be 0 or more", file=sys.stderr)
+        return 2
+    return 1 if leaks(clients, args.stack, settle_s=args.settle_seconds) else 0

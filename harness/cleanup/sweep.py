@@ -1,4 +1,5 @@
-"""`python -m harness sweep [--apply] [--region R] [--now ISO]`: delete what outlived its TTL.
+"""`python -m harness sweep [--apply] [--region R] [--now ISO] [--stack S]`: delete what
+outlived its TTL, or what one stack left behind.
 
 Finds every `honeyhive-*` function, layer version, log group and role whose
 `honeyhive:expires-at` (a layer's description, for layers) is in the past. Without `--apply`
@@ -6,6 +7,11 @@ it only prints what it would delete and why. With `--apply` it deletes them, fun
 (they use the roles and layers), a role's inline policies and attached managed policies before
 the role. A failure is reported and the sweep goes on; the exit code is 1 if anything failed.
 Resources that are live, marked `never`, untagged or malformed are never touched.
+
+With `--stack S` (the teardown after an interrupted `up`, teardown.py) it deletes instead every
+`honeyhive-*` resource tagged `honeyhive:stack=S` (a layer version: whose description names
+S), expired or not: what a cancelled `up` created but never recorded, which `pulumi destroy`
+cannot see. The bootstrap's stacks (`bootstrap-*`) are refused.
 """
 
 from __future__ import annotations
@@ -26,10 +32,14 @@ from harness.cleanup.inventory import (
     expiry,
     inventory,
     is_gone,
+    live_stacks,
+    stack_of,
 )
 from infra.spec import EXPIRES_AT_FORMAT
 
 _KIND_ORDER = list(ResourceKind)
+BOOTSTRAP_STACK_PREFIX = "bootstrap-"
+"""The bootstrap tags its resources `honeyhive:stack=bootstrap-<stack>` (bootstrap/stack.py)."""
 
 
 def _parse_now(value: str) -> datetime:
@@ -54,7 +64,17 @@ def _parser() -> argparse.ArgumentParser:
         type=_parse_now,
         help="the time to compare expiry against, YYYY-MM-DDTHH:MM:SSZ (default: the clock)",
     )
+    parser.add_argument(
+        "--stack",
+        help="instead of expired resources, every resource tagged honeyhive:stack=STACK, "
+        "expired or not (what an interrupted `pulumi up` left)",
+    )
     return parser
+
+
+def is_test_bed_stack(stack: str) -> bool:
+    """A stack a stack-scoped sweep may empty: named, and not one of the bootstrap's."""
+    return bool(stack.strip()) and not stack.startswith(BOOTSTRAP_STACK_PREFIX)
 
 
 def delete_role(clients: Clients, name: str) -> None:
@@ -82,23 +102,39 @@ def delete(clients: Clients, resource: Resource) -> None:
     deleters[resource.kind]()
 
 
-def sweep(clients: Clients, now: datetime, apply: bool) -> int:
-    """Print the plan (and carry it out with `apply`); return the number of failures."""
+def _chosen(
+    found: list[Resource], now: datetime, stack: str | None
+) -> tuple[list[tuple[Resource, str]], Counter[str]]:
+    """What to delete, with why, and how many of each kept state there are."""
+    kept: Counter[str] = Counter()
+    doomed: list[tuple[Resource, str]] = []
+    live = live_stacks(found, now)
+    for resource in sorted(found, key=lambda r: (_KIND_ORDER.index(r.kind), r.label)):
+        if stack is not None:
+            if stack_of(resource) == stack:
+                doomed.append((resource, f"tagged honeyhive:stack={stack}"))
+            else:
+                kept["of other stacks"] += 1
+            continue
+        state, why = expiry(resource, now, live)
+        if state is Expiry.EXPIRED:
+            doomed.append((resource, why))
+            continue
+        kept[state.value] += 1
+        if state is Expiry.MALFORMED:
+            print(f"skip {resource.label}: {why}; fix or delete it by hand")
+    return doomed, kept
+
+
+def sweep(clients: Clients, now: datetime, apply: bool, stack: str | None = None) -> int:
+    """Print the plan (and carry it out with `apply`); return the number of failures. With
+    `stack`, the plan is every resource of that stack instead of the expired ones."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     found, failures = inventory(clients)
     for line in failures:
         print(f"ERROR {line}", file=sys.stderr)
-    kept: Counter[Expiry] = Counter()
-    expired: list[tuple[Resource, str]] = []
-    for resource in sorted(found, key=lambda r: (_KIND_ORDER.index(r.kind), r.label)):
-        state, why = expiry(resource, now)
-        if state is Expiry.EXPIRED:
-            expired.append((resource, why))
-            continue
-        kept[state] += 1
-        if state is Expiry.MALFORMED:
-            print(f"skip {resource.label}: {why}; fix or delete it by hand")
+    expired, kept = _chosen(found, now, stack)
 
     verb = "delete" if apply else "would delete"
     not_deleted = 0
@@ -115,7 +151,7 @@ def sweep(clients: Clients, now: datetime, apply: bool) -> int:
             not_deleted += 1
             print(f"ERROR could not delete {resource.label}: {error}", file=sys.stderr)
 
-    kept_summary = ", ".join(f"{count} {state.value}" for state, count in kept.items())
+    kept_summary = ", ".join(f"{count} {state}" for state, count in kept.items())
     done = "deleted" if apply else "to delete (dry run; pass --apply to delete)"
     print(
         f"sweep {clients.region} at {now.strftime(EXPIRES_AT_FORMAT)}: "
@@ -127,10 +163,17 @@ def sweep(clients: Clients, now: datetime, apply: bool) -> int:
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.stack is not None and not is_test_bed_stack(args.stack):
+        print(
+            f"python -m harness sweep: --stack {args.stack!r} is not a test bed stack (empty, or "
+            f"the bootstrap's {BOOTSTRAP_STACK_PREFIX}*, which no sweep may delete)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         clients = connect(args.region)
     except RegionError as error:
         print(f"python -m harness sweep: {error}", file=sys.stderr)
         return 2
     now = args.now or datetime.now(UTC)
-    return 1 if sweep(clients, now, args.apply) else 0
+    return 1 if sweep(clients, now, args.apply, args.stack) else 0

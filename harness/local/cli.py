@@ -76,6 +76,14 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-environments", type=int, default=32, help="concurrent environments per function"
     )
     parser.add_argument(
+        "--proactive-init",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="this share (0 to 1) of new environments is initialized before its first invoke, "
+        "which then reports no Init Duration, as Lambda's proactive initialization (default 0)",
+    )
+    parser.add_argument(
         "--update-seconds",
         type=_seconds,
         default=DEFAULT_UPDATE_DELAY_S,
@@ -90,6 +98,16 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds before the retries of a failed Event invoke (default "
         f"{','.join(f'{d:g}' for d in DEFAULT_EVENT_RETRY_DELAYS_S)}: AWS's 60,120 / 60)",
     )
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a share from 0 to 1, e.g. 0.5")
+    return share
 
 
 def _seconds(value: str) -> float:
@@ -124,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             idle_ttl_s=args.idle_ttl,
             max_environments=args.max_environments,
+            proactive_init=args.proactive_init,
             update_delay_s=args.update_seconds,
             event_retry_delays_s=args.event_retry_delays,
         )

@@ -23,6 +23,11 @@ Lambda's suppressed init does.
 Freeze: the runtime's `next` after an answer freezes every process of the environment but the
 RIE (tree.py); handing out the next invocation, or stopping, thaws them.
 
+Proactive init (`initialize_ahead`): Lambda may initialize an environment before any invocation
+needs it; the first invocation then reports no Init Duration. Here the environment sends itself
+an invocation that only makes the RIE start the runtime; the proxy answers it without showing it
+to the runtime, whose first `next` then waits for the real first invocation.
+
 What is measured (the RIE's own REPORT is not used: its Init Duration times an async call and
 its Max Memory Used echoes the configuration, `printEndReports` in
 aws-lambda-runtime-interface-emulator internal/lambda/rie/handlers.go):
@@ -149,6 +154,8 @@ class Environment:
         self._call: _Call | None = None
         self._phases = Phases()
         self._initialized = False
+        self._ahead = False
+        """The invocation in flight is the environment's own, for a proactive init."""
         self._orphans: list[str] = []
         self._eof = False
         self._rie_tail: deque[str] = deque(maxlen=200)  # every output line (a Go panic is long)
@@ -324,6 +331,24 @@ class Environment:
             log_stream=self.log_stream,
         )
 
+    def initialize_ahead(self) -> bool:
+        """Run init now, before any invocation: False when it did not complete (the environment
+        is then stopped). Its output is logged with the first invocation, as Lambda logs what an
+        environment printed between invocations."""
+        capture = _Capture()
+        with self._cond:
+            self._capture, self._ahead = capture, True
+        status, _ = self._post(b"{}", None)
+        done = status == 200 and self._initialized and not self._ahead
+        if done:
+            self._await_report(capture)
+        with self._cond:
+            self._capture, self._ahead = None, False
+            self._orphans = [*capture.init_lines, *self._orphans]
+        if not done:
+            self.stop()
+        return done
+
     def _post(self, payload: bytes, client_context: str | None) -> tuple[int, bytes]:
         backstop = self._init_budget_s + self.spec.timeout + 2 * BACKSTOP_MARGIN_S
         connection = http.client.HTTPConnection("127.0.0.1", self._ports[0], timeout=backstop)
@@ -357,7 +382,11 @@ class Environment:
         if tree is not None:
             tree.freeze()
 
-    def dispatching(self) -> Dispatch:
+    def dispatching(self) -> Dispatch | None:
+        with self._cond:
+            if self._ahead:
+                self._ahead = False
+                return None
         tree = self._tree
         if tree is not None and tree.frozen:
             tree.thaw()

@@ -9,10 +9,13 @@
 - An init that runs out of its budget is retried, as Lambda retries it: in a new environment,
   inside the invocation and its timeout, with the same request id.
 - Every invocation gets a request id and an X-Ray trace header unless the caller brings them.
+- `proactive_init`: that share of new environments is initialized before its first invocation
+  (Lambda's proactive initialization), which then reports no Init Duration.
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 import time
@@ -50,8 +53,13 @@ class FunctionPool:
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
         init_budget_s: float = INIT_BUDGET_S,
         sandboxed: bool | None = None,
+        proactive_init: float = 0.0,
     ) -> None:
         """`sandboxed`: None uses the sandbox where this machine allows it (sandbox.py)."""
+        if not 0.0 <= proactive_init <= 1.0:
+            raise ValueError(f"proactive_init={proactive_init!r} is not a share from 0 to 1")
+        self._proactive_init = proactive_init
+        self._random = random.Random()  # noqa: S311 - which environments, not a secret
         self._spec = spec
         self._toolchain = toolchain
         self._layout = layout
@@ -167,7 +175,21 @@ class FunctionPool:
             spec, generation = self._spec, self._generation
         for env in dead:
             self._forget(env)
-        return warm or self._start(spec, generation)
+        if warm is not None:
+            return warm
+        if self._proactive_init and self._random.random() < self._proactive_init:
+            return self._start_ahead(spec, generation)
+        return self._start(spec, generation)
+
+    def _start_ahead(self, spec: FunctionConfig, generation: int) -> Environment:
+        """A new environment initialized before its first invocation; if that init fails, the
+        invocation gets an ordinary cold start (and so an init error, as it would)."""
+        env = self._start(spec, generation)
+        if env.initialize_ahead():
+            progress(f"initialized an environment for {spec.name} ahead of its first invoke")
+            return env
+        self._release(env, reusable=False)
+        return self._start(*self._current())
 
     def _current(self) -> tuple[FunctionConfig, int]:
         """The configuration and generation a new environment gets; counts it as starting."""

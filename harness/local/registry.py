@@ -83,6 +83,7 @@ class Registry:
         log_dir: Path | None = None,
         idle_ttl_s: float = DEFAULT_IDLE_TTL_S,
         max_environments: int = DEFAULT_MAX_ENVIRONMENTS,
+        proactive_init: float = 0.0,
         update_delay_s: float = DEFAULT_UPDATE_DELAY_S,
         event_retry_delays_s: Sequence[float] = DEFAULT_EVENT_RETRY_DELAYS_S,
     ) -> None:
@@ -110,6 +111,7 @@ class Registry:
                     layout,
                     idle_ttl_s=idle_ttl_s,
                     max_environments=max_environments,
+                    proactive_init=proactive_init,
                 )
                 sha, size = _code_digest(layout.task_root)
                 self._functions[spec.name] = FunctionRecord(

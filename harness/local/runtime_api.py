@@ -14,7 +14,9 @@ talks to this proxy (its AWS_LAMBDA_RUNTIME_API points here) and the proxy to th
   and the function's own ARN (`Lambda-Runtime-Invoked-Function-Arn`: the RIE makes one up);
 - the moments that matter: the runtime's first `next` ends init; handing out an invocation
   starts the handler's clock; the answer stops it; a `next` after an answer is where Lambda
-  freezes the environment (until the next invocation is handed out).
+  freezes the environment (until the next invocation is handed out);
+- a proactive init (the environment's own invocation, which only starts the runtime): the
+  proxy answers it to the RIE itself, and the runtime's first `next` waits for the next one.
 The listener (the environment) is told of each moment, on the proxy's thread, before the
 message goes on.
 
@@ -60,8 +62,9 @@ class Listener(Protocol):
     def runtime_waiting(self) -> None:
         """The runtime asked for the next invocation (init is done, or its answer was)."""
 
-    def dispatching(self) -> Dispatch:
-        """The RIE handed an invocation out; it reaches the runtime when this returns."""
+    def dispatching(self) -> Dispatch | None:
+        """The RIE handed an invocation out; it reaches the runtime when this returns. None:
+        it was the environment's own (a proactive init's), never shown to the runtime."""
 
     def answered(self) -> None:
         """The runtime is posting its response or error for the current invocation."""
@@ -128,19 +131,24 @@ class RuntimeApiProxy:
                 upstream.putheader(name, value)
         upstream.putheader("Content-Length", str(len(request.body)))
         upstream.endheaders(request.body)
-        response = upstream.getresponse()
-        reply = _Message(
-            f"HTTP/1.1 {response.status} {response.reason}",
-            [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP],
-            response.read(),
-        )
-        if request.method == "GET" and path == NEXT and response.status == 200:
-            reply = self._dispatch(reply)
+        reply = _response(upstream)
+        while request.method == "GET" and path == NEXT and reply.start.split(" ")[1] == "200":
+            shown = self._dispatch(reply)
+            if shown is not None:
+                return shown
+            # A proactive init's invocation: answered here; the runtime waits for the next.
+            rie_id = reply.header("Lambda-Runtime-Aws-Request-Id")
+            _send(upstream, "POST", f"/2018-06-01/runtime/invocation/{rie_id}/response", b"{}")
+            _response(upstream)
+            _send(upstream, "GET", NEXT, b"")
+            reply = _response(upstream)
         return reply
 
-    def _dispatch(self, reply: _Message) -> _Message:
+    def _dispatch(self, reply: _Message) -> _Message | None:
         rie_id = reply.header("Lambda-Runtime-Aws-Request-Id")
         dispatch = self._listener.dispatching()
+        if dispatch is None:
+            return None
         with self._lock:
             self._ids[dispatch.request_id] = rie_id
         shown = {
@@ -152,6 +160,19 @@ class RuntimeApiProxy:
         headers = [(k, v) for k, v in reply.headers if k.lower() not in shown]
         headers += list(shown.items())
         return _Message(reply.start, headers, reply.body)
+
+
+def _send(upstream: http.client.HTTPConnection, method: str, path: str, body: bytes) -> None:
+    upstream.request(method, path, body=body, headers={"Content-Length": str(len(body))})
+
+
+def _response(upstream: http.client.HTTPConnection) -> _Message:
+    response = upstream.getresponse()
+    return _Message(
+        f"HTTP/1.1 {response.status} {response.reason}",
+        [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP],
+        response.read(),
+    )
 
 
 @dataclass(frozen=True)

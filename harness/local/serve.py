@@ -45,6 +45,7 @@ class ServeOptions:
     port: int = 0
     idle_ttl_s: float = 300.0
     max_environments: int = 32
+    proactive_init: float = 0.0
     update_delay_s: float = DEFAULT_UPDATE_DELAY_S
     event_retry_delays_s: tuple[float, ...] = DEFAULT_EVENT_RETRY_DELAYS_S
 
@@ -92,6 +93,7 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
                 log_dir=LOCAL_BUILD / "logs" / options.stack,
                 idle_ttl_s=options.idle_ttl_s,
                 max_environments=options.max_environments,
+                proactive_init=options.proactive_init,
                 update_delay_s=options.update_delay_s,
                 event_retry_delays_s=options.event_retry_delays_s,
             )

@@ -1,4 +1,5 @@
-"""`python -m harness suite --stack S [--local [--set k=v]... [--outputs FILE]] [-- PYTEST ARGS]`.
+"""`python -m harness suite --stack S [--local [--set k=v]... [--outputs FILE]
+[--proactive-init SHARE]] [-- PYTEST ARGS]`.
 
 Runs the post-deploy suite (`pytest tests/deployed`) against a stack:
 - `--local`: serves the stack on the local runtime first (`python -m harness local serve`, the
@@ -59,9 +60,21 @@ def main(argv: list[str]) -> int:
         default=DEFAULT_OUTPUTS,
         help=f"with --local: where serve writes the outputs (default {DEFAULT_OUTPUTS})",
     )
+    parser.add_argument(
+        "--proactive-init",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="with --local: this share (0 to 1) of new environments is initialized before its "
+        "first invoke (no Init Duration), as Lambda's proactive initialization",
+    )
     args = parser.parse_args(ours)
     if args.overrides and not args.local:
         parser.error("--set changes the locally served stack: add --local")
+    if args.proactive_init and not args.local:
+        parser.error("--proactive-init is the local runtime's: add --local")
+    if not 0 <= args.proactive_init <= 1:
+        parser.error(f"--proactive-init {args.proactive_init:g} is not a share from 0 to 1")
     if not args.local:
         if shutil.which("pulumi") is None:  # the suite would skip every test: not a pass
             print(
@@ -74,7 +87,7 @@ def main(argv: list[str]) -> int:
     log = args.outputs.with_name("serve.log")
     try:
         progress(f"serving stack {args.stack} locally (log: {log})")
-        with local_serve(args.stack, args.outputs, log, args.overrides):
+        with local_serve(args.stack, args.outputs, log, args.overrides, args.proactive_init):
             progress(f"running the post-deploy suite against {args.outputs}")
             code = _run_suite(["--outputs", str(args.outputs)], pytest_args)
         progress("stopped the local stack")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.postdeploy.checks import MAX_REFORCES, proactively_initialized
 from harness.postdeploy.invoke import Invocation, invoke
 from harness.secret import Redact, Secret
 from infra.spec import ENV_API_KEY, IMPORT_PROFILE_ENV, WARM_PROFILE_ENV
@@ -80,6 +81,24 @@ def force_cold_start(
     )
     wait_updated(client, name)
     return invoke(client, name, event)
+
+
+def force_measured_cold_start(
+    client: LambdaClient,
+    name: str,
+    event: Any,
+    extra: Mapping[str, str] | None = None,
+    reforces: int = MAX_REFORCES,
+) -> tuple[Invocation, int]:
+    """`force_cold_start`, forced again (at most `reforces` times) while the invoke landed on
+    an environment Lambda had initialized before it (no Init Duration to measure): the sample,
+    and how many were re-forced."""
+    invocation = force_cold_start(client, name, event, extra=extra)
+    done = 0
+    while done < reforces and proactively_initialized(invocation):
+        invocation = force_cold_start(client, name, event, extra=extra)
+        done += 1
+    return invocation, done
 
 
 @dataclass

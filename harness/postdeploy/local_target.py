@@ -26,15 +26,22 @@ STOP_TIMEOUT_S = 60.0
 
 @contextmanager
 def local_serve(
-    stack: str, outputs: Path, log: Path, overrides: Sequence[str] = ()
+    stack: str,
+    outputs: Path,
+    log: Path,
+    overrides: Sequence[str] = (),
+    proactive_init: float = 0.0,
 ) -> Iterator[dict[str, Any]]:
-    """Serve `stack` (with `--set` overrides) until the block ends; yields the outputs."""
+    """Serve `stack` (with `--set` overrides; `proactive_init`: `local serve --proactive-init`)
+    until the block ends; yields the outputs."""
     outputs.unlink(missing_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "harness", "local", "serve", "--stack", stack,
                "--outputs", str(outputs)]  # fmt: skip
     for override in overrides:
         command += ["--set", override]
+    if proactive_init:
+        command += ["--proactive-init", str(proactive_init)]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
     try:

@@ -22,6 +22,21 @@ def _stat(summary: Any, key: str) -> str:
     return ms(summary.get(key)) if isinstance(summary, dict) else "-"
 
 
+def proactive_summary(functions: dict[str, Any]) -> str:
+    """How many samples proactive initialization cost: re-forced cold starts (no Init Duration
+    to measure) and warm invokes that landed on a new environment."""
+    reforced = {key: f["cold"].get("reforced", 0) for key, f in functions.items()}
+    switched = {key: f["warm"].get("newEnvironments", 0) for key, f in functions.items()}
+    shown = ", ".join(f"{key} {n}" for key, n in reforced.items() if n)
+    moved = ", ".join(f"{key} {n}" for key, n in switched.items() if n)
+    return (
+        f"Proactive initialization: {sum(reforced.values())} forced cold start(s) re-forced "
+        f"(they landed on an environment initialized before the invoke, so no Init Duration)"
+        f"{f': {shown}' if shown else ''}; {sum(switched.values())} warm invoke(s) on a new "
+        f"environment{f': {moved}' if moved else ''}."
+    )
+
+
 def render(report: dict[str, Any]) -> str:
     target, settings, tests = report["target"], report["settings"], report["tests"]
     functions: dict[str, Any] = report["functions"]
@@ -52,6 +67,7 @@ def render(report: dict[str, Any]) -> str:
         ],
     )  # fmt: skip
     lines += ["", "SDK overhead: the function's init p50 minus baseline's (no layer, no SDK).", ""]
+    lines += [proactive_summary(functions), ""]
     lines += ["## Warm invokes", ""]
     lines += table(
         ["function", "duration p50 ms", "duration p95 ms", "billed p50 ms"],

@@ -4,8 +4,10 @@ Order (each function in turn, then the cold starts interleaved across functions 
 moment on the machine, or in AWS, does not land on one function's samples only):
 1. the seed's payloads; 2. bad events, then one more invoke that must still be warm; 3. the warm
 series; 4. forced cold starts, round-robin, under `preserved_configurations` (restored and
-verified at the end, also on failure); 5. per SDK function, one more forced cold start with the
-profiling switches on (IMPORT_PROFILE_ENV: its import-time lines, read back from its log;
+verified at the end, also on failure), each forced again (bounded) while it lands on an
+environment Lambda initialized before the invoke (no Init Duration; counted in `reforced`);
+5. per SDK function, one more forced cold start (re-forced alike) with the profiling switches
+on (IMPORT_PROFILE_ENV: its import-time lines, read back from its log;
 WARM_PROFILE_ENV: then one warm invoke answers with its cProfile summary); 6. the spans of
 every session the functions reported.
 A phase that raises is recorded (redacted) against its function and the run goes on, so the
@@ -23,11 +25,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from harness.postdeploy import events, importtime, spans
-from harness.postdeploy.checks import EXPECTED_SPANS
+from harness.postdeploy.checks import EXPECTED_SPANS, MAX_REFORCES
 from harness.postdeploy.coldstart import (
     Preserved,
     deployed_api_key,
-    force_cold_start,
+    force_measured_cold_start,
     preserved_configurations,
     variables,
 )
@@ -73,6 +75,9 @@ class SuiteOptions:
     max_warm_overhead_ms: float = 1000.0
     """Gated: an SDK function's warm Duration p50 minus baseline's (it starts a session and
     flushes over the network on every invoke)."""
+    max_reforces: int = MAX_REFORCES
+    """How often one forced cold start is forced again while it lands on a proactively
+    initialized environment."""
 
 
 @dataclass
@@ -84,6 +89,8 @@ class FunctionRun:
     after_bad: Invocation | None = None
     warm: list[Invocation] = field(default_factory=list)
     cold: list[Invocation] = field(default_factory=list)
+    reforced: int = 0
+    """Forced cold starts forced again: they landed on a proactively initialized environment."""
     spans: dict[str, list[spans.SpanRecord]] = field(default_factory=dict)
     profiled: list[Invocation] = field(default_factory=list)
     """The profiling cold start and the warm invoke after it (SDK functions)."""
@@ -217,8 +224,12 @@ def _cold_starts(
         for run in runs:
             if "cold" in run.errors:
                 continue
-            _phase(run, record, "cold", functools.partial(_cold_sample, client, run, i))
-            progress(f"cold start {i}/{total} of {run.output.key}: {_shown(run, i)}")
+            sample = functools.partial(_cold_sample, client, run, i, record.settings.max_reforces)
+            before = run.reforced
+            _phase(run, record, "cold", sample)
+            again = run.reforced - before
+            shown = _shown(run, i) + (f" (re-forced {again}x: proactive init)" if again else "")
+            progress(f"cold start {i}/{total} of {run.output.key}: {shown}")
 
 
 def _shown(run: FunctionRun, iteration: int) -> str:
@@ -230,9 +241,15 @@ def _shown(run: FunctionRun, iteration: int) -> str:
     return f"init {report.init_duration_ms:.0f} ms"
 
 
-def _cold_sample(client: LambdaClient, run: FunctionRun, iteration: int) -> None:
+def _cold_sample(
+    client: LambdaClient, run: FunctionRun, iteration: int, reforces: int = MAX_REFORCES
+) -> None:
     event = events.series_event(run.output, iteration)
-    run.cold.append(force_cold_start(client, run.output.name, event))
+    invocation, reforced = force_measured_cold_start(
+        client, run.output.name, event, reforces=reforces
+    )
+    run.reforced += reforced
+    run.cold.append(invocation)
 
 
 PROFILING = {IMPORT_PROFILE_ENV: "1", WARM_PROFILE_ENV: "1"}
@@ -256,7 +273,15 @@ def _attribution(
     warm: list[Invocation] = []
 
     def profiled() -> None:
-        cold.append(force_cold_start(client, function.name, events.SEED_EVENT, extra=PROFILING))
+        invocation, reforced = force_measured_cold_start(
+            client,
+            function.name,
+            events.SEED_EVENT,
+            extra=PROFILING,
+            reforces=record.settings.max_reforces,
+        )
+        run.reforced += reforced
+        cold.append(invocation)
         warm.append(invoke(client, function.name, events.SEED_EVENT))
 
     invoked, imports, answered = ATTRIBUTION_PHASES

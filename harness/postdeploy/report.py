@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.lambda_report import STATUS_SUCCESS, Report
 from harness.postdeploy.attribution import function_attribution
+from harness.postdeploy.checks import new_environment, warm_samples
 from harness.postdeploy.cost import LAMBDA_PRICES, cost_per_1000_usd
 from harness.postdeploy.invoke import Invocation
 from harness.postdeploy.markdown import render
@@ -67,7 +68,7 @@ def function_report(
     """Every number of one function; `baseline` is baseline's (init p50, warm p50)."""
     settings, output = record.settings, run.output
     cold = _reports(run.cold)
-    warm = [r for r in _reports(run.warm) if not r.cold]
+    warm = _reports(warm_samples(run.warm))
     init = _init_ms(cold)
     unprofiled = _reports(run.invocations(profiled=False))
     init_p50, warm_p50 = _p50(init), _p50([r.duration_ms for r in warm])
@@ -88,6 +89,7 @@ def function_report(
         "memorySizeMb": output.memory_size,
         "cold": {
             "samples": len(run.cold),
+            "reforced": run.reforced,
             "initMs": [round(v, 3) for v in init],
             "init": _summary(init),
             "durationMs": _summary([r.duration_ms for r in cold]),
@@ -96,6 +98,7 @@ def function_report(
         },
         "warm": {
             "samples": len(run.warm),
+            "newEnvironments": sum(1 for i in run.warm if new_environment(i)),
             "durationMs": _summary([r.duration_ms for r in warm]),
             "billedMs": _summary([r.billed_duration_ms for r in warm]),
             "costPer1000Usd": _cost([r.billed_duration_ms for r in warm], run),
@@ -148,7 +151,7 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
     floor = record.functions.get(BASELINE)
     baseline: tuple[float | None, float | None] = (None, None)
     if floor is not None:
-        warm = [r.duration_ms for r in _reports(floor.warm) if not r.cold]
+        warm = [r.duration_ms for r in _reports(warm_samples(floor.warm))]
         baseline = (_p50(_init_ms(_reports(floor.cold))), _p50(warm))
     functions = {
         key: function_report(run, record, baseline) for key, run in record.functions.items()
@@ -175,6 +178,7 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
             "warmTargetMs": settings.warm_target_ms,
             "maxColdOverheadMs": settings.max_cold_overhead_ms,
             "maxWarmOverheadMs": settings.max_warm_overhead_ms,
+            "maxReforces": settings.max_reforces,
         },
         "prices": LAMBDA_PRICES.as_json(),
         "functions": functions,

@@ -15,14 +15,26 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from bootstrap.deployer_policy import statements
+from bootstrap.preview_policy import NEVER_GRANTED
 from bootstrap.settings import PROJECT, ConfigError, parse
 from bootstrap.stack import build
+from harness.program.errors import ProgramRefused
+from harness.program.render import render
+from infra.spec import REPO_ROOT
 
 ACCOUNT = "210987654321"
 REGION = "eu-central-1"
 BUCKET = "honeyhive-lambda-test-state"
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
-BASE = {"githubRepository": "octo-org/octo-repo", "accountId": ACCOUNT, "region": REGION}
+IDS = {"githubRepositoryIds": "123456/789012"}
+NAME_ONLY_CONFIG = {
+    "githubRepository": "octo-org/octo-repo",
+    "accountId": ACCOUNT,
+    "region": REGION,
+    "nameOnlySubjects": "true",
+}
+"""The admin's explicit opt-in: no ids, only the name-only subject is trusted."""
+BASE = {"githubRepository": "octo-org/octo-repo", "accountId": ACCOUNT, "region": REGION, **IDS}
 BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/honeyhive-lambda-boundary"
 
 
@@ -90,8 +102,8 @@ def diy() -> Iterator[_Capture]:
     yield run({**BASE, "stateBucket": BUCKET})
 
 
-def one(capture: _Capture, type_: str) -> Declared:
-    found = [d for d in capture.declared if d.type == type_]
+def one(capture: _Capture, type_: str, name: str | None = None) -> Declared:
+    found = [d for d in capture.declared if d.type == type_ and name in (None, d.name)]
     assert len(found) == 1, [d.type for d in capture.declared]
     return found[0]
 
@@ -119,6 +131,8 @@ DIY_RESOURCES = [
     ("aws:iam/policy:Policy", "lambda-boundary"),
     ("aws:iam/role:Role", "deployer"),
     ("aws:iam/rolePolicy:RolePolicy", "deployer"),
+    ("aws:iam/role:Role", "previewer"),
+    ("aws:iam/rolePolicy:RolePolicy", "previewer"),
 ]
 
 
@@ -129,7 +143,7 @@ def test_the_diy_resource_set(diy: _Capture) -> None:
 def test_pulumi_cloud_backend_has_no_bucket_and_no_s3_grants() -> None:
     capture = run(BASE)
     assert not [d for d in capture.declared if "s3" in d.type or "StateBucket" in d.type]
-    policy = document(one(capture, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    policy = document(one(capture, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
     assert not [a for s in policy["Statement"] for a in s["Action"] if a.startswith("s3:")]
     assert capture.outputs["backendUrl"] is None
 
@@ -137,7 +151,7 @@ def test_pulumi_cloud_backend_has_no_bucket_and_no_s3_grants() -> None:
 def test_an_existing_oidc_provider_is_referenced_not_created() -> None:
     capture = run({**BASE, "createOidcProvider": "false"})
     assert not [d for d in capture.declared if "openIdConnectProvider" in d.type]
-    trust = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")
+    trust = document(one(capture, "aws:iam/role:Role", "deployer"), "assumeRolePolicy")
     assert trust["Statement"][0]["Principal"] == {
         "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     }
@@ -163,6 +177,7 @@ def test_every_resource_goes_through_the_pinned_provider(diy: _Capture) -> None:
 def test_outputs(diy: _Capture) -> None:
     assert diy.outputs == {
         "deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer",
+        "previewerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-previewer",
         "lambdaBoundaryArn": BOUNDARY_ARN,
         "oidcProviderArn": OIDC_ARN,
         "region": REGION,
@@ -180,9 +195,10 @@ def test_oidc_provider(diy: _Capture) -> None:
     assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
 
 
-def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Capture) -> None:
-    role = one(diy, "aws:iam/role:Role")
+def test_deployer_trust_policy_only_this_repositorys_branches() -> None:
+    role = one(run(NAME_ONLY_CONFIG), "aws:iam/role:Role", "deployer")
     assert role.inputs["name"] == "honeyhive-ci-deployer"
+    assert role.inputs["maxSessionDuration"] == 75 * 60
     assert document(role, "assumeRolePolicy") == {
         "Version": "2012-10-17",
         "Statement": [
@@ -202,7 +218,6 @@ def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Cap
                     "StringLike": {
                         "token.actions.githubusercontent.com:sub": [
                             "repo:octo-org/octo-repo:ref:refs/heads/*",
-                            "repo:octo-org/octo-repo:pull_request",
                         ]
                     },
                 },
@@ -213,12 +228,18 @@ def test_trust_policy_only_this_repositorys_branches_and_pull_requests(diy: _Cap
 
 def test_with_the_ids_both_subject_forms_are_trusted() -> None:
     capture = run({**BASE, "githubRepositoryIds": "123456/789012"})
-    trust = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")
+    trust = document(one(capture, "aws:iam/role:Role", "deployer"), "assumeRolePolicy")
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
         "token.actions.githubusercontent.com:sub": [
             "repo:octo-org/octo-repo:ref:refs/heads/*",
-            "repo:octo-org/octo-repo:pull_request",
             "repo:octo-org@123456/octo-repo@789012:ref:refs/heads/*",
+        ]
+    }
+    preview = document(one(capture, "aws:iam/role:Role", "previewer"), "assumeRolePolicy")
+    (statement,) = preview["Statement"]
+    assert statement["Condition"]["StringLike"] == {
+        "token.actions.githubusercontent.com:sub": [
+            "repo:octo-org/octo-repo:pull_request",
             "repo:octo-org@123456/octo-repo@789012:pull_request",
         ]
     }
@@ -230,9 +251,10 @@ def string_like(pattern: str, value: str) -> bool:
     return re.fullmatch(regex, value) is not None
 
 
-def assumable_by(capture: _Capture, claims: dict[str, str]) -> bool:
-    """Whether the deployer's trust policy lets a token with these claims assume the role."""
-    statements = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+def assumable_by(capture: _Capture, claims: dict[str, str], role: str = "deployer") -> bool:
+    """Whether `role`'s trust policy lets a token with these claims assume it."""
+    trust = document(one(capture, "aws:iam/role:Role", role), "assumeRolePolicy")
+    statements = trust["Statement"]
 
     def allows(statement: dict[str, Any]) -> bool:
         condition = statement["Condition"]
@@ -266,15 +288,39 @@ def token(subject: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("event", EVENTS)
-def test_each_workflow_event_may_assume_the_role_in_both_subject_forms(event: str) -> None:
-    with_ids = run({**BASE, "githubRepositoryIds": "123456/789012"})
-    without_ids = run(BASE)
-    assert assumable_by(with_ids, token(f"{WITH_IDS}:{EVENTS[event]}"))
-    assert assumable_by(with_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"))
-    assert assumable_by(without_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"))
-    assert not assumable_by(without_ids, token(f"{WITH_IDS}:{EVENTS[event]}")), (
+def test_each_workflow_event_may_assume_its_role_in_both_subject_forms(event: str) -> None:
+    """Branches get the deployer, pull requests the read-only previewer, never the other."""
+    role, other = (
+        ("previewer", "deployer") if event == "pull_request" else ("deployer", "previewer")
+    )
+    with_ids = run(BASE)
+    without_ids = run(NAME_ONLY_CONFIG)
+    assert assumable_by(with_ids, token(f"{WITH_IDS}:{EVENTS[event]}"), role)
+    assert assumable_by(with_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"), role)
+    assert assumable_by(without_ids, token(f"{NAME_ONLY}:{EVENTS[event]}"), role)
+    assert not assumable_by(without_ids, token(f"{WITH_IDS}:{EVENTS[event]}"), role), (
         "ids nobody configured are not guessed"
     )
+    for capture in (with_ids, without_ids):
+        for form in (WITH_IDS, NAME_ONLY):
+            assert not assumable_by(capture, token(f"{form}:{EVENTS[event]}"), other)
+
+
+def test_without_ids_or_the_opt_in_the_bootstrap_is_refused() -> None:
+    """A repository created or renamed on or after 2026-07-15 sends only the id form: a
+    name-only trust would fail its first deploy, so the ids (or the opt-in) are required."""
+    config = {k: v for k, v in BASE.items() if k != "githubRepositoryIds"}
+    with pytest.raises(ConfigError) as error:
+        parse("prod", {**config, "sdkRepository": "octo-org/python-sdk"})
+    message = str(error.value)
+    for key, slug in (("githubRepositoryIds", "octo-org/octo-repo"),
+                      ("sdkRepositoryIds", "octo-org/python-sdk")):  # fmt: skip
+        assert f"{key} is not set" in message
+        assert f"gh api repos/{slug} --jq '.owner.id, .id'" in message
+    assert "pulumi config set nameOnlySubjects true" in message
+    opted_in = parse("prod", {**config, "nameOnlySubjects": "true"})
+    assert opted_in.repository.ids is None and opted_in.name_only_subjects
+    assert parse("prod", BASE).repository.ids == ("123456", "789012")
 
 
 @pytest.mark.parametrize(
@@ -323,22 +369,29 @@ def test_the_sdk_repository_may_through_our_deploy_workflow(event: str, form: st
     ],
 )
 def test_the_sdk_repository_may_not_otherwise(subject: str) -> None:
-    assert not assumable_by(run({**BASE, **SDK}), token(subject))
+    capture = run({**BASE, **SDK})
+    assert not assumable_by(capture, token(subject))
+    assert not assumable_by(capture, token(subject), "previewer")
 
 
 def test_without_sdk_repository_no_caller_is_trusted() -> None:
     subject = f"repo:octo-org/python-sdk:ref:refs/heads/main:{OUR_DEPLOY}@refs/heads/main"
     capture = run(BASE)
+    assert not assumable_by(capture, token(subject), "previewer")
     assert not assumable_by(capture, token(subject))
-    statements = document(one(capture, "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+    statements = document(one(capture, "aws:iam/role:Role", "deployer"), "assumeRolePolicy")[
+        "Statement"
+    ]
     assert [s["Sid"] for s in statements] == ["GitHubActionsOfThisRepository"]
 
 
 def test_only_sts_is_the_audience() -> None:
     capture = run(BASE)
-    claims = {**token(f"{NAME_ONLY}:pull_request")}
-    claims["token.actions.githubusercontent.com:aud"] = "https://github.com/octo-org"
-    assert not assumable_by(capture, claims)
+    for role, ref in (("deployer", EVENTS["push"]), ("previewer", EVENTS["pull_request"])):
+        claims = {**token(f"{NAME_ONLY}:{ref}")}
+        assert assumable_by(capture, claims, role)
+        claims["token.actions.githubusercontent.com:aud"] = "https://github.com/octo-org"
+        assert not assumable_by(capture, claims, role)
 
 
 # --- the deployer policy, statement by statement -------------------------------------------
@@ -442,7 +495,7 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
         [f"arn:aws:s3:::{BUCKET}/*"],
         None,
     ),
-    "NeverTheDeployerRoleItself": (
+    "NeverTheCiRolesThemselves": (
         "Deny",
         [
             "iam:CreateRole",
@@ -455,7 +508,10 @@ EXPECTED_STATEMENTS: dict[str, tuple[str, list[str], list[str], dict[str, Any] |
             "iam:UntagRole",
             "iam:UpdateAssumeRolePolicy",
         ],
-        [f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer"],
+        [
+            f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-deployer",
+            f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-previewer",
+        ],
         None,
     ),
     "RolesKeepTheirBoundary": (
@@ -483,7 +539,7 @@ def _as_list(value: str | list[str]) -> list[str]:
 
 
 def test_every_deployer_statement_exactly(diy: _Capture) -> None:
-    policy_resource = one(diy, "aws:iam/rolePolicy:RolePolicy")
+    policy_resource = one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer")
     assert policy_resource.inputs["name"] == "honeyhive-ci-deployer"
     assert policy_resource.inputs["role"] == "deployer-id"
     policy = document(policy_resource, "policy")
@@ -506,14 +562,14 @@ def test_every_deployer_statement_exactly(diy: _Capture) -> None:
 
 
 def test_the_seed_bug_is_gone_layers_are_published_on_layer_arns(diy: _Capture) -> None:
-    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
     for statement in policy["Statement"]:
         if "lambda:PublishLayerVersion" in _as_list(statement["Action"]):
             assert all(":layer:" in r for r in _as_list(statement["Resource"]))
 
 
 def test_wildcard_resources_only_for_actions_without_resource_types(diy: _Capture) -> None:
-    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
     on_star = {
         action
         for s in policy["Statement"]
@@ -543,7 +599,7 @@ ROLE_PERMISSION_GRANTS = {
 
 
 def test_roles_get_permissions_only_within_the_boundary(diy: _Capture) -> None:
-    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
     granting = [
         s
         for s in policy["Statement"]
@@ -583,7 +639,7 @@ def test_lambda_boundary_policy(diy: _Capture) -> None:
 
 def test_policy_fits_the_inline_policy_size_limit(diy: _Capture) -> None:
     """IAM counts an inline role policy without whitespace against 10,240 characters."""
-    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy"), "policy")
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
     assert len(json.dumps(policy, separators=(",", ":"))) < 10_240
 
 
@@ -676,15 +732,71 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_defaults() -> None:
-    settings = parse("prod", {"githubRepository": "o/r", "accountId": ACCOUNT})
+    settings = parse("prod", {"githubRepository": "o/r", "accountId": ACCOUNT, **IDS})
     assert settings.region == "us-east-1"
     assert settings.state_bucket is None
     assert settings.create_oidc_provider is True
-    assert settings.repository.ids is None
+    assert settings.repository.ids == ("123456", "789012")
     assert settings.sdk_repository is None
+    assert settings.name_only_subjects is False
 
 
 def test_longest_valid_bucket_name_is_accepted() -> None:
     name = "honeyhive-" + "x" * 53
     assert len(name) == 63
     assert parse("prod", {**BASE, "stateBucket": name}).state_bucket == name
+
+
+# --- the previewer: read-only, and nothing that reads the key ---------------------------------
+
+_READ_ONLY = ("Get", "List", "Describe")
+
+
+def test_the_previewer_only_reads_and_never_what_holds_the_key(diy: _Capture) -> None:
+    role = one(diy, "aws:iam/role:Role", "previewer")
+    assert role.inputs["name"] == "honeyhive-ci-previewer"
+    resource = one(diy, "aws:iam/rolePolicy:RolePolicy", "previewer")
+    assert resource.inputs["role"] == "previewer-id"
+    statements = document(resource, "policy")["Statement"]
+    actions = {a for s in statements for a in _as_list(s["Action"])}
+    assert actions, "a policy that grants nothing would not be the read-only role"
+    assert all(s["Effect"] == "Allow" for s in statements)
+    writes = sorted(a for a in actions if not a.split(":")[1].startswith(_READ_ONLY))
+    assert not writes, writes
+    assert not actions & NEVER_GRANTED, sorted(actions & NEVER_GRANTED)
+    assert not [a for a in actions if a.startswith(("s3:", "sts:"))], "no state, no chaining"
+    for statement in statements:
+        for arn in _as_list(statement["Resource"]):
+            if arn == "*":
+                assert all(a in LIST_ONLY_ACTIONS for a in _as_list(statement["Action"]))
+            else:
+                assert "honeyhive-" in arn and ACCOUNT in arn, arn
+
+
+LIST_ONLY_ACTIONS = {
+    "lambda:ListLayers",
+    "lambda:ListLayerVersions",
+    "lambda:GetAccountSettings",
+    "logs:DescribeLogGroups",
+}
+"""Actions AWS authorizes on no resource type (only "*")."""
+
+
+def test_the_deployer_may_not_touch_the_previewer(diy: _Capture) -> None:
+    policy = document(one(diy, "aws:iam/rolePolicy:RolePolicy", "deployer"), "policy")
+    denied = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    previewer = f"arn:aws:iam::{ACCOUNT}:role/honeyhive-ci-previewer"
+    guarding = [s for s in denied if previewer in _as_list(s["Resource"])]
+    assert guarding and "iam:UpdateAssumeRolePolicy" in guarding[0]["Action"]
+
+
+def test_the_example_stack_without_ids_is_refused_by_the_render() -> None:
+    """`python -m harness render --program bootstrap --stack example`, with the example's ids
+    unset: the program itself refuses, naming both ids and the opt-in."""
+    unset = {"githubRepositoryIds": "", "sdkRepositoryIds": ""}
+    with pytest.raises(ProgramRefused) as refused:
+        render("example", program_dir=REPO_ROOT / "bootstrap", overrides=unset)
+    message = str(refused.value)
+    assert "githubRepositoryIds is not set" in message
+    assert "sdkRepositoryIds is not set" in message
+    assert "nameOnlySubjects" in message

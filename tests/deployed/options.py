@@ -17,6 +17,12 @@ from harness.postdeploy.measure import SuiteOptions
 DEFAULTS = SuiteOptions()
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value!r}")
+    return int(value)
+
+
 def _whole(value: str) -> int:
     try:
         number = int(value)
@@ -50,6 +56,14 @@ def add_options(parser: pytest.Parser) -> None:
         type=_whole,
         default=DEFAULTS.cold_starts,
         help=f"forced cold starts per function (default {DEFAULTS.cold_starts})",
+    )
+    group.addoption(
+        "--max-reforces",
+        type=_count,
+        default=DEFAULTS.max_reforces,
+        help="how often one forced cold start is forced again while it lands on an environment "
+        "initialized before the invoke (proactive initialization; default "
+        f"{DEFAULTS.max_reforces})",
     )
     group.addoption(
         "--warm-invokes",
@@ -100,4 +114,5 @@ def settings(config: pytest.Config) -> SuiteOptions:
         warm_target_ms=config.getoption("--warm-target-ms"),
         max_cold_overhead_ms=config.getoption("--max-cold-overhead-ms"),
         max_warm_overhead_ms=config.getoption("--max-warm-overhead-ms"),
+        max_reforces=config.getoption("--max-reforces"),
     )

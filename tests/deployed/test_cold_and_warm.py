@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.postdeploy.checks import cold_problems, overhead_problem, warm_problems
+from harness.postdeploy.checks import (
+    cold_problems,
+    overhead_problem,
+    warm_samples,
+    warm_series_problems,
+)
 from harness.postdeploy.measure import RunRecord
 from harness.postdeploy.target import FUNCTION_KEYS
 from infra.spec import BASELINE, SDK_FUNCTIONS
@@ -28,7 +33,7 @@ def test_forced_cold_starts_are_cold(run: RunRecord, key: str) -> None:
     if len(function.cold) != wanted and not problems:
         problems.append(f"{key}: {len(function.cold)} cold starts measured, {wanted} asked for")
     for invocation in function.cold:
-        problems += cold_problems(function.output, invocation)
+        problems += cold_problems(function.output, invocation, run.settings.max_reforces)
     require(run, problems)
 
 
@@ -43,14 +48,13 @@ def test_warm_series_stays_warm(run: RunRecord, key: str) -> None:
     wanted = run.settings.warm_invokes
     if len(function.warm) != wanted and not problems:
         problems.append(f"{key}: {len(function.warm)} warm invokes measured, {wanted} asked for")
-    for invocation in function.warm:
-        problems += warm_problems(function.output, invocation)
+    problems += warm_series_problems(function.output, function.warm)
     require(run, problems)
 
 
 def _warm_ms(run: RunRecord, key: str) -> list[float]:
-    reports = [i.report for i in run.functions[key].warm if i.report is not None]
-    return [r.duration_ms for r in reports if not r.cold]
+    samples = warm_samples(run.functions[key].warm)
+    return [i.report.duration_ms for i in samples if i.report is not None]
 
 
 @pytest.mark.parametrize("key", SDK_KEYS)

@@ -74,6 +74,19 @@ def test_branch_stack_names_follow_the_stack(render_stack: RenderStack) -> None:
     assert not ci_names & {r.inputs.get("name") for r in capture.resources} - {None}
 
 
+def test_a_new_expiry_does_not_replace_the_layer(render_stack: RenderStack) -> None:
+    """CI sets a fresh expiresAt on every run; every input of a layer version replaces it
+    (terraform-provider-aws: all ForceNew), so none may carry the expiry, or each re-run of a
+    stack would publish its layer again. The tags, updated in place, carry it."""
+    first = render_stack("gh-x", branch="feature/x#1", expiresAt="2026-12-01T10:00:00Z")
+    rerun = render_stack("gh-x", branch="feature/x#1", expiresAt="2026-12-01T16:30:00Z")
+    (layer,), (layer_again,) = first.of_type(LAYER), rerun.of_type(LAYER)
+    assert layer.inputs == layer_again.inputs
+    assert "2026-12-01" not in json.dumps(layer.inputs, default=str)
+    tags = json.loads(rerun.of_type(PROVIDER)[0].inputs["defaultTags"])["tags"]
+    assert tags["honeyhive:expires-at"] == "2026-12-01T16:30:00Z"
+
+
 def test_every_resource_hangs_off_a_component_with_the_explicit_provider(
     render_stack: RenderStack,
 ) -> None:
@@ -218,8 +231,7 @@ def test_layer_wiring_per_runtime(render_stack: RenderStack, fixture_layer_dir: 
         assert layer.inputs["layerName"] == naming.layer_name("ci", runtime)
         assert layer.inputs["code"].path == fixture_layer_dir / f"{runtime}-arm64" / "layer.zip"
         assert layer.inputs["description"] == (
-            "honeyhive-lambda-test sdk layer; stack=ci; expires-at=never; "
-            "sdk=honeyhive 1.7.0 (release)"
+            "honeyhive-lambda-test sdk layer; stack=ci; sdk=honeyhive 1.7.0 (release)"
         )
     for key in FUNCTIONS:
         function = one(capture, FUNCTION, key)

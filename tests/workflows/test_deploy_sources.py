@@ -70,15 +70,15 @@ def token_service() -> Iterator[_TokenService]:
     service.server.shutdown()
 
 
-def _step(name: str) -> dict[str, Any]:
-    steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
+def _step(name: str, job: str = "deploy") -> dict[str, Any]:
+    steps = load(DEPLOY)["jobs"][job]["steps"]
     return next(step for step in steps if step.get("name") == name)
 
 
 def _run_step(service: _TokenService, output: Path) -> subprocess.CompletedProcess[str]:
     """The step that names the test bed, as the runner runs it, against `service`."""
     return subprocess.run(
-        ["bash", "-e", "-c", _step("Which test bed is running")["run"]],
+        ["bash", "-e", "-c", _step("Which test bed is running", "testbed")["run"]],
         env={
             "PATH": "/usr/bin:/bin",
             "ACTIONS_ID_TOKEN_REQUEST_URL": service.url,
@@ -141,13 +141,21 @@ def test_a_token_without_the_claims_fails_the_step(
 
 
 def test_the_checkouts_use_those_values_and_keep_no_credentials() -> None:
-    steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
+    jobs = load(DEPLOY)["jobs"]
+    testbed_job = jobs["testbed"]
+    assert [s.get("uses") for s in testbed_job["steps"]] == [None], "one script, no checkout"
+    assert testbed_job["outputs"] == {
+        "repository": "${{ steps.testbed.outputs.repository }}",
+        "sha": "${{ steps.testbed.outputs.sha }}",
+    }
+    steps = jobs["deploy"]["steps"]
     checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
     testbed, sdk, base = checkouts
-    assert steps.index(testbed) == 1, "right after the step that names the test bed"
+    assert steps.index(testbed) == 0
+    assert set(jobs["deploy"]["needs"]) == {"testbed", "gate"}
     assert testbed["with"] == {
-        "repository": "${{ steps.testbed.outputs.repository }}",
-        "ref": "${{ steps.testbed.outputs.sha }}",
+        "repository": "${{ needs.testbed.outputs.repository }}",
+        "ref": "${{ needs.testbed.outputs.sha }}",
         "persist-credentials": False,
     }
     for step, ref, path in (
@@ -192,7 +200,7 @@ def test_the_aws_benchmark_runs_with_a_base_sdk_before_destroy() -> None:
     steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
     runs = [step.get("run", "") for step in steps]
     bench = next(i for i, run in enumerate(runs) if run.startswith("make bench-deployed"))
-    destroy = next(i for i, run in enumerate(runs) if run.startswith("make destroy"))
+    destroy = next(i for i, run in enumerate(runs) if run.startswith("make teardown"))
     post_deploy = next(i for i, run in enumerate(runs) if run.startswith("make post-deploy"))
     assert post_deploy < bench < destroy
     assert steps[bench]["if"] == "env.BASE_SDK != ''"

@@ -140,17 +140,91 @@ def test_permissions_are_minimal(path: Path) -> None:
         assert "write-all" not in str(permissions)
         text = yaml.safe_dump(job)
         needs_oidc = "configure-aws-credentials" in text or "deploy.yml" in text
+        if permissions.get("id-token") == "write" and not needs_oidc:
+            # Only to read its own token's claims: it must run nothing from the repository.
+            assert "actions/checkout" not in text and "make " not in text, (path.name, name)
+            continue
         assert (permissions.get("id-token") == "write") == needs_oidc, (path.name, name)
 
 
-def test_fork_pull_requests_get_no_secrets() -> None:
+def test_pull_requests_get_no_secrets_and_only_the_read_only_role() -> None:
+    """No job of pr.yml holds a repository secret; the preview, which runs the pull
+    request's code with an OIDC token, gets the read-only previewer role (never the deployer),
+    keeps its state on the runner, and runs only for this repository's branches."""
     jobs = load(WORKFLOWS / "pr.yml")["jobs"]
-    assert "secrets." not in yaml.safe_dump(jobs["offline"])
+    for name, job in jobs.items():
+        assert "secrets." not in yaml.safe_dump(job), name
     assert "id-token" not in jobs["offline"]["permissions"]
-    assert (
-        jobs["preview"]["if"]
-        == "github.event.pull_request.head.repo.full_name == github.repository"
+    preview = jobs["preview"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    text = yaml.safe_dump(preview)
+    assert "AWS_DEPLOYER_ROLE_ARN" not in text and "PULUMI_BACKEND_URL" not in text
+    (configure,) = [s for s in preview["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert configure["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEWER_ROLE_ARN }}"
+    runs = "\n".join(step.get("run", "") for step in preview["steps"])
+    assert 'pulumi login "file://$RUNNER_TEMP/' in runs
+    assert "pull-requests" not in preview["permissions"]
+
+
+def _gated(workflow: str, job: str, gate: str) -> None:
+    """`job` holds credentials, and only runs once `gate` (a job without any) has passed."""
+    jobs = load(WORKFLOWS / workflow)["jobs"]
+    needs = jobs[job]["needs"]
+    assert gate in ([needs] if isinstance(needs, str) else needs), (workflow, job)
+    judge = jobs[gate]
+    assert judge["permissions"] == {"contents": "read"}, "the gate holds no token"
+    assert "secrets." not in yaml.safe_dump(judge)
+
+
+def test_no_job_with_credentials_runs_before_the_base_branchs_gate() -> None:
+    _gated("pr.yml", "preview", "base-gate")
+    _gated("deploy.yml", "deploy", "gate")
+
+
+def test_deploys_are_judged_by_the_default_branchs_pack_and_gate() -> None:
+    """deploy.yml's gate checks out the default branch into judge/ and runs its harness there
+    on the program to deploy, for the stack and with the config the deploy job gives it."""
+    jobs = load(WORKFLOWS / "deploy.yml")["jobs"]
+    gate = jobs["gate"]
+    checkouts = {
+        s["with"]["path"]: s["with"] for s in gate["steps"] if "checkout" in s.get("uses", "")
+    }
+    assert checkouts["judge"]["ref"] == (
+        "${{ needs.testbed.outputs.repository == github.repository && "
+        "github.event.repository.default_branch || '' }}"
     )
+    assert checkouts["program"]["ref"] == "${{ needs.testbed.outputs.sha }}"
+    assert all(c["persist-credentials"] is False for c in checkouts.values())
+    (judging,) = [s for s in gate["steps"] if "-m harness policy" in s.get("run", "")]
+    assert judging["working-directory"] == "judge"
+    assert "--pack policy --program ../program" in judging["run"]
+    # the same stack name and config as the deploy job's
+    create = next(s for s in jobs["deploy"]["steps"] if s.get("id") == "create")["run"]
+    set_by_deploy = set(
+        re.findall(r"pulumi config set --stack \"\$STACK\" (?:--secret )?(\S+)", create)
+    )
+    set_by_gate = set(re.findall(r'--set "([\w:]+)=', judging["run"]))
+    assert set_by_deploy - {"hhApiKey"} == set_by_gate - {"sdk", "baseSdk"}
+    for name in ("STACK_LABEL", "SDK_REF", "SDK_REPOSITORY", "SDK", "BASE_SDK"):
+        assert gate["env"][name] == jobs["deploy"]["env"][name], name
+
+
+def test_credentials_last_the_job_and_are_refreshed_for_the_teardown() -> None:
+    """OIDC sessions default to one hour; the deploy job may run 75 minutes."""
+    from bootstrap.deployer_policy import DEPLOYER_SESSION_SECONDS
+
+    job = load(WORKFLOWS / "deploy.yml")["jobs"]["deploy"]
+    steps = job["steps"]
+    configures = [
+        i for i, s in enumerate(steps) if "configure-aws-credentials" in s.get("uses", "")
+    ]
+    first, refresh = configures
+    seconds = steps[first]["with"]["role-duration-seconds"]
+    assert job["timeout-minutes"] * 60 <= seconds <= DEPLOYER_SESSION_SECONDS
+    assert steps[refresh]["if"].startswith("always()")
+    teardown = next(i for i, s in enumerate(steps) if "make teardown" in s.get("run", ""))
+    assert refresh < teardown
+    assert steps[refresh]["with"]["role-duration-seconds"] <= DEPLOYER_SESSION_SECONDS
 
 
 def test_the_base_branch_judges_the_pull_request() -> None:
@@ -181,16 +255,16 @@ def test_pulumi_cli_matches_the_sdk() -> None:
         assert load(path)["env"]["PULUMI_VERSION"] == sdk, path.name
 
 
-def test_deploy_always_destroys_then_checks_for_leaks() -> None:
+def test_deploy_always_tears_down_then_checks_for_leaks() -> None:
     steps = load(WORKFLOWS / "deploy.yml")["jobs"]["deploy"]["steps"]
     runs = [step.get("run", "") for step in steps]
     order = [
         next(i for i, run in enumerate(runs) if run.startswith(command))
-        for command in ("make up", "make post-deploy", "make destroy", "make leaks")
+        for command in ("make up", "make post-deploy", "make teardown", "make leaks")
     ]
     assert order == sorted(order)
-    destroy, leaks = steps[order[2]], steps[order[3]]
-    assert destroy["if"].startswith("always()")
+    teardown, leaks = steps[order[2]], steps[order[3]]
+    assert teardown["if"].startswith("always()")
     assert leaks["if"].startswith("always()")
 
 
@@ -209,7 +283,7 @@ def _make_calls() -> set[tuple[str, str]]:
 
 def test_every_make_target_a_workflow_runs_exists() -> None:
     calls = _make_calls()
-    assert {target for _, target in calls} >= {"test", "layer", "policy", "up", "destroy"}
+    assert {target for _, target in calls} >= {"test", "layer", "policy", "up", "teardown"}
     for workflow, target in sorted(calls):
         dry_run = subprocess.run(
             ["make", "-n", target, "STACK=gh-example"],
@@ -240,3 +314,16 @@ def test_the_sdk_caller_calls_deploy_with_what_it_declares() -> None:
         "${{ github.sha }}",
     )
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_a_lock_left_by_a_run_that_died_is_released_before_the_next_up() -> None:
+    """A run killed mid-`up` whose teardown never ran leaves the backend's lock: the next run
+    of the same stack (runs on one stack queue) cancels it before it deploys."""
+    steps = load(WORKFLOWS / "deploy.yml")["jobs"]["deploy"]["steps"]
+    create = next(i for i, s in enumerate(steps) if s.get("id") == "create")
+    up = next(i for i, s in enumerate(steps) if s.get("run", "").startswith("make up"))
+    script = steps[create]["run"]
+    assert create < up
+    assert script.index('pulumi stack select --create "$STACK"') < script.index(
+        'pulumi cancel --yes --stack "$STACK"'
+    )

@@ -132,10 +132,10 @@ def test_a_failing_call_is_an_error_of_its_side_and_the_run_goes_on(
         "UpdateFunctionConfiguration",
     )
 
-    def force_cold_start(*_: object, **__: object) -> None:
+    def force_measured_cold_start(*_: object, **__: object) -> None:
         raise denied
 
-    monkeypatch.setattr(series, "force_cold_start", force_cold_start)
+    monkeypatch.setattr(series, "force_measured_cold_start", force_measured_cold_start)
     measured = subjects()
     series.rounds(measured, 1, 2, lambda _: None)
     series.profile(measured[0], cast(Any, None))

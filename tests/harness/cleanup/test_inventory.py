@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.cleanup.inventory import layer_tags
-from infra.spec import TAG_EXPIRES_AT, TAG_STACK
+from infra.spec import LAYER_DESCRIPTION_TEMPLATE, TAG_EXPIRES_AT, TAG_STACK
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,12 @@ def test_both_description_formats_give_the_stack_and_its_expiry(description: str
     }
 
 
+def test_the_current_description_gives_the_stack_and_no_expiry() -> None:
+    """The expiry is left out: a new one every CI run would replace the layer."""
+    description = LAYER_DESCRIPTION_TEMPLATE.format(stack="gh-main", sdk="honeyhive 1.7.0")
+    assert layer_tags(description) == {TAG_STACK: "gh-main"}
+
+
 def test_anything_else_is_not_concluded_from() -> None:
     assert layer_tags("a layer of someone else's") is None
-    assert layer_tags("honeyhive-lambda-test sdk layer; stack=gh-main") is None
+    assert layer_tags("honeyhive-lambda-test sdk layer; stack=gh-main; version=2") is None

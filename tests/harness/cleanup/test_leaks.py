@@ -70,7 +70,9 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = leaks.main(argv)
+    """The check once (no settling), unless `argv` says otherwise."""
+    settle = [] if "--settle-seconds" in argv else ["--settle-seconds", "0"]
+    code = leaks.main([*argv, *settle])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -133,7 +135,7 @@ def test_an_incomplete_check_is_not_clean(
         )
 
     monkeypatch.setattr(clients.logs, "get_paginator", denied)
-    assert leaks.leaks(clients, STACK) == 1
+    assert leaks.leaks(clients, STACK, settle_s=0) == 1
     out, err = capsys.readouterr()
     assert "could not list log groups in eu-west-1" in err
     assert "check incomplete" in out
@@ -149,3 +151,41 @@ def test_stack_is_required(capsys: pytest.CaptureFixture[str]) -> None:
 def test_empty_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert leaks.main(["--stack", " "]) == 2
     assert "--stack is empty" in capsys.readouterr().err
+
+
+def test_what_is_still_listed_is_listed_again_before_it_is_a_leak(
+    account: Account, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM's list calls are eventually consistent: right after destroy, a deleted role may
+    still be listed. The check lists again with backoff and is clean once it is gone."""
+    account.stack(STACK)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:  # what destroy deleted stops being listed a little later
+            account.destroy(STACK)
+
+    assert leaks.leaks(connect(None), STACK, sleep=sleep) == 0
+    out, _ = capsys.readouterr()
+    assert slept == [5, 10]
+    assert "4 resource(s) of stack gh-feature-x still listed" in out
+    assert "LEAK" not in out and out.rstrip().endswith("clean")
+
+
+def test_a_real_leak_is_reported_after_about_90_seconds(
+    account: Account, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account.stack(STACK)
+    slept: list[float] = []
+    assert leaks.leaks(connect(None), STACK, sleep=slept.append) == 4
+    assert slept == [5, 10, 20, 40, 15] and sum(slept) == leaks.SETTLE_SECONDS
+    out, _ = capsys.readouterr()
+    assert out.count("LEAK ") == 4
+    assert f"python -m harness sweep --stack {STACK} --apply" in out
+
+
+def test_a_clean_stack_is_not_waited_for(account: Account) -> None:
+    slept: list[float] = []
+    assert leaks.leaks(connect(None), STACK, sleep=slept.append) == 0
+    assert slept == []

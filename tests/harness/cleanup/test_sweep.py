@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -38,9 +39,16 @@ def tags(stack: str, expires_at: str | None) -> dict[str, str]:
 
 
 def description(stack: str, expires_at: str) -> str:
-    return LAYER_DESCRIPTION_TEMPLATE.format(
-        stack=stack, expires_at=expires_at, sdk="honeyhive 1.7.0 (release)"
+    """A layer version published before descriptions left the expiry out: it decides."""
+    return (
+        f"honeyhive-lambda-test sdk layer; stack={stack}; expires-at={expires_at}; "
+        "sdk=honeyhive 1.7.0 (release)"
     )
+
+
+def current_description(stack: str) -> str:
+    """What the program writes now: the stack, no expiry."""
+    return LAYER_DESCRIPTION_TEMPLATE.format(stack=stack, sdk="honeyhive 1.7.0 (release)")
 
 
 class World:
@@ -314,3 +322,86 @@ def test_a_resource_that_vanishes_mid_listing_hides_nothing_else(
     assert code == 0
     assert "honeyhive-gh-racing-basic" not in out
     assert not EXPIRED & aws.snapshot(), "every other expired resource went"
+
+
+LIVE = {
+    "function honeyhive-gh-live-basic",
+    "role honeyhive-gh-live-basic-role",
+    "log group /aws/lambda/honeyhive-gh-live-basic",
+    "layer version honeyhive-gh-live-sdk:1",
+}
+
+
+def test_a_stack_sweep_deletes_all_of_that_stack_expired_or_not(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an interrupted `up`: what the stack created is tagged with it but not yet
+    expired (and not in its state); `--stack` removes exactly that, nothing of other stacks."""
+    before = aws.snapshot()
+    code, out, err = run(["--apply", "--now", NOW, "--stack", "gh-live"], capsys)
+    assert (code, err) == (0, ""), out
+    assert aws.snapshot() == before - LIVE
+    assert "delete function honeyhive-gh-live-basic (tagged honeyhive:stack=gh-live)" in out
+
+
+def test_a_stack_sweep_also_takes_what_never_expires(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = aws.snapshot()
+    code, _, _ = run(["--apply", "--stack", "ci"], capsys)
+    assert code == 0
+    assert before - aws.snapshot() == {
+        "function honeyhive-ci-basic",
+        "role honeyhive-ci-deployer",
+        "log group /aws/lambda/honeyhive-ci-basic",
+        "layer version honeyhive-ci-sdk:1",
+    }
+
+
+@pytest.mark.parametrize("stack", ["bootstrap-prod", " "])
+def test_a_stack_sweep_refuses_the_bootstrap_and_an_empty_name(
+    aws: World, capsys: pytest.CaptureFixture[str], stack: str
+) -> None:
+    before = aws.snapshot()
+    code, _, err = run(["--apply", "--stack", stack], capsys)
+    assert code == 2 and "is not a test bed stack" in err
+    assert aws.snapshot() == before
+
+
+def test_a_layer_version_expires_with_its_stack(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Descriptions carry no expiry (it would replace the layer on every CI run): a layer
+    version goes when nothing else of its stack is live and it is older than the grace; a live
+    stack's layer stays however old, and so does one just published (its functions come next)."""
+    published = datetime.now(UTC)
+    aws.layer("honeyhive-gh-gone-sdk", current_description("gh-gone"))  # its stack: destroyed
+    aws.layer("honeyhive-gh-old-sdk2", current_description("gh-old"))  # its stack: expired
+    aws.layer("honeyhive-gh-live-sdk2", current_description("gh-live"))
+    aws.layer("honeyhive-ci-sdk2", current_description("ci"))  # its stack: never
+    later = (published + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    live_until = (published + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    aws.function("honeyhive-gh-live-fn2", tags("gh-live", live_until))
+    _, out, _ = run(["--now", later], capsys)
+    planned = {line.split(" (")[0] for line in out.splitlines() if line.startswith("would ")}
+    assert "would delete layer version honeyhive-gh-gone-sdk:1" in planned
+    assert "would delete layer version honeyhive-gh-old-sdk2:1" in planned
+    assert "would delete layer version honeyhive-gh-live-sdk2:1" not in planned
+    assert "would delete layer version honeyhive-ci-sdk2:1" not in planned
+    assert "(stack gh-gone has no live function, role or log group)" in out
+    _, just_published, _ = run(["--now", published.strftime("%Y-%m-%dT%H:%M:%SZ")], capsys)
+    assert "honeyhive-gh-gone-sdk:1" not in just_published
+
+
+def test_an_unreadable_expiry_on_a_ci_stack_is_expired(
+    aws: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CI's gh-* stacks must expire: a malformed expiry there is no reason to keep anything
+    (elsewhere it is still kept and reported)."""
+    aws.function("honeyhive-gh-odd-basic", tags("gh-odd", "tomorrow"))
+    _, out, _ = run(["--now", NOW], capsys)
+    assert (
+        "would delete function honeyhive-gh-odd-basic (honeyhive:expires-at='tomorrow' is neither"
+        in out
+    )
+    assert "skip function honeyhive-bad-basic" in out

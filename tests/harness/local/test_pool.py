@@ -115,3 +115,32 @@ def test_an_init_over_its_budget_is_retried_inside_the_invocation(pools: Any) ->
     timed_out = too_slow.invoke(b"{}")
     assert (timed_out.error_type, timed_out.report.status) == ("Sandbox.Timedout", "timeout")
     assert "Status: timeout" in timed_out.log.splitlines()[1]
+
+
+def test_a_proactive_init_runs_before_the_first_invoke_which_reports_no_init_duration(
+    pools: Any,
+) -> None:
+    """Lambda may initialize an environment before any invocation needs it: the first invoke
+    is then the environment's first (a new module instance) but has no Init Duration; what init
+    printed is still in its log (without the option, every new environment reports its init:
+    the tests above)."""
+    pool = pools("ahead-fn", "echo", pool_options={"proactive_init": 1.0})
+    first = pool.invoke(b"{}")
+    assert first.function_error is None
+    assert first.report.init_duration_ms is None
+    assert "init: module loaded" in first.log
+    answer = json.loads(first.payload)
+    assert (answer["requestId"], answer["invocations"]) == (first.request_id, 1), (
+        "the init's own invocation never reaches the handler"
+    )
+    second = pool.invoke(b"{}")
+    assert instance(second.payload) == instance(first.payload), "then warm as usual"
+    pool.update(pool.spec.updated(environment={"NONCE": "2"}))
+    after_update = pool.invoke(b"{}")
+    assert instance(after_update.payload) != instance(first.payload)
+    assert after_update.report.init_duration_ms is None
+
+
+def test_a_proactive_share_outside_0_to_1_is_refused(pools: Any) -> None:
+    with pytest.raises(ValueError, match=r"proactive_init=1\.5"):
+        pools("bad-share-fn", "echo", pool_options={"proactive_init": 1.5})

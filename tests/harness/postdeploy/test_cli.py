@@ -26,3 +26,16 @@ def test_a_deployed_stack_without_the_pulumi_cli_cannot_run(
     assert shutil.which("pulumi") is None
     assert main(["--stack", "gh-main"]) == 2
     assert "the Pulumi CLI is not on PATH" in capsys.readouterr().err
+
+
+def test_proactive_init_is_the_local_runtimes_and_a_share(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv, message in (
+        (["--stack", "ci", "--proactive-init", "0.5"], "--proactive-init is the local runtime's"),
+        (["--stack", "ci", "--local", "--proactive-init", "2"], "is not a share from 0 to 1"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
