@@ -43,6 +43,7 @@ BOOTSTRAP_KEYS = frozenset(
         "region",
         "stateBucket",
         "createOidcProvider",
+        "nameOnlySubjects",
     }
 )
 """bootstrap/settings.py's KEYS (tests/docs/test_commands.py pins the copy): importing the
