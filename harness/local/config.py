@@ -84,6 +84,9 @@ class FunctionConfig:
     """The size of /tmp, in MB."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The function's tags, the provider's default tags included (GetFunction, ListTags)."""
+    snap_start: bool = False
+    """Lambda SnapStart: every new environment is restored from one post-init image
+    (harness/local/snapstart.py)."""
 
     def __post_init__(self) -> None:
         if not self.log_group:
