@@ -62,6 +62,19 @@ def _dead_tcp_sockets(keep: set[int]) -> None:
             replacement.close()
 
 
+_INVOCATION_HEADERS = (
+    "Lambda-Runtime-Aws-Request-Id",
+    "Lambda-Runtime-Trace-Id",
+    "Lambda-Runtime-Invoked-Function-Arn",
+    "Lambda-Runtime-Deadline-Ms",
+    "Lambda-Runtime-Client-Context",
+    "Lambda-Runtime-Cognito-Identity",
+    "Lambda-Runtime-Aws-Tenant-Id",
+    "Lambda-Runtime-Invocation-Id",
+    "Content-Type",
+)
+
+
 class _RuntimeClient:
     """What awslambdaric calls on its native `runtime_client`, over http.client."""
 
@@ -90,8 +103,17 @@ class _RuntimeClient:
             raise RuntimeError(f"{method} {path}: HTTP {response.status}: {payload[:200]!r}")
         return payload, response.msg
 
-    def next(self) -> tuple[bytes, http.client.HTTPMessage]:
-        return self._call("GET", "/2018-06-01/runtime/invocation/next", expected=200)
+    def next(self) -> tuple[bytes, dict[str, Any]]:
+        """The event and the headers awslambdaric reads, as the native client gives them (the
+        deadline as an int)."""
+        body, message = self._call("GET", "/2018-06-01/runtime/invocation/next", expected=200)
+        headers: dict[str, Any] = {
+            name: message[name] for name in _INVOCATION_HEADERS if message[name] is not None
+        }
+        deadline = headers.get("Lambda-Runtime-Deadline-Ms")
+        if deadline is not None:
+            headers["Lambda-Runtime-Deadline-Ms"] = int(deadline)
+        return body, headers
 
     def post_invocation_result(
         self, invoke_id: str, result: bytes, content_type: str, invocation_id: object = None
