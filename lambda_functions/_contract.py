@@ -241,6 +241,7 @@ class Function:
             "sessionId": None,
             "testType": self.default_test_type,
             "initializationType": os.environ.get(INITIALIZATION_TYPE_ENV),
+            "logStream": getattr(context, "log_stream_name", None),
         }
         try:
             parsed = parse_event(event, self.default_test_type)

@@ -54,6 +54,10 @@ def lambda_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
+PUBLISHED_VERSION = "1"
+"""The version an alias points at: a new function's first published version."""
+
+
 def configuration(record: FunctionRecord) -> dict[str, Any]:
     spec = record.spec
     document: dict[str, Any] = {
@@ -82,6 +86,13 @@ def configuration(record: FunctionRecord) -> dict[str, Any]:
         "EphemeralStorage": {"Size": spec.ephemeral_storage},
         "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": spec.log_group},
     }
+    if spec.snap_start_alias:  # the alias runs a published version, restored from its snapshot
+        document["SnapStart"] = {
+            "ApplyOn": "PublishedVersions",
+            "OptimizationStatus": "On" if spec.snap_start else "Off",
+        }
+        if spec.snap_start:
+            document["Version"] = PUBLISHED_VERSION
     if record.update_in_progress:  # what AWS answers during an update (public CLI transcripts)
         document["LastUpdateStatus"] = "InProgress"
         document["LastUpdateStatusReason"] = "The function is being created."

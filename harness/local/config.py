@@ -87,6 +87,9 @@ class FunctionConfig:
     snap_start: bool = False
     """Lambda SnapStart: every new environment is restored from one post-init image
     (harness/local/snapstart.py)."""
+    snap_start_alias: str = ""
+    """Published with SnapStart and invoked through this alias (the registry serves it with a
+    `snap_start` pool of its own); the unqualified function stays on demand, as `$LATEST` is."""
 
     def __post_init__(self) -> None:
         if not self.log_group:
