@@ -7,7 +7,9 @@ dependency in the layer) only when an SDK function builds them.
 Response body (JSON string in `body`): status SUCCESS|ERROR, function, requestId, coldStart,
 sdkVersion, timingsMs {sdkImport, tracerInit (measured once at module scope), handler (the
 invocation without the flush), flush}, flushSuccess (null: nothing to flush), sessionId,
-testType, plus `error` on 400/500 and per-function extras, and `profile` on a warm invocation
+testType, initializationType (Lambda's AWS_LAMBDA_INITIALIZATION_TYPE: `snap-start` in an
+environment restored from a SnapStart snapshot), logStream (one per environment), plus `error` on
+400/500 and per-function extras, and `profile` on a warm invocation
 when WARM_PROFILE_ENV is "1" (`profile_summary`; `profileError` "<type>: <message>" instead if
 that failed, the answer still a success).
 

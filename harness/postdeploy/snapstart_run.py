@@ -131,3 +131,90 @@ def environment_problems(variant: Variant) -> list[str]:
             "environment(s); each must land in one of its own"
         )
     return problems
+
+
+# --- the report's SnapStart section -----------------------------------------------------------
+
+# us-east-1 list prices for SnapStart on Python (https://aws.amazon.com/lambda/pricing/, "Lambda
+# SnapStart pricing"; AWS's page renders its rates client-side, these are as transcribed in
+# 2026): the snapshot's cache per GB-second of the function's memory while the version exists,
+# and each restore per GB of memory.
+SNAPSTART_CACHE_USD_PER_GB_SECOND: Final = 0.0000015046
+SNAPSTART_RESTORE_USD_PER_GB: Final = 0.0001397998
+
+
+def snapstart_costs(memory_mb: int) -> dict[str, float]:
+    """What SnapStart adds to a version of `memory_mb`: per 1,000 restores, and per hour cached."""
+    gb = memory_mb / 1024
+    return {
+        "restoresPer1kUsd": round(1000 * gb * SNAPSTART_RESTORE_USD_PER_GB, 6),
+        "cachePerHourUsd": round(3600 * gb * SNAPSTART_CACHE_USD_PER_GB_SECOND, 6),
+    }
+
+
+def summary(found: Mapping[str, Variant], memory_mb: Mapping[str, int]) -> dict[str, Any]:
+    """The report's `snapStart`: per variant its environments' ids, hooks, restores and costs."""
+    from harness.postdeploy.snapstart import uniqueness_problem  # noqa: PLC0415
+
+    report: dict[str, Any] = {}
+    for key, variant in found.items():
+        restores = variant.restore_ms()
+        report[key] = {
+            "qualifiedArn": variant.qualified_arn,
+            "optimizationStatus": variant.optimization_status,
+            "environments": [
+                {
+                    "environment": ids.environment,
+                    "initializationType": body.get("initializationType"),
+                    "traceIds": sorted(set(ids.trace_ids)),
+                    "spanIds": list(ids.span_ids),
+                    "sessionIds": list(ids.session_ids),
+                    "hooks": body.get("snapStartHooks"),
+                }
+                for ids, body in zip(variant.ids, variant.bodies(), strict=False)
+            ],
+            "restoreMs": [r for r, _ in restores],
+            "billedRestoreMs": [b for _, b in restores if b is not None],
+            "uniqueness": uniqueness_problem(key, variant.ids),
+            "costs": snapstart_costs(memory_mb.get(variant.function, 0)),
+        }
+    return report
+
+
+def render(report: Mapping[str, Any], init_p50_ms: Mapping[str, float | None]) -> list[str]:
+    """The markdown section; `init_p50_ms`: `$LATEST`'s on-demand Init Duration, same run."""
+    if not report:
+        return []
+    lines = ["", "## SnapStart (restored environments)", ""]
+    header = (
+        "variant", "optimization", "environments", "ids shared", "restore ms",
+        "on-demand init p50 ms", "restores / 1k", "cache / hour",
+    )  # fmt: skip
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, entry in report.items():
+        restore = entry["restoreMs"]
+        shown_restore = f"{max(restore):.1f} max" if restore else "not emulated"
+        init = init_p50_ms.get(key)
+        costs = entry["costs"]
+        lines.append(
+            f"| {key} | {entry['optimizationStatus']} | {len(entry['environments'])} | "
+            f"{'yes' if entry['uniqueness'] else 'no'} | {shown_restore} | "
+            f"{f'{init:.1f}' if init is not None else '-'} | ${costs['restoresPer1kUsd']:.6f} | "
+            f"${costs['cachePerHourUsd']:.6f} |"
+        )
+    lines += ["", "Ids per environment (trace ids; the first span id):", ""]
+    for key, entry in report.items():
+        for env in entry["environments"]:
+            first_span = env["spanIds"][0] if env["spanIds"] else "-"
+            lines.append(
+                f"- {key} `{env['environment']}`: {', '.join(env['traceIds']) or '-'}; "
+                f"{first_span}; hooks {env['hooks'] or 'none'}"
+            )
+    lines += [
+        "",
+        "Restore Duration and Billed Restore Duration come from AWS's REPORT lines only (the local "
+        "runtime does not emulate them). SnapStart adds a charge per restore (memory GB x "
+        f"${SNAPSTART_RESTORE_USD_PER_GB}) and for caching the snapshot (memory GB x "
+        f"${SNAPSTART_CACHE_USD_PER_GB_SECOND} per second while the version exists), us-east-1.",
+    ]
+    return lines

@@ -18,6 +18,7 @@ from harness.postdeploy.snapstart_run import (
     Variant,
     environment_problems,
     measure_variant,
+    summary,
     variants,
 )
 from infra.snapstart import AFTER_RESTORE_LIMIT_S, HOOKED_VARIANT
@@ -36,7 +37,10 @@ def snapstart(run: RunRecord) -> dict[str, Variant]:
         pytest.skip(OFF)
     source, _why = spans.span_source(run.target.ingest_url, os.environ, None)
     client = lambda_client(run.target)
-    return {v.key: measure_variant(client, v, source) for v in found}
+    measured = {v.key: measure_variant(client, v, source) for v in found}
+    memory = {key: f.memory_size for key, f in run.target.functions.items()}
+    run.snapstart = summary(measured, memory)  # the report's SnapStart section
+    return measured
 
 
 def test_published_versions_are_optimized(run: RunRecord, snapstart: dict[str, Variant]) -> None:
