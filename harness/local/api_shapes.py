@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from harness.local.config import LATEST
+from harness.local.config import LATEST, PUBLISHED_VERSION
 from harness.local.registry import FunctionRecord
 
 
@@ -52,10 +52,6 @@ def conflict(message: str) -> ApiError:
 def lambda_time(moment: datetime) -> str:
     """LastModified as Lambda writes it: `2024-01-31T12:34:56.789+0000`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-
-
-PUBLISHED_VERSION = "1"
-"""The version an alias points at: a new function's first published version."""
 
 
 def configuration(record: FunctionRecord) -> dict[str, Any]:

@@ -29,6 +29,8 @@ TIMEOUT_RANGE: Final = (1, 900)
 ENV_BYTES_MAX: Final = 4096
 LOCAL_ACCOUNT: Final = "123456789012"
 LATEST: Final = "$LATEST"
+PUBLISHED_VERSION: Final = "1"
+"""The version a SnapStart function's alias runs: a new function's first published version."""
 
 # Keys Lambda refuses in a function's environment ("reserved environment variables").
 RESERVED_ENV: Final = frozenset(

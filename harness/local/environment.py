@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from harness.local.config import FunctionConfig
+from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
 from harness.local.layout import Layout
@@ -140,7 +140,8 @@ class Environment:
             )
         self.spec = spec
         self.id = uuid.uuid4().hex
-        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{self.id}"
+        version = PUBLISHED_VERSION if spec.snap_start else LATEST
+        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{self.id}"
         self.last_used = time.monotonic()
         self._layout = layout
         self._toolchain = toolchain

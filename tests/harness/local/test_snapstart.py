@@ -51,6 +51,7 @@ def test_every_restored_environment_shares_the_images_state(pools: Any) -> None:
     assert all(a["initType"] == "snap-start" for a in answers)
     assert all(a["connection"] != "open" for a in answers), "init's connections do not survive"
     assert len({a["logStream"] for a in answers}) == ENVIRONMENTS
+    assert all(a["version"] == "1" and "/[1]" in a["logStream"] for a in answers), answers
 
 
 def test_an_after_restore_hook_that_reseeds_makes_each_environment_draw_its_own(
