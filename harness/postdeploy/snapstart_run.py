@@ -133,6 +133,20 @@ def environment_problems(variant: Variant) -> list[str]:
     return problems
 
 
+def restore_report_problems(variant: Variant) -> list[str]:
+    """On AWS: a restored environment's first REPORT carries Restore Duration and Billed Restore
+    Duration, and no Init Duration (init ran when the version was published)."""
+    problems = []
+    for invocation in variant.invocations:
+        where = f"{variant.key}: {invocation.request_id}"
+        if not (_RESTORE.search(invocation.log) and _BILLED_RESTORE.search(invocation.log)):
+            problems.append(f"{where}: its REPORT has no Restore Duration and Billed Restore "
+                            f"Duration: {invocation.log.strip().splitlines()[-1:]}")  # fmt: skip
+        if "Init Duration:" in invocation.log:
+            problems.append(f"{where}: its REPORT has an Init Duration (an on-demand init)")
+    return problems
+
+
 # --- the report's SnapStart section -----------------------------------------------------------
 
 # us-east-1 list prices for SnapStart on Python (https://aws.amazon.com/lambda/pricing/, "Lambda

@@ -18,6 +18,7 @@ from harness.postdeploy.snapstart_run import (
     Variant,
     environment_problems,
     measure_variant,
+    restore_report_problems,
     summary,
     variants,
 )
@@ -90,6 +91,12 @@ def test_restored_environments_draw_their_own_ids(
             if (problem := uniqueness_problem(f"{v.key} ({v.qualified_arn})", v.ids))
         ],
     )
+
+
+def test_restores_are_reported_by_lambda(run: RunRecord, snapstart: dict[str, Variant]) -> None:
+    if run.target.kind != "aws":
+        pytest.skip("Restore Duration is not emulated by the local runtime: AWS reports it")
+    require(run, [p for v in snapstart.values() for p in restore_report_problems(v)])
 
 
 def test_the_hooks_ran_before_the_first_call_and_within_lambdas_limit(

@@ -11,6 +11,7 @@ from harness.postdeploy.snapstart_run import (
     Variant,
     environment_problems,
     render,
+    restore_report_problems,
     snapstart_costs,
     summary,
     variants,
@@ -23,7 +24,9 @@ REPORT = (
 )
 
 
-def answer(rid: str, stream: str, kind: str = "snap-start", **extra: object) -> Invocation:
+def answer(
+    rid: str, stream: str, kind: str = "snap-start", log: str = REPORT, **extra: object
+) -> Invocation:
     body = {"sessionId": f"s-{rid}", "initializationType": kind, "logStream": stream, **extra}
     return invocation_from(
         name="fn",
@@ -31,7 +34,7 @@ def answer(rid: str, stream: str, kind: str = "snap-start", **extra: object) -> 
         request_id=rid,
         function_error=None,
         payload_text=json.dumps({"statusCode": 200, "body": json.dumps(body)}),
-        log=REPORT.format(rid=rid),
+        log=log.format(rid=rid),
     )
 
 
@@ -82,3 +85,15 @@ def test_the_section_names_shared_ids_and_says_restores_are_aws_only() -> None:
     assert "| working_sdk_test | On | 2 | yes | 321.5 max | 1100.0 | $0.069900 |" in text
     assert "- working_sdk_test `a`: t1; s1" in text
     assert render({}, {}) == []
+
+
+def test_a_restore_is_reported_with_its_durations_and_without_init() -> None:
+    variant = Variant("working_sdk_test", "working_sdk_test", ARN.format("w"))
+    variant.invocations = [answer("r1", "a")]
+    assert restore_report_problems(variant) == []
+    on_demand = "REPORT RequestId: {rid}\tDuration: 5.00 ms\tInit Duration: 900.00 ms\n"
+    variant.invocations = [answer("r2", "b", log=on_demand)]
+    problems = restore_report_problems(variant)
+    assert len(problems) == 2
+    assert "r2: its REPORT has no Restore Duration" in problems[0]
+    assert "has an Init Duration" in problems[1]
