@@ -31,7 +31,7 @@ SDK ?=
 # The SDK the stack deploys a second working_sdk_test with, for the benchmark on AWS (`baseSdk`;
 # a SPEC or `locked`). Empty: the stack's config (default: none).
 BASE_SDK ?=
-SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))
+SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))$(if $(SNAPSTART), --set snapStart=$(SNAPSTART))
 PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=

@@ -90,6 +90,13 @@ _FUNCTION_ACTIONS = {
     "tags; AWS also requires it for GetFunction on a tagged function",
     "lambda:TagResource": "CreateFunction with tags (the provider's default_tags) and tag updates",
     "lambda:UntagResource": "tag updates that remove a tag",
+    "lambda:PublishVersion": "with snapStart, pulumi up publishes each SDK function's version "
+    "(publish=True), which Lambda snapshots",
+    "lambda:CreateAlias": "with snapStart, pulumi up points the honeyhive-snapstart alias at the "
+    "published version",
+    "lambda:GetAlias": "the provider reads the alias after create and on refresh",
+    "lambda:UpdateAlias": "with snapStart, pulumi up moves the alias to a newly published version",
+    "lambda:DeleteAlias": "pulumi destroy removes the alias",
 }
 _LAYER_ACTIONS = {
     "lambda:PublishLayerVersion": "pulumi up publishes the SDK layer (a layer: ARN, not "

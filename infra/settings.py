@@ -20,6 +20,7 @@ from infra.errors import InfraError, ProblemList
 from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
 from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
+from infra.snapstart import SnapStartShape, snapstart_problems
 from infra.spec import (
     ARCHITECTURES,
     BASE_LAYER_ARTIFACT_DIR,
@@ -53,6 +54,7 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "sdk": "",
     "baseSdk": "",
     "baseLayerArtifactDir": BASE_LAYER_ARTIFACT_DIR,
+    "snapStart": "false",
 }
 OPTIONAL_KEYS: Final = (
     "hhApiKey",
@@ -107,6 +109,8 @@ class StackSettings:
     """The SDK the benchmark compares against (`baseSdk`): BENCH_FUNCTION again on a layer of
     its own. None: no base function."""
     base_layer_artifact_dir: Path
+    snap_start: bool = False
+    """Publish each SDK function with SnapStart, invoked through an alias (infra/snapstart.py)."""
 
     @property
     def base_runtime(self) -> str:
@@ -232,6 +236,21 @@ def _sdk(p: _Parser, key: str = "sdk") -> SdkSpec:
         return SdkSpec("release", "")
 
 
+def _snap_start(p: _Parser, function_runtimes: Mapping[str, str]) -> bool:
+    """`snapStart`: true or false (Pulumi's booleans); on, every SDK function must allow it."""
+    value = (p.get("snapStart") or "").strip().lower()
+    if value not in ("true", "false"):
+        p.bad("snapStart", value, "must be true or false", "true")
+        return False
+    if value == "false":
+        return False
+    for key, spec in FUNCTIONS.items():
+        if spec.uses_sdk:
+            shape = SnapStartShape(key, function_runtimes[key])
+            p.problems.extend(f"snapStart: {problem}" for problem in snapstart_problems(shape))
+    return True
+
+
 def _base_sdk(p: _Parser) -> SdkSpec | None:
     """`baseSdk`: empty for no base function, `locked` for the locked release, else a SPEC."""
     return _sdk(p, "baseSdk") if (p.get("baseSdk") or "").strip() else None
@@ -334,6 +353,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
         "flushTimeoutMs", lambda ms: low <= ms <= high, f"must be between {low} and {high} ms"
     )
     branch = p.get("branch")
+    function_runtimes = _function_runtimes(p, runtime)
     settings = StackSettings(
         stack=stack,
         region=region,
@@ -341,7 +361,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
         hh_source=p.text("hhSource"),
         hh_api_url=_optional_url(p),
         runtime=runtime,
-        function_runtimes=_function_runtimes(p, runtime),
+        function_runtimes=function_runtimes,
         architecture=p.choice("architecture", ARCHITECTURES),
         log_retention_days=retention,
         log_format=p.choice("logFormat", LOG_FORMATS),
@@ -354,6 +374,7 @@ def parse_settings(stack: str, raw: Mapping[str, str]) -> StackSettings:
         base_sdk=_base_sdk(p),
         base_layer_artifact_dir=REPO_ROOT
         / (p.get("baseLayerArtifactDir") or DEFAULTS["baseLayerArtifactDir"]),
+        snap_start=_snap_start(p, function_runtimes),
     )
     if p.problems:
         raise SettingsError(stack, p.problems)

@@ -19,6 +19,7 @@ from infra.code import CodeError, function_code
 from infra.function import TestFunction, TestFunctionArgs
 from infra.layer import SdkLayer, SdkLayerArgs
 from infra.settings import SettingsError, StackSettings, parse_settings
+from infra.snapstart import HOOKED_HANDLER, HOOKED_VARIANT, SNAPSTART_ALIAS
 from infra.spec import (
     BASE_FUNCTION_SUFFIX,
     BENCH_FUNCTION,
@@ -66,6 +67,8 @@ class TestBed(pulumi.ComponentResource):
     functions: dict[str, TestFunction]
     base_layer: SdkLayer | None
     base_function: TestFunction | None
+    hooked_function: TestFunction | None
+    """With `snapStart`: BENCH_FUNCTION again, with the SnapStart runtime hooks registered."""
 
     def __init__(
         self,
@@ -90,6 +93,17 @@ class TestBed(pulumi.ComponentResource):
             runtime = settings.function_runtimes[key]
             layers = [self.layers[runtime].version.arn] if spec.uses_sdk else []
             self.functions[key] = self._function(key, spec, runtime, layers)
+        self.hooked_function = None
+        if settings.snap_start:
+            runtime = settings.function_runtimes[BENCH_FUNCTION]
+            self.hooked_function = self._function(
+                f"{BENCH_FUNCTION}_{HOOKED_VARIANT}",
+                FUNCTIONS[BENCH_FUNCTION],
+                runtime,
+                [self.layers[runtime].version.arn],
+                variant=HOOKED_VARIANT,
+                handler=HOOKED_HANDLER,
+            )
         self.base_layer = self.base_function = None
         if base_artifact is not None:
             runtime = settings.base_runtime
@@ -127,7 +141,9 @@ class TestBed(pulumi.ComponentResource):
         spec: FunctionSpec,
         runtime: str,
         layers: list[pulumi.Input[str]],
+        *,
         variant: str = "",
+        handler: str = "",
     ) -> TestFunction:
         settings, stack = self._settings, self._settings.stack
         function_name = naming.function_name(stack, spec, variant)
@@ -147,9 +163,28 @@ class TestBed(pulumi.ComponentResource):
                 layers=layers,
                 log_retention_days=settings.log_retention_days,
                 log_format=settings.log_format,
+                handler=handler,
+                snap_start=settings.snap_start and spec.uses_sdk,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def snapstart_outputs(self) -> dict[str, object] | None:
+        """With `snapStart`: per SDK function (and the hooked variant) the alias's qualified ARN
+        the suite invokes, and the published version behind it; None without."""
+        if self.hooked_function is None:
+            return None
+        published = {k: f for k, f in self.functions.items() if f.alias is not None}
+        return {
+            "alias": SNAPSTART_ALIAS,
+            "functions": {k: _snapstart_output(f) for k, f in published.items()},
+            "hooked": {
+                "of": BENCH_FUNCTION,
+                "handler": HOOKED_HANDLER,
+                "function": _function_output(self.hooked_function),
+                **_snapstart_output(self.hooked_function),
+            },
+        }
 
     def function_outputs(self) -> dict[str, pulumi.Output[dict[str, object]]]:
         return {key: _function_output(f) for key, f in self.functions.items()}
@@ -164,6 +199,15 @@ def _function_output(f: TestFunction) -> pulumi.Output[dict[str, object]]:
         timeout=f.function.timeout,
         logGroup=f.log_group.name,
     )
+
+
+def _snapstart_output(f: TestFunction) -> dict[str, pulumi.Input[str]]:
+    assert f.alias is not None
+    return {
+        "qualifiedArn": f.alias.arn,
+        "version": f.alias.function_version,
+        "unqualifiedArn": f.function.arn,
+    }
 
 
 @dataclass(frozen=True)
@@ -237,4 +281,6 @@ def declare() -> None:
                 "sdk": inputs.base_artifact.sdk.output(),
             },
         )
+    if (snap_start := bed.snapstart_outputs()) is not None:
+        pulumi.export("snapStart", snap_start)
     pulumi.export("region", settings.region)

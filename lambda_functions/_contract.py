@@ -7,7 +7,9 @@ dependency in the layer) only when an SDK function builds them.
 Response body (JSON string in `body`): status SUCCESS|ERROR, function, requestId, coldStart,
 sdkVersion, timingsMs {sdkImport, tracerInit (measured once at module scope), handler (the
 invocation without the flush), flush}, flushSuccess (null: nothing to flush), sessionId,
-testType, plus `error` on 400/500 and per-function extras, and `profile` on a warm invocation
+testType, initializationType (Lambda's AWS_LAMBDA_INITIALIZATION_TYPE: `snap-start` in an
+environment restored from a SnapStart snapshot), logStream (one per environment), plus `error` on
+400/500 and per-function extras, and `profile` on a warm invocation
 when WARM_PROFILE_ENV is "1" (`profile_summary`; `profileError` "<type>: <message>" instead if
 that failed, the answer still a success).
 
@@ -55,6 +57,8 @@ FLUSH_TIMEOUT_ENV = "FLUSH_TIMEOUT_MS"
 # Set by the post-deploy suite on one extra forced cold start, never by the program: that
 # environment's warm invocations run under cProfile and answer with where their time went.
 WARM_PROFILE_ENV = "HONEYHIVE_TEST_PROFILE_WARM"
+# Lambda sets it: `on-demand`, `provisioned-concurrency` or `snap-start` (a restored environment).
+INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
 PROFILE_ROWS = 15
 # Kept back from the remaining time so a handler whose network calls ran out their budget
 # still has time to build and return its response before Lambda's own timeout.
@@ -238,6 +242,8 @@ class Function:
             "flushSuccess": None,
             "sessionId": None,
             "testType": self.default_test_type,
+            "initializationType": os.environ.get(INITIALIZATION_TYPE_ENV),
+            "logStream": getattr(context, "log_stream_name", None),
         }
         try:
             parsed = parse_event(event, self.default_test_type)
@@ -490,6 +496,8 @@ class Sdk:
     flush_timeout_ms: int
     decorator: Any
     """The SDK's `trace` decorator factory."""
+    export_requests: Any = None
+    """The requests.Session the exporter sends through (`export_session`)."""
 
     @classmethod
     def start(cls, tracer_class: Any, decorator: Any) -> Sdk:
@@ -507,16 +515,15 @@ class Sdk:
                 f"the SDK's HoneyHiveTracer lacks {', '.join(missing)}, which bound its exports "
                 f"(honeyhive {MIN_SDK_VERSION} and newer have them)"
             )
-        tracer = tracer_class.init(
-            skip_backend_session_creation=True, requests_session=export_session(exports)
-        )
+        session = export_session(exports)
+        tracer = tracer_class.init(skip_backend_session_creation=True, requests_session=session)
         client = getattr(tracer, "client", None)
         if client is not None and not has_field(client.api_config, "timeout"):
             raise SdkFeatureMissing(
                 "the SDK's API client config lacks `timeout`, which bounds the session start "
                 f"(honeyhive {MIN_SDK_VERSION} and newer have it)"
             )
-        return cls(tracer, exports, timeout_ms, decorator)
+        return cls(tracer, exports, timeout_ms, decorator, session)
 
     def trace(self, function: Callable[..., T], *, event_type: str, event_name: str) -> Any:
         """`function` as a span named `event_name` (its arguments become the span's inputs)."""
@@ -566,6 +573,21 @@ class Sdk:
         session_id = str(uuid.uuid4())
         self.tracer.create_session(session_id=session_id, session_name=name, skip_api_call=True)
         return session_id, False
+
+    def flush_now(self) -> bool:
+        """Flush what init traced, within FLUSH_TIMEOUT_MS (SnapStart's before-snapshot hook)."""
+        budget = self.flush_timeout_ms / 1000
+        self.exports.begin(time.monotonic() + budget)
+        returned = call_within(
+            budget, lambda: self.tracer.force_flush(timeout_millis=budget * 1000)
+        )
+        return returned is True and self.exports.all_succeeded()
+
+    def drop_connections(self) -> None:
+        """Close the exporter's pooled connections (a restored snapshot's are stale); the
+        session stays usable and reconnects on its next request."""
+        if self.export_requests is not None:
+            self.export_requests.close()
 
     def _flush(self, context: Any) -> tuple[bool, float]:
         started = time.perf_counter()

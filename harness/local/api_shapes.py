@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from harness.local.config import LATEST
+from harness.local.config import LATEST, PUBLISHED_VERSION
 from harness.local.registry import FunctionRecord
 
 
@@ -82,6 +82,13 @@ def configuration(record: FunctionRecord) -> dict[str, Any]:
         "EphemeralStorage": {"Size": spec.ephemeral_storage},
         "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": spec.log_group},
     }
+    if spec.snap_start_alias:  # the alias runs a published version, restored from its snapshot
+        document["SnapStart"] = {
+            "ApplyOn": "PublishedVersions",
+            "OptimizationStatus": "On" if spec.snap_start else "Off",
+        }
+        if spec.snap_start:
+            document["Version"] = PUBLISHED_VERSION
     if record.update_in_progress:  # what AWS answers during an update (public CLI transcripts)
         document["LastUpdateStatus"] = "InProgress"
         document["LastUpdateStatusReason"] = "The function is being created."

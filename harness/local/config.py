@@ -29,6 +29,8 @@ TIMEOUT_RANGE: Final = (1, 900)
 ENV_BYTES_MAX: Final = 4096
 LOCAL_ACCOUNT: Final = "123456789012"
 LATEST: Final = "$LATEST"
+PUBLISHED_VERSION: Final = "1"
+"""The version a SnapStart function's alias runs: a new function's first published version."""
 
 # Keys Lambda refuses in a function's environment ("reserved environment variables").
 RESERVED_ENV: Final = frozenset(
@@ -84,6 +86,12 @@ class FunctionConfig:
     """The size of /tmp, in MB."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The function's tags, the provider's default tags included (GetFunction, ListTags)."""
+    snap_start: bool = False
+    """Lambda SnapStart: every new environment is restored from one post-init image
+    (harness/local/snapstart.py)."""
+    snap_start_alias: str = ""
+    """Published with SnapStart and invoked through this alias (the registry serves it with a
+    `snap_start` pool of its own); the unqualified function stays on demand, as `$LATEST` is."""
 
     def __post_init__(self) -> None:
         if not self.log_group:

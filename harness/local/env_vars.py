@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from harness.local.config import LATEST, FunctionConfig
+from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.sandbox import Paths
 
 RIE_TIMEOUT: Final = "AWS_LAMBDA_FUNCTION_TIMEOUT"
@@ -76,7 +76,7 @@ def function_environment(spec: FunctionConfig, paths: Paths, *, log_stream: str)
         "LAMBDA_RUNTIME_DIR": runtime,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
+        "AWS_LAMBDA_FUNCTION_VERSION": PUBLISHED_VERSION if spec.snap_start else LATEST,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
         "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from harness.local.config import FunctionConfig
+from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
 from harness.local.layout import Layout
@@ -59,9 +59,11 @@ from harness.local.progress import progress
 from harness.local.rie_output import Event, LineKind, classify
 from harness.local.runtime_api import Dispatch, RuntimeApiProxy
 from harness.local.sandbox import Paths, host_paths, sandbox_paths, sandboxed
+from harness.local.snapstart import SnapshotImage, runtime_command
 from harness.local.toolchain import Toolchain
 from harness.local.tree import ProcessTree
 from harness.local.watch import Phases, Verdict, Watch
+from infra.snapstart import INITIALIZATION_TYPE_ENV, SNAPSTART_INITIALIZATION_TYPE
 
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
 ENV: Final = "/usr/bin/env"
@@ -133,10 +135,18 @@ class Environment:
         sandbox: bool,
         init_budget_s: float = INIT_BUDGET_S,
         init_in_timeout: bool = False,
+        image: SnapshotImage | None = None,
     ) -> None:
+        """`image`: start from that SnapStart image (snapstart.py) instead of running init."""
+        if image is not None and sandbox:
+            raise StartError(
+                f"{spec.name}: SnapStart's local mode runs without the sandbox (a restored "
+                "environment is forked from the image, outside the sandbox's namespaces)"
+            )
         self.spec = spec
         self.id = uuid.uuid4().hex
-        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{self.id}"
+        version = PUBLISHED_VERSION if spec.snap_start else LATEST
+        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{self.id}"
         self.last_used = time.monotonic()
         self._layout = layout
         self._toolchain = toolchain
@@ -160,6 +170,7 @@ class Environment:
         self._eof = False
         self._rie_tail: deque[str] = deque(maxlen=200)  # every output line (a Go panic is long)
         self._stopped = False
+        self._image = image
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -184,11 +195,16 @@ class Environment:
         self._proxy = RuntimeApiProxy(runtime_port, self)
         proxy_port = self._proxy.start()
         paths = self._paths
+        command = [paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler]
+        if self._image is not None:
+            command = runtime_command(paths.interpreter, self._image.socket_path)
         runtime = [
-            ENV, "-u", RIE_TIMEOUT,
+            ENV,
+            "-u",
+            RIE_TIMEOUT,
             f"AWS_LAMBDA_RUNTIME_API=127.0.0.1:{proxy_port}",
-            paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler,
-        ]  # fmt: skip
+            *command,
+        ]
         argv = [
             paths.rie, "--log-level", "info",
             "--runtime-interface-emulator-address", f"127.0.0.1:{api_port}",
@@ -200,6 +216,8 @@ class Environment:
             **function_environment(self.spec, paths, log_stream=self.log_stream),
             **rie_only(backstop),
         }
+        if self._image is not None:
+            env[INITIALIZATION_TYPE_ENV] = SNAPSTART_INITIALIZATION_TYPE
         if self._sandbox:
             argv = sandboxed(argv, self._layout, self._toolchain, self.spec.ephemeral_storage)
         self._proc = subprocess.Popen(
@@ -250,7 +268,7 @@ class Environment:
         tree, reader = self._tree, self._reader
         if tree is not None:
             leftovers = [f"{pid} ({command_line(pid)[:80]})" for pid in tree.leftovers()]
-            if leftovers:
+            if leftovers and self._image is None:  # a restored runtime is not the RIE's child
                 progress(
                     f"{self.spec.name}: the function left {len(leftovers)} process(es) "
                     f"running; killing them with the environment: {', '.join(leftovers)}"

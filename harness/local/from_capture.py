@@ -21,6 +21,8 @@ from infra.spec import DEFAULT_REGION
 
 FUNCTION_TYPE = "aws:lambda/function:Function"
 LAYER_TYPE = "aws:lambda/layerVersion:LayerVersion"
+ALIAS_TYPE = "aws:lambda/alias:Alias"
+SNAPSTART_ON = {"applyOn": "PublishedVersions"}
 
 
 def specs_from_capture(capture: Capture) -> list[FunctionConfig]:
@@ -29,12 +31,17 @@ def specs_from_capture(capture: Capture) -> list[FunctionConfig]:
     }
     region = str(capture.outputs.get("region") or capture.config.get("aws:region") or "")
     providers = {resource.urn: resource for resource in capture.resources}
+    aliases = {
+        str(reveal(alias.inputs).get("functionName")): str(reveal(alias.inputs).get("name"))
+        for alias in capture.of_type(ALIAS_TYPE)
+    }
     return [
         _spec(
             function,
             layers,
             region or DEFAULT_REGION,
             _default_tags(providers.get(function.provider_urn)),
+            aliases,
         )
         for function in capture.of_type(FUNCTION_TYPE)
     ]
@@ -54,6 +61,7 @@ def _spec(
     layers: Mapping[str, Path],
     region: str,
     default_tags: Mapping[str, str],
+    aliases: Mapping[str, str],
 ) -> FunctionConfig:
     inputs = reveal(function.inputs)  # a secret value makes its whole object secret
     name = str(inputs.get("name") or function.state.get("name"))
@@ -91,6 +99,7 @@ def _spec(
         role=str(inputs.get("role") or ""),
         description=str(inputs.get("description") or ""),
         tags=tags,
+        snap_start_alias=aliases.get(name, "") if inputs.get("snapStart") == SNAPSTART_ON else "",
     )
 
 

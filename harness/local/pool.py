@@ -11,6 +11,8 @@
 - Every invocation gets a request id and an X-Ray trace header unless the caller brings them.
 - `proactive_init`: that share of new environments is initialized before its first invocation
   (Lambda's proactive initialization), which then reports no Init Duration.
+- With SnapStart (`spec.snap_start`), init runs once per configuration, in a `SnapshotImage`,
+  and every new environment is restored from it (snapstart.py); those run without the sandbox.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from harness.local.errors import PoolClosed, ServiceError, TooManyEnvironments
 from harness.local.invocation import EmulatedInvocation, build, init_timeout_prelude
 from harness.local.layout import Layout
 from harness.local.progress import progress
+from harness.local.snapstart import SnapshotImage
 from harness.local.toolchain import Toolchain
 from harness.local.watch import Verdict
 
@@ -67,6 +70,11 @@ class FunctionPool:
         self._max = max_environments
         self._init_budget_s = init_budget_s
         self._sandboxed = sandbox.enabled() if sandboxed is None else sandboxed
+        if spec.snap_start:
+            self._sandboxed = False
+        self._images: dict[int, SnapshotImage] = {}
+        """Per configuration generation, its SnapStart image (made by the first restore)."""
+        self._image_lock = threading.Lock()
         self._lock = threading.Lock()
         self._idle: list[Environment] = []
         self._busy: set[Environment] = set()
@@ -151,6 +159,10 @@ class FunctionPool:
             self._idle, self._busy = [], set()
         for env in environments:
             self._forget(env)
+        with self._image_lock:
+            images, self._images = list(self._images.values()), {}
+        for image in images:
+            image.stop()
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -200,15 +212,17 @@ class FunctionPool:
     def _start(
         self, spec: FunctionConfig, generation: int, *, init_in_timeout: bool = False
     ) -> Environment:
-        env = Environment(
-            spec,
-            self._layout,
-            self._toolchain,
-            sandbox=self._sandboxed,
-            init_budget_s=self._init_budget_s,
-            init_in_timeout=init_in_timeout,
-        )
         try:
+            image = self._image(spec, generation) if spec.snap_start else None
+            env = Environment(
+                spec,
+                self._layout,
+                self._toolchain,
+                sandbox=self._sandboxed,
+                init_budget_s=self._init_budget_s,
+                init_in_timeout=init_in_timeout,
+                image=image,
+            )
             env.start()
         finally:
             with self._lock:
@@ -224,6 +238,21 @@ class FunctionPool:
             raise PoolClosed(f"function {spec.name} is shutting down")
         progress(f"started an environment for {spec.name} ({running} running)")
         return env
+
+    def _image(self, spec: FunctionConfig, generation: int) -> SnapshotImage:
+        """The image new environments of `generation` are restored from: init runs once, on the
+        first restore (Lambda runs it when the version is published); older images stop."""
+        with self._image_lock:
+            image = self._images.get(generation)
+            if image is not None and image.alive:
+                return image
+            for old in self._images.values():
+                old.stop()
+            image = SnapshotImage(spec, self._layout, self._toolchain)
+            self._images = {generation: image}
+            image.start()
+            progress(f"made the SnapStart image of {spec.name} (init {image.init_ms:.0f} ms)")
+            return image
 
     def _release(self, env: Environment, *, reusable: bool) -> None:
         with self._lock:

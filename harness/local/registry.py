@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -94,6 +94,8 @@ class Registry:
         self._update_delay_s = update_delay_s
         self._event_retry_delays_s = tuple(event_retry_delays_s)
         self._functions: dict[str, FunctionRecord] = {}
+        self._aliases: dict[tuple[str, str], FunctionRecord] = {}
+        """SnapStart: (function, alias) -> the published version's record (restored pools)."""
         self._closed = threading.Event()
         toolchains: dict[tuple[str, str], Toolchain] = {}
         try:
@@ -105,18 +107,29 @@ class Registry:
                 if spec.layers:
                     progress(f"laying out {spec.name} and its {len(spec.layers)} layer(s)")
                 layout = lay_out(spec.code, spec.layers, workdir / spec.name, layer_cache)
-                pool = FunctionPool(
-                    spec,
-                    toolchains[key],
-                    layout,
-                    idle_ttl_s=idle_ttl_s,
-                    max_environments=max_environments,
-                    proactive_init=proactive_init,
-                )
                 sha, size = _code_digest(layout.task_root)
-                self._functions[spec.name] = FunctionRecord(
-                    pool, str(uuid.uuid4()), datetime.now(UTC), sha, size
-                )
+
+                records = {
+                    config.snap_start: FunctionRecord(
+                        FunctionPool(
+                            config,
+                            toolchains[key],
+                            layout,
+                            idle_ttl_s=idle_ttl_s,
+                            max_environments=max_environments,
+                            # A restored environment has no init to run ahead of its invoke.
+                            proactive_init=0.0 if config.snap_start else proactive_init,
+                        ),
+                        str(uuid.uuid4()),
+                        datetime.now(UTC),
+                        sha,
+                        size,
+                    )
+                    for config in _published(spec)
+                }
+                self._functions[spec.name] = records[False]
+                if True in records:
+                    self._aliases[(spec.name, spec.snap_start_alias)] = records[True]
         except BaseException:
             self.close()
             raise
@@ -132,12 +145,17 @@ class Registry:
 
     def lookup(self, name_or_arn: str, qualifier: str | None = None) -> FunctionRecord | None:
         """Lambda's FunctionName forms: name, name:qualifier, partial ARN
-        (`<account>:function:<name>`), full ARN; only the $LATEST version exists locally."""
+        (`<account>:function:<name>`), full ARN; `$LATEST`, and a SnapStart function's alias
+        (its published version, restored from the snapshot)."""
         name, arn_qualifier, arn = _split_function_name(name_or_arn)
         record = self._functions.get(name)
         if record is None or (arn is not None and arn != record.spec.arn):
             return None
         qualifiers = {q for q in (arn_qualifier, qualifier) if q}
+        only = next(iter(qualifiers)) if len(qualifiers) == 1 else ""
+        if (alias := self._aliases.get((name, only))) is not None:
+            self._settle(alias)
+            return alias
         if qualifiers - {LATEST}:
             return None
         self._settle(record)
@@ -185,7 +203,7 @@ class Registry:
 
     def close(self) -> None:
         self._closed.set()
-        for record in self._functions.values():
+        for record in [*self._functions.values(), *self._aliases.values()]:
             record.pool.close()
 
     def _settle(self, record: FunctionRecord) -> None:
@@ -214,7 +232,7 @@ class Registry:
 
     def _reap(self, interval_s: float) -> None:
         while not self._closed.wait(interval_s):
-            for record in self._functions.values():
+            for record in [*self._functions.values(), *self._aliases.values()]:
                 self._settle(record)
                 record.pool.reap()
 
@@ -227,6 +245,13 @@ class Registry:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             with (self._log_dir / f"{spec.name}.log").open("a") as log:
                 log.write(invocation.log)
+
+
+def _published(spec: FunctionConfig) -> list[FunctionConfig]:
+    """`$LATEST` (on demand), and with SnapStart the alias's version (restored)."""
+    if not spec.snap_start_alias:
+        return [spec]
+    return [replace(spec, snap_start=False), replace(spec, snap_start=True)]
 
 
 def _split_function_name(value: str) -> tuple[str, str | None, str | None]:

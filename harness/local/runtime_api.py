@@ -37,6 +37,12 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 NEXT: Final = "/2018-06-01/runtime/invocation/next"
+# SnapStart's (awslambdaric's on_init_complete): the RIE serves them only in an internal mode, so
+# the proxy answers. `restore/next` returns at once here (an environment that asks was never
+# snapshotted; the local SnapStart mode's image has a Runtime API of its own, snapstart.py);
+# `restore/error` is taken as Lambda takes it, and the runtime then exits.
+RESTORE_NEXT: Final = "/2018-06-01/runtime/restore/next"
+RESTORE_ERROR: Final = "/2018-06-01/runtime/restore/error"
 _ANSWER: Final = re.compile(
     r"^/2018-06-01/runtime/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$"
 )
@@ -117,6 +123,10 @@ class RuntimeApiProxy:
     def forward(self, upstream: http.client.HTTPConnection, request: _Message) -> _Message:
         """Send the runtime's request on to the RIE; the RIE's answer, as the runtime sees it."""
         path = request.target
+        if path == RESTORE_NEXT and request.method == "GET":
+            return _Message("HTTP/1.1 200 OK", [], b"")
+        if path == RESTORE_ERROR and request.method == "POST":
+            return _Message("HTTP/1.1 202 Accepted", [], b"")
         if request.method == "GET" and path == NEXT:
             self._listener.runtime_waiting()
         elif request.method == "POST" and (answer := _ANSWER.match(path)):

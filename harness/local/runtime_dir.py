@@ -28,7 +28,9 @@ from layer.errors import LayerError
 from layer.install import install_for_lambda
 from layer.targets import LayerTarget
 
-PINS: Final = ("awslambdaric==4.2.2", "boto3==1.43.108")
+# snapshot-restore-py: awslambdaric's dependency, which runs the SnapStart hooks; Lambda bundles
+# it in /var/runtime, where a function's `import snapshot_restore_py` finds it.
+PINS: Final = ("awslambdaric==4.2.2", "boto3==1.43.108", "snapshot-restore-py==1.0.0")
 MARKER: Final = ".local-runtime.json"
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.postdeploy import attribution
+from harness.postdeploy import attribution, snapstart_run
 from harness.postdeploy.blocks import ms, table
+from infra.snapstart import HOOKED_VARIANT
+from infra.spec import BENCH_FUNCTION
 
 LOCAL_NOTE = (
     "Local target: AWS's Runtime Interface Emulator on this machine's shared CPU, not Lambda's "
@@ -113,6 +115,7 @@ def render(report: dict[str, Any]) -> str:
             rows.append([key, metric, ms(goal["p50Ms"]), f"{goal['targetMs']:g} ({option})",
                          "met" if goal["met"] else "not met"])  # fmt: skip
     lines += table(["function", "metric", "p50 ms", "target ms", "result"], rows)
+    lines += snapstart_run.render(report.get("snapStart") or {}, _init_p50(functions))
     lines += attribution.render(functions)
     lines += _problems(report, functions)
     lines += ["", "## Notes", ""]
@@ -122,6 +125,14 @@ def render(report: dict[str, Any]) -> str:
     if target["kind"] == "local":
         lines.append(f"- {LOCAL_NOTE}")
     return "\n".join(lines) + "\n"
+
+
+def _init_p50(functions: dict[str, Any]) -> dict[str, float | None]:
+    """Each function's on-demand (`$LATEST`) Init Duration p50; the hooked variant gets its
+    function's."""
+    found = {key: (f["cold"]["init"] or {}).get("p50") for key, f in functions.items()}
+    found[HOOKED_VARIANT] = found.get(BENCH_FUNCTION)
+    return found
 
 
 def _problems(report: dict[str, Any], functions: dict[str, Any]) -> list[str]:

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.postdeploy import events, importtime, spans
 from harness.postdeploy.checks import EXPECTED_SPANS, MAX_REFORCES
@@ -130,6 +130,8 @@ class RunRecord:
     restore_problems: list[str] = field(default_factory=list)
     spans_source: str | None = None
     spans_skipped: str | None = None
+    snapstart: dict[str, Any] | None = None
+    """With `snapStart`: the SnapStart phase's summary (snapstart_run.summary), for the report."""
     started_at: str = ""
     finished_at: str = ""
 

@@ -160,7 +160,7 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
         kind: sum(1 for o in outcomes if o.outcome == kind)
         for kind in ("passed", "failed", "error", "skipped")
     }
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "target": {
             "kind": target.kind,
@@ -201,6 +201,9 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
         },
         "passed": record.error is None and not counts["failed"] and not counts["error"],
     }
+    if record.snapstart is not None:  # a stack with snapStart on
+        report["snapStart"] = record.snapstart
+    return report
 
 
 def write_reports(

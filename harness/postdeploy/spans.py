@@ -32,6 +32,10 @@ POLL_S = 5.0
 class SpanRecord:
     name: str
     session_id: str | None
+    span_id: str = ""
+    """The span's id (HoneyHive's event_id); "" when the source does not give it."""
+    trace_id: str = ""
+    """The OpenTelemetry trace id; "" when the source does not give it (HoneyHive's events)."""
 
 
 class SpanSource(Protocol):
@@ -56,7 +60,15 @@ class IngestSpans:
             if exc.code == 404:
                 return []
             raise
-        return [SpanRecord(str(s.get("name")), s.get("sessionId")) for s in spans]
+        return [
+            SpanRecord(
+                str(s.get("name")),
+                s.get("sessionId"),
+                str(s.get("spanId") or ""),
+                str(s.get("traceId") or ""),
+            )
+            for s in spans
+        ]
 
 
 class HoneyHiveSpans:
@@ -86,7 +98,9 @@ class HoneyHiveSpans:
 
 def events_to_spans(events: list[dict[str, Any]]) -> list[SpanRecord]:
     return [
-        SpanRecord(str(event.get("event_name")), event.get("session_id"))
+        SpanRecord(
+            str(event.get("event_name")), event.get("session_id"), str(event.get("event_id") or "")
+        )
         for event in events
         if event.get("event_type") != "session"
     ]

@@ -67,13 +67,29 @@ def _lambda_function(inputs: Mapping[str, Any], where: Placement) -> tuple[str, 
     if name is None or where.region is None:
         return "", {}
     arn = f"arn:{where.partition}:lambda:{where.region}:{where.account}:function:{name}"
+    version = "1" if inputs.get("publish") is True else "$LATEST"  # a new function's first
     return name, {
         "arn": arn,
-        "qualifiedArn": f"{arn}:$LATEST",
-        "invokeArn": f"arn:{where.partition}:apigateway:{where.region}:lambda:path/2015-03-31/"
-        f"functions/{arn}/invocations",
-        "version": "$LATEST",
+        "qualifiedArn": f"{arn}:{version}",
+        "invokeArn": _invoke_arn(where, arn),
+        "version": version,
     }
+
+
+def _invoke_arn(where: Placement, arn: str) -> str:
+    return (
+        f"arn:{where.partition}:apigateway:{where.region}:lambda:path/2015-03-31/"
+        f"functions/{arn}/invocations"
+    )
+
+
+def _lambda_alias(inputs: Mapping[str, Any], where: Placement) -> tuple[str, _State]:
+    """An alias's ARN is its function's, qualified by the alias name."""
+    function, name = known_text(inputs.get("functionName")), known_text(inputs.get("name"))
+    if function is None or name is None or where.region is None:
+        return "", {}
+    arn = f"arn:{where.partition}:lambda:{where.region}:{where.account}:function:{function}:{name}"
+    return arn, {"arn": arn, "invokeArn": _invoke_arn(where, arn)}
 
 
 def _layer_version(inputs: Mapping[str, Any], where: Placement) -> tuple[str, _State]:
@@ -134,6 +150,7 @@ def _oidc_provider(inputs: Mapping[str, Any], where: Placement) -> tuple[str, _S
 COMPUTED: Final[Mapping[str, Callable[[Mapping[str, Any], Placement], tuple[str, _State]]]] = {
     "aws:lambda/function:Function": _lambda_function,
     "aws:lambda/layerVersion:LayerVersion": _layer_version,
+    "aws:lambda/alias:Alias": _lambda_alias,
     "aws:iam/role:Role": _iam_named("role", id_is_arn=False),
     "aws:iam/policy:Policy": _iam_named("policy", id_is_arn=True),
     "aws:iam/rolePolicy:RolePolicy": _role_policy,

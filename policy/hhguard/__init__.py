@@ -15,6 +15,7 @@ from . import (
     naming,
     resource_policies,
     resource_types,
+    snapstart,
     stack_rules,
     tags,
     trust,
@@ -32,4 +33,5 @@ POLICIES: Final[list[Policy]] = [
     *expiry.POLICIES,
     *stack_rules.POLICIES,
     *archives.POLICIES,
+    *snapstart.POLICIES,
 ]

@@ -12,6 +12,10 @@ FUNCTION: Final = "aws:lambda/function:Function"
 LAYER_VERSION: Final = "aws:lambda/layerVersion:LayerVersion"
 LAYER_VERSION_PERMISSION: Final = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 FUNCTION_URL: Final = "aws:lambda/functionUrl:FunctionUrl"
+ALIAS: Final = "aws:lambda/alias:Alias"
+PROVISIONED_CONCURRENCY: Final = (
+    "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
+)
 PERMISSION: Final = "aws:lambda/permission:Permission"
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
 ROLE: Final = "aws:iam/role:Role"
@@ -68,6 +72,8 @@ UNTAGGABLE: Final = frozenset(
         LAYER_VERSION,
         LAYER_VERSION_PERMISSION,
         FUNCTION_URL,
+        ALIAS,
+        PROVISIONED_CONCURRENCY,
         PERMISSION,
         ROLE_POLICY,
         USER_POLICY,

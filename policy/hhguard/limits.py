@@ -51,6 +51,7 @@ MAX_LAYER_ZIPPED_MB: Final = 50  # Lambda's limit for a direct upload
 ALLOWED_TYPES: Final = (
     t.AWS_PROVIDER,
     t.FUNCTION,
+    t.ALIAS,  # the published version SnapStart runs (infra/snapstart.py)
     t.LAYER_VERSION,
     t.ROLE,
     t.ROLE_POLICY,

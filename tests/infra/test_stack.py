@@ -301,8 +301,8 @@ def test_pulumi_yaml_declares_the_programs_defaults() -> None:
         "name": "python",
         "options": {"toolchain": "pip", "virtualenv": ".venv"},
     }
-    declared = {
-        key: str(entry["default"])
+    declared = {  # as the CLI hands them to the program: booleans as JSON (`false`)
+        key: entry["default"] if isinstance(entry["default"], str) else json.dumps(entry["default"])
         for key, entry in project["config"].items()
         if isinstance(entry, dict) and "default" in entry
     }

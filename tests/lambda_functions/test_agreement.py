@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.snapstart import HOOKED_HANDLER_MODULE, INITIALIZATION_TYPE_ENV
 from infra.spec import (
     DEFAULT_FLUSH_TIMEOUT_MS,
     ENV_API_KEY,
@@ -52,7 +53,11 @@ def starts_the_sdk(module: Path) -> bool:
 
 def test_every_function_has_its_handler_module_and_no_other_exists() -> None:
     modules = {p.stem for p in TASK_ROOT.glob("*.py") if not p.stem.startswith("_")}
-    assert modules == set(FUNCTIONS)
+    assert modules == set(FUNCTIONS) | {HOOKED_HANDLER_MODULE}
+
+
+def test_the_initialization_type_variable_is_the_specs() -> None:
+    assert contract.INITIALIZATION_TYPE_ENV == INITIALIZATION_TYPE_ENV
 
 
 @pytest.mark.parametrize("key", list(FUNCTIONS))

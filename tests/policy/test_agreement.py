@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from infra import snapstart as program
 from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
@@ -24,6 +25,7 @@ from infra.spec import (
     TAG_EXPIRES_AT,
 )
 from policy.hhguard import expiry, limits, runtimes, trust
+from policy.hhguard import snapstart as pack
 
 MIB = 1024 * 1024
 
@@ -74,3 +76,13 @@ def test_every_function_fits_the_packs_lambda_limits() -> None:
     for spec in FUNCTIONS.values():
         assert spec.memory_mb <= limits.MAX_MEMORY_MB, spec.key
         assert spec.timeout_s <= limits.MAX_TIMEOUT_SECONDS, spec.key
+
+
+def test_the_snapstart_facts_are_the_programs() -> None:
+    assert pack.SNAPSTART_DOC_URL == program.SNAPSTART_DOC_URL
+    assert pack.SNAPSTART_MIN_PYTHON == program.SNAPSTART_MIN_PYTHON
+    assert pack.EPHEMERAL_STORAGE_MAX_MB == program.EPHEMERAL_STORAGE_MAX_MB
+    for runtime in ("python3.11", "python3.12", "python3.13", "python3.14", "python3", "java21"):
+        assert pack.runtime_supports_snapstart(runtime) == program.runtime_supports_snapstart(
+            runtime
+        ), runtime

@@ -118,13 +118,29 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-unknown-url-auth": {"no-public-invoke": "cannot verify the function URL's authorization"},
     "bad-unknown-retention": {"lambda-log-groups": "cannot verify retentionInDays at preview"},
     "bad-unknown-name": {"resource-names": "cannot verify the name (`name`) at preview"},
+    # SnapStart
+    "bad-snapstart-runtime": {
+        "lambda-runtime": "runtime 'python3.11': Lambda blocks creating functions on it",
+        "lambda-snapstart": "turns SnapStart on with runtime 'python3.11', which has none",
+    },
+    "bad-snapstart-storage": {"lambda-snapstart": "ephemeral storage 1024 MB; SnapStart allows"},
+    "bad-snapstart-efs": {"lambda-snapstart": "SnapStart cannot be used with Amazon EFS"},
+    "bad-snapstart-provisioned": {
+        "lambda-snapstart": "provisioned concurrency on function 'honeyhive-fx-snap-good'",
+        "allowed-resource-types": "ProvisionedConcurrencyConfig is not a resource type",
+    },
 }
 
 ADVISORY = {"layer-archive-size", "lambda-runtime-deprecation"}
 
 # policy -> compliant resources of the kinds it examines (reported by no policy at all)
 COMPLIANT: dict[str, list[str]] = {
-    "allowed-resource-types": ["good-function", "good-queue-policy", "tagged"],
+    "allowed-resource-types": [
+        "good-function",
+        "good-queue-policy",
+        "tagged",
+        "good-snapstart-alias",
+    ],
     "resource-names": ["good-function", "good-role", "good-layer", "good-bucket", "good-log-group"],
     "explicit-names": ["good-role-policy", "good-managed-policy", "good-bucket"],
     "iam-policy-documents": ["good-role-policy", "good-role", "good-queue-policy"],
@@ -147,6 +163,7 @@ COMPLIANT: dict[str, list[str]] = {
     "lambda-layer-compatible": ["good-function", "good-layer", "python313-x86-layer"],
     "lambda-log-groups": ["good-function-default-logs", "good-default-log-group", "good-log-group"],
     "layer-archive-size": ["good-layer", "python313-x86-layer"],
+    "lambda-snapstart": ["good-snapstart", "good-snapstart-alias", "good-function"],
 }
 
 

@@ -77,8 +77,8 @@ def test_spans_are_the_sessions_events_read_with_the_read_key(ingest: IngestServ
     found = collect(source, {session: {"basic_tracing.handle", "basic_tracing.validate"}})
     assert found == {
         session: [
-            SpanRecord("basic_tracing.handle", session),
-            SpanRecord("basic_tracing.validate", session),
+            SpanRecord("basic_tracing.handle", session, "b7ad6b7169203331"),
+            SpanRecord("basic_tracing.validate", session, "c7ad6b7169203332"),
         ]
     }
     assert ingest.tokens_seen()["/v1/events/export"] == {READ_KEY}
