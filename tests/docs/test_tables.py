@@ -205,6 +205,7 @@ def test_the_suite_s_documented_defaults_are_its_own() -> None:
     for shown in (
         f"`--cold-starts N` ({suite.cold_starts})",
         f"`--warm-invokes N` ({suite.warm_invokes})",
+        f"`--max-reforces N` ({suite.max_reforces}",
         f"`--max-cold-overhead-ms` ({suite.max_cold_overhead_ms:g})",
         f"`--max-warm-overhead-ms` ({suite.max_warm_overhead_ms:g})",
         f"`--cold-target-ms` ({suite.cold_target_ms:g})",
