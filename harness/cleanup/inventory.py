@@ -22,6 +22,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.cleanup.errors import RegionError
+from infra.naming import BRANCH_STACK_PREFIX
 from infra.spec import (
     EXPIRES_AT_FORMAT,
     LAYER_DESCRIPTION_TEMPLATE,
@@ -76,8 +77,27 @@ class Expiry(Enum):
     MALFORMED = "malformed expiry"
 
 
+def is_ephemeral(resource: Resource) -> bool:
+    """Whether the resource belongs to one of CI's per-branch stacks, by its stack tag or by its
+    name (`honeyhive-gh-...`; a layer whose description does not parse has only its name)."""
+    stack = resource.tags.get(TAG_STACK) or ""
+    bare = resource.name.removeprefix(LOG_GROUP_PREFIX)
+    return stack.startswith(BRANCH_STACK_PREFIX) or bare.startswith(
+        NAME_PREFIX + BRANCH_STACK_PREFIX
+    )
+
+
 def expiry(resource: Resource, now: datetime) -> tuple[Expiry, str]:
-    """Whether `resource` is past its `honeyhive:expires-at`, with the reason in words."""
+    """Whether `resource` is past its `honeyhive:expires-at`, with the reason in words. On a
+    per-branch stack an expiry that does not parse, or `never`, counts as past: those stacks
+    always expire, and one that says otherwise must not outlive the sweeper."""
+    state, why = _expiry(resource, now)
+    if state in (Expiry.MALFORMED, Expiry.NEVER) and is_ephemeral(resource):
+        return Expiry.EXPIRED, f"{why}, on a per-branch ({BRANCH_STACK_PREFIX}*) stack"
+    return state, why
+
+
+def _expiry(resource: Resource, now: datetime) -> tuple[Expiry, str]:
     if resource.unparsed is not None:
         return Expiry.MALFORMED, f"description {resource.unparsed!r} does not parse"
     value = resource.tags.get(TAG_EXPIRES_AT)

@@ -13,7 +13,15 @@ import argparse
 import sys
 
 from harness.cleanup.errors import RegionError
-from harness.cleanup.inventory import Clients, ResourceKind, connect, inventory, stack_of
+from harness.cleanup.inventory import (
+    Clients,
+    Resource,
+    ResourceKind,
+    connect,
+    inventory,
+    stack_of,
+)
+from infra.spec import LOG_GROUP_PREFIX, NAME_PREFIX
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,13 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _of_stack(resource: Resource, stack: str) -> bool:
+    """Tagged for `stack`; or, with no readable stack (a layer description that does not
+    parse), named for it: a leak must not hide behind a description."""
+    if resource.unparsed is not None:
+        bare = resource.name.removeprefix(LOG_GROUP_PREFIX)
+        return bare.startswith(f"{NAME_PREFIX}{stack}-")
+    return stack_of(resource) == stack
+
+
 def leaks(clients: Clients, stack: str) -> int:
     """Print what stack `stack` left behind; return the number of problems."""
     found, failures = inventory(clients)
     for line in failures:
         print(f"ERROR {line}", file=sys.stderr)
     leaked = sorted(
-        (resource for resource in found if stack_of(resource) == stack),
+        (resource for resource in found if _of_stack(resource, stack)),
         key=lambda r: (list(ResourceKind).index(r.kind), r.label),
     )
     for resource in found:

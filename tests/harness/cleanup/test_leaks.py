@@ -149,3 +149,18 @@ def test_stack_is_required(capsys: pytest.CaptureFixture[str]) -> None:
 def test_empty_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert leaks.main(["--stack", " "]) == 2
     assert "--stack is empty" in capsys.readouterr().err
+
+
+def test_a_layer_named_for_the_stack_leaks_whatever_its_description_says(
+    account: Account, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for description in ("built by hand", "honeyhive-lambda-test sdk layer; stack=ci"):
+        account.lambda_.publish_layer_version(
+            LayerName=f"honeyhive-{STACK}-sdk-python3-13",
+            Description=description,
+            Content={"ZipFile": handler_zip()},
+        )
+    code, out, _ = run(["--stack", STACK], capsys)
+    assert code == 2, out
+    assert f"LEAK layer version honeyhive-{STACK}-sdk-python3-13:1" in out
+    assert f"LEAK layer version honeyhive-{STACK}-sdk-python3-13:2" in out
