@@ -9,14 +9,19 @@ from pulumi_policy import Policy
 from . import (
     archives,
     expiry,
+    extras,
     iam,
     lambda_functions,
     managed_policies,
     naming,
+    providers,
     resource_policies,
     resource_types,
+    role_links,
+    secrets,
     stack_rules,
     tags,
+    teardown,
     trust,
 )
 
@@ -32,4 +37,9 @@ POLICIES: Final[list[Policy]] = [
     *expiry.POLICIES,
     *stack_rules.POLICIES,
     *archives.POLICIES,
+    *providers.POLICIES,
+    *extras.POLICIES,
+    *teardown.POLICIES,
+    *role_links.POLICIES,
+    *secrets.POLICIES,
 ]

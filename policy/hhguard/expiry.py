@@ -10,18 +10,28 @@ distinct problem is reported once, on the first resource that carries it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from . import aws_types as t
 from .framework import Settings, StackResource, stack_policy
-from .limits import EXPIRY_SCHEMA, REQUIRED_TAGS
+from .limits import EXPIRY_SCHEMA, LAYER_DESCRIPTION_TEMPLATE, REQUIRED_TAGS
 from .tags import effective_tags, is_taggable
 from .values import fmt, is_unknown, unverifiable
 
 EXPIRES_AT_TAG: Final = REQUIRED_TAGS[2]
 NEVER: Final = "never"
 TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+_LAYER_DESCRIPTION: Final = re.compile(
+    "^"
+    + re.escape(LAYER_DESCRIPTION_TEMPLATE)
+    .replace(re.escape("{stack}"), "(?P<stack>[^;]+)")
+    .replace(re.escape("{expires_at}"), "(?P<expires_at>[^;]+)")
+    .replace(re.escape("{sdk}"), "[^;]*")
+    + "$"
+)
 
 
 def now(settings: Settings) -> datetime:
@@ -63,10 +73,36 @@ def expiry_problem(value: Any, stack: str, settings: Settings) -> str | None:
     return None
 
 
+def layer_expiry_problem(layer: StackResource, settings: Settings) -> str | None:
+    """A layer version cannot be tagged: its description carries the stack and the expiry, as
+    the sweeper and the leak check read them."""
+    description = layer.props.get("description")
+    if is_unknown(description):
+        return unverifiable("the layer's description (its expiry)")
+    match = _LAYER_DESCRIPTION.match(description) if isinstance(description, str) else None
+    if match is None:
+        return (
+            f"layer {layer.name!r}: description {description!r} is not "
+            f"{LAYER_DESCRIPTION_TEMPLATE!r}, so the sweeper cannot read its stack or expiry "
+            "(on a per-branch stack it deletes it as expired): use that form"
+        )
+    if match["stack"] != layer.stack:
+        return (
+            f"layer {layer.name!r}: description names stack {match['stack']!r}, not "
+            f"{layer.stack!r}: the leak check and sweeper would attribute it elsewhere; name "
+            "this stack"
+        )
+    problem = expiry_problem(match["expires_at"], layer.stack, settings)
+    return f"layer {layer.name!r} (description): {problem}" if problem else None
+
+
 def check_expiry(
     resources: Sequence[StackResource], settings: Settings
 ) -> Iterator[tuple[str, str]]:
     reported: set[str] = set()
+    for layer in (r for r in resources if r.is_aws and r.type == t.LAYER_VERSION):
+        if problem := layer_expiry_problem(layer, settings):
+            yield layer.urn, problem
     for resource in (r for r in resources if is_taggable(r)):
         tags = effective_tags(resource)
         value = tags if is_unknown(tags) else tags.get(EXPIRES_AT_TAG)

@@ -32,7 +32,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-bucket-prefix": {"explicit-names": "generated from bucketPrefix='honeyhive-fx-'"},
     "honeyhive-fx-generated": {"explicit-names": "'honeyhive-fx-generated-1a2b3c4' is what the"},
     "bad-action-star": {"iam-no-wildcard-actions": "allows '*', every action of every service"},
-    "bad-action-service": {"iam-no-wildcard-actions": "allows 's3:*'"},
+    "bad-action-service": {
+        "iam-no-wildcard-actions": "allows 's3:*'",
+        "iam-no-wildcard-resources": "honeyhive-fx-good-bucket/*' (a wildcard over name)",
+    },
     "bad-not-action": {
         "iam-no-wildcard-actions": "'honeyhive-fx-inline' statement #1 uses NotAction"
     },
@@ -96,7 +99,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-trust-foreign": {"iam-role-trust": "trusts account 999999999999"},
     "bad-trust-federated": {"iam-role-trust": "with no Condition"},
     # resource-based policies
-    "bad-bucket-policy": {"resource-policies": "allows anyone (* '*') to ['s3:GetObject']"},
+    "bad-bucket-policy": {
+        "resource-policies": "allows anyone (* '*') to ['s3:GetObject']",
+        "iam-no-wildcard-resources": "(a wildcard over name)",
+    },
     "bad-queue-policy": {"resource-policies": "service 'sns.amazonaws.com' without an aws:Source"},
     "bad-layer-permission": {"resource-policies": "with principal '*' (every account)"},
     "bad-permission-no-source": {"resource-policies": "without sourceArn or sourceAccount"},
@@ -105,7 +111,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-undeclared-policy": {"iam-managed-policies": "which is not declared in this stack"},
     # where the key goes
     "bad-api-url": {"lambda-api-url": "HH_API_URL = 'https://attacker.example/collect' is not on"},
-    "bad-api-proxy": {"lambda-api-url": "HTTPS_PROXY routes the SDK's requests"},
+    "bad-api-proxy": {
+        "lambda-api-url": "HTTPS_PROXY routes the SDK's requests",
+        "lambda-environment": "variable 'HTTPS_PROXY' is not one the test bed sets",
+    },
     # expiry
     "bad-expiry-far": {"stack-expiry": "9999-12-31T23:59:59Z is more than 24 h from now"},
     "bad-expiry-past": {"stack-expiry": "2026-11-28T00:00:00Z is already past"},
