@@ -39,6 +39,8 @@ from harness.program.wire import (
 FUNCTION: Final = "aws:lambda/function:Function"
 KEY_PLACE: Final = ("inputs", "environment", "variables", "HH_API_KEY")
 POLICY: Final = "gate-preview-and-up-agree"
+OUTPUTS: Final = "(stack outputs)"
+SHOWN_PATHS: Final = 5
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def flatten(capture: Capture) -> dict[str, Flat]:
         result[resource.urn] = flat
     outputs: Flat = {}
     _walk(wire(capture.outputs), ("outputs",), False, base, outputs)
-    result["(stack outputs)"] = outputs
+    result[OUTPUTS] = outputs
     return result
 
 
@@ -136,13 +138,50 @@ def _holds_the_key(
     )
 
 
+def _paths(paths: list[tuple[str, ...]]) -> str:
+    shown = ", ".join(_shown(p) for p in paths[:SHOWN_PATHS])
+    more = len(paths) - SHOWN_PATHS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _resource_problems(
+    urn: str, preview: Flat, up: Flat, secrets: tuple[frozenset[str], frozenset[str]]
+) -> list[str]:
+    problems: list[str] = []
+    is_function = urn.startswith("urn:") and urn.split("::")[2].endswith(FUNCTION)
+    if urn == OUTPUTS and (marked := [p for p, leaf in sorted(preview.items()) if leaf.secret]):
+        problems.append(
+            f"{_paths(marked)} computed from a secret (carrying the secret mark): no stack "
+            "output may be; remove it"
+        )
+    differing: list[tuple[str, ...]] = []
+    for path in sorted(set(preview) | set(up)):
+        before, after = preview.get(path), up.get(path)
+        if is_function and path == KEY_PLACE and _holds_the_key(before, after, secrets):
+            if not (before and after and before.secret and after.secret):
+                problems.append(
+                    f"{_shown(path)} holds the key without the secret mark (Output.unsecret or "
+                    "a plain copy): pass the config secret itself (config.require_secret)"
+                )
+        elif before != after:
+            differing.append(path)
+    if differing:
+        problems.append(
+            f"{_paths(differing)} differ(s) between the preview run and the `up` run, which "
+            "were given different secret values: computed from a secret, or depending on "
+            "is_dry_run(); a secret may only be a function's HH_API_KEY, and `up` must declare "
+            "what the preview shows"
+        )
+    return problems
+
+
 def differences(
     preview: Mapping[str, Flat],
     up: Mapping[str, Flat],
     secrets: tuple[frozenset[str], frozenset[str]],
 ) -> list[tuple[str, str]]:
-    """(resource URN or "(stack outputs)", message) for every difference between the runs, and
-    for the key outside its place or without its secret mark."""
+    """(resource URN or OUTPUTS, message) for every difference between the runs, and for the
+    key outside its place or without its secret mark."""
     problems: list[tuple[str, str]] = []
     for urn in sorted(set(preview) | set(up)):
         if urn not in up or urn not in preview:
@@ -156,28 +195,5 @@ def differences(
                 )
             )
             continue
-        is_function = urn.startswith("urn:") and urn.split("::")[2].endswith(FUNCTION)
-        for path in sorted(set(preview[urn]) | set(up[urn])):
-            before, after = preview[urn].get(path), up[urn].get(path)
-            if is_function and path == KEY_PLACE and _holds_the_key(before, after, secrets):
-                if not (before and after and before.secret and after.secret):
-                    problems.append(
-                        (
-                            urn,
-                            f"{_shown(path)} holds the key without the secret mark "
-                            "(Output.unsecret or a plain copy): pass the config secret itself "
-                            "(config.require_secret)",
-                        )
-                    )
-                continue
-            if before != after:
-                problems.append(
-                    (
-                        urn,
-                        f"{_shown(path)} differs between the preview run and the `up` run, "
-                        "which were given different secret values: it is computed from a "
-                        "secret or depends on is_dry_run(); a secret may only be a function's "
-                        "HH_API_KEY, and `up` must declare what the preview shows",
-                    )
-                )
+        problems += [(urn, m) for m in _resource_problems(urn, preview[urn], up[urn], secrets)]
     return problems

@@ -44,11 +44,14 @@ def _accounts(value: Any) -> Any:
     return value
 
 
-def property_problems(props: Mapping[str, Any], settings: Settings) -> Iterator[str]:
-    """Every input of an AWS provider outside the allowlist, or with a value it may not take."""
-    for key in sorted(props):
-        value = props[key]
-        if key not in PROVIDER_PROPERTIES:
+def property_problems(
+    props: Mapping[str, Any], settings: Settings, namespace: str = ""
+) -> Iterator[str]:
+    """Every input of an AWS provider outside the allowlist, or with a value it may not take
+    (`namespace`: how the key is shown, `aws:` for stack config)."""
+    for name in sorted(props):
+        value, key = props[name], f"{namespace}{name}"
+        if name not in PROVIDER_PROPERTIES:
             yield (
                 f"sets {key!r}, which the AWS provider may not be given here (it can send API "
                 "calls, the function's environment with the key, or CI's credentials elsewhere, "
@@ -58,18 +61,18 @@ def property_problems(props: Mapping[str, Any], settings: Settings) -> Iterator[
         if has_unknown(value):
             yield f"{key} is not known at preview, so it cannot be checked: make it a literal"
             continue
-        allowed = PROVIDER_PROPERTIES[key]
+        allowed = PROVIDER_PROPERTIES[name]
         if allowed is not None and _as_text(value) not in allowed:
             yield f"{key} = {_as_text(value)!r} is not allowed: set it to {' or '.join(allowed)}"
-        elif key == "region" and not re.match(REGION_PATTERN, _as_text(value)):
-            yield f"region {value!r} is not an AWS region name: set it to e.g. us-east-1"
-        elif key == "version" and _as_text(value) != str(settings["providerVersion"]):
+        elif name == "region" and not re.match(REGION_PATTERN, _as_text(value)):
+            yield f"{key} {value!r} is not an AWS region name: set it to e.g. us-east-1"
+        elif name == "version" and _as_text(value) != str(settings["providerVersion"]):
             yield (
                 f"asks for pulumi-aws version {value!r}, not the pinned "
                 f"{settings['providerVersion']!r}: a provider binary nobody reviewed would run "
                 "with CI's credentials; remove the version option"
             )
-        elif key == "allowedAccountIds":
+        elif name == "allowedAccountIds":
             accounts = _accounts(value)
             if not (
                 isinstance(accounts, list)
@@ -78,7 +81,7 @@ def property_problems(props: Mapping[str, Any], settings: Settings) -> Iterator[
                 and _ACCOUNT.match(accounts[0])
             ):
                 yield (
-                    f"allowedAccountIds {accounts!r} must name exactly one 12-digit account "
+                    f"{key} {accounts!r} must name exactly one 12-digit account "
                     "(the stack's own): a second account widens what the rules call 'own'"
                 )
 
@@ -89,13 +92,13 @@ def check_provider_config(resource: Resource, settings: Settings) -> Iterator[st
             yield "the provider's inputs are not known at preview: make them literals"
             return
         for problem in property_problems(resource.props, settings):
-            yield f"AWS provider {resource.name!r} {problem}"
+            yield f"AWS provider {resource.name!r}: {problem}"
         return
     if resource.is_aws and resource.provider_name.startswith(DEFAULT_PROVIDER_PREFIX):
-        for problem in property_problems(resource.provider_props or {}, settings):
+        for problem in property_problems(resource.provider_props or {}, settings, "aws:"):
             yield (
-                f"its default AWS provider (the stack's `aws:*` config, from Pulumi.yaml or "
-                f"Pulumi.<stack>.yaml) {problem.replace('sets ', 'sets aws:', 1)}"
+                "its default AWS provider (the stack's `aws:*` config, from Pulumi.yaml or "
+                f"Pulumi.<stack>.yaml): {problem}"
             )
 
 
