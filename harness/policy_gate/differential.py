@@ -139,8 +139,16 @@ def _holds_the_key(
 
 
 def _paths(paths: list[tuple[str, ...]]) -> str:
-    shown = ", ".join(_shown(p) for p in paths[:SHOWN_PATHS])
-    more = len(paths) - SHOWN_PATHS
+    """The paths, each without the list indices it ends in (`outputs.data`, not 40 items)."""
+    trimmed: list[str] = []
+    for path in paths:
+        end = len(path)
+        while end > 1 and path[end - 1].isdigit():
+            end -= 1
+        if (text := _shown(path[:end])) not in trimmed:
+            trimmed.append(text)
+    shown = ", ".join(trimmed[:SHOWN_PATHS])
+    more = len(trimmed) - SHOWN_PATHS
     return shown + (f" and {more} more" if more > 0 else "")
 
 
