@@ -124,9 +124,9 @@ def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) ->
                 timeout=args.timeout,
             )
         except ProgramRefused as exc:
-            return _fail(f"stack {stack}: the program did not complete its run:\n{exc}")
+            return _fail(f"the program did not complete its run (stack {stack}):\n{exc}")
         except AnalyzerError as exc:
-            return _fail(f"stack {stack}: {exc}", EXIT_CANNOT_RUN)
+            return _fail(f"{exc} (stack {stack})", EXIT_CANNOT_RUN)
         _report(verdict, time.monotonic() - started)
         passed = passed and verdict.passed
     return EXIT_OK if passed else EXIT_FAILED

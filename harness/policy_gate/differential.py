@@ -1,14 +1,15 @@
-"""Two runs of the program, compared: what differs depends on the secret or on `is_dry_run()`.
+"""Two `up` runs of the program, fed different secrets, compared: what differs is computed from a
+secret.
 
-The gate runs the program twice: as `pulumi preview` runs it, with one value for every secret
-config key, and as `pulumi up` runs it, with another (longer) one. A deterministic program
-declares the same thing both times, except where a value is computed from a secret, or where it
-branches on being a preview (or on anything else that differs at `up`). Every such difference
-is refused, except the one place a secret belongs: a function's `HH_API_KEY`, holding exactly
-the run's secret, marked secret. This catches a value derived from the key by any computation
-(a hash, XOR, one character per tag), which no search for the value can, and a program that
-shows the preview one thing and `up` another; it cannot catch what differs in neither run (code
-that reads the clock, the network or the environment CI gives `up` and the gate does not).
+The gate runs the program twice as `pulumi up` runs it, with one value for every secret config
+key and then another (longer) one. A deterministic program declares the same thing both times,
+except where a value is computed from a secret. Every such difference is refused, except the one
+place a secret belongs: a function's `HH_API_KEY`, holding exactly the run's secret, marked
+secret. This catches a value derived from the key by any computation (a hash, XOR, one character
+per tag, its length), which no search for the key's value can; and a stack output that carries
+the secret mark is refused even when its value does not change. It cannot catch what differs in
+neither run (code that reads the clock, the network, or the environment CI gives `up` and the
+gate does not).
 
 Each run is flattened at once, before the next run starts, so a file the program rewrites (an
 archive it uploads) is fingerprinted as that run left it.
@@ -38,7 +39,7 @@ from harness.program.wire import (
 
 FUNCTION: Final = "aws:lambda/function:Function"
 KEY_PLACE: Final = ("inputs", "environment", "variables", "HH_API_KEY")
-POLICY: Final = "gate-preview-and-up-agree"
+POLICY: Final = "gate-secret-flow"
 OUTPUTS: Final = "(stack outputs)"
 SHOWN_PATHS: Final = 5
 
@@ -153,18 +154,18 @@ def _paths(paths: list[tuple[str, ...]]) -> str:
 
 
 def _resource_problems(
-    urn: str, preview: Flat, up: Flat, secrets: tuple[frozenset[str], frozenset[str]]
+    urn: str, first: Flat, second: Flat, secrets: tuple[frozenset[str], frozenset[str]]
 ) -> list[str]:
     problems: list[str] = []
     is_function = urn.startswith("urn:") and urn.split("::")[2].endswith(FUNCTION)
-    if urn == OUTPUTS and (marked := [p for p, leaf in sorted(preview.items()) if leaf.secret]):
+    if urn == OUTPUTS and (marked := [p for p, leaf in sorted(first.items()) if leaf.secret]):
         problems.append(
             f"{_paths(marked)} computed from a secret (carrying the secret mark): no stack "
             "output may be; remove it"
         )
     differing: list[tuple[str, ...]] = []
-    for path in sorted(set(preview) | set(up)):
-        before, after = preview.get(path), up.get(path)
+    for path in sorted(set(first) | set(second)):
+        before, after = first.get(path), second.get(path)
         if is_function and path == KEY_PLACE and _holds_the_key(before, after, secrets):
             if not (before and after and before.secret and after.secret):
                 problems.append(
@@ -175,33 +176,30 @@ def _resource_problems(
             differing.append(path)
     if differing:
         problems.append(
-            f"{_paths(differing)} differ(s) between the preview run and the `up` run, which "
-            "were given different secret values: computed from a secret, or depending on "
-            "is_dry_run(); a secret may only be a function's HH_API_KEY, and `up` must declare "
-            "what the preview shows"
+            f"{_paths(differing)} differ(s) between two `up` runs given different secret "
+            "values, so it is computed from a secret; a secret may only be a function's "
+            "HH_API_KEY: remove it (also hashed, encoded or in pieces)"
         )
     return problems
 
 
 def differences(
-    preview: Mapping[str, Flat],
-    up: Mapping[str, Flat],
+    first: Mapping[str, Flat],
+    second: Mapping[str, Flat],
     secrets: tuple[frozenset[str], frozenset[str]],
 ) -> list[tuple[str, str]]:
-    """(resource URN or OUTPUTS, message) for every difference between the runs, and for the
-    key outside its place or without its secret mark."""
+    """(resource URN or OUTPUTS, message) for every difference between the two runs, and for
+    the key without its secret mark or a secret-marked output."""
     problems: list[tuple[str, str]] = []
-    for urn in sorted(set(preview) | set(up)):
-        if urn not in up or urn not in preview:
-            run = "the preview" if urn in preview else "`up`"
+    for urn in sorted(set(first) | set(second)):
+        if urn not in first or urn not in second:
             problems.append(
                 (
                     urn,
-                    f"is declared only in {run}'s run: the program declares something else at "
-                    "`up` than a preview shows (is_dry_run(), or a value computed from a "
-                    "secret); declare the same resources in both",
+                    "is declared in only one of two `up` runs given different secret values: "
+                    "whether it exists is computed from a secret; declare it unconditionally",
                 )
             )
             continue
-        problems += [(urn, m) for m in _resource_problems(urn, preview[urn], up[urn], secrets)]
+        problems += [(urn, m) for m in _resource_problems(urn, first[urn], second[urn], secrets)]
     return problems

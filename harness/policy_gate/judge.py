@@ -1,6 +1,8 @@
-"""One stack judged the way the gate trusts: its project files first, then the program run twice
-(as a preview with one set of secret values, as `up` with another), both runs through the policy
-pack, and the two runs compared (differential.py). The verdict is the union of it all.
+"""One stack judged the way the gate trusts: its project files first, then the program run three
+times, one after the other: as `pulumi preview` runs it, and twice as `pulumi up` runs it, with a
+different value for every secret each time. The preview run and the first `up` run go through the
+policy pack (a program that branches on `is_dry_run()` is judged on what each shows); the two `up`
+runs are compared (differential.py). The verdict is the union of it all.
 
 The pack is started before the program runs, so its rules are loaded before the program could
 touch a file, and it is configured and asked only after the program and every process it
@@ -51,8 +53,8 @@ def root_urn(project: str, stack: str) -> str:
 def gate_inputs(
     stack: str, program_dir: Path, overrides: Mapping[str, str]
 ) -> tuple[ProgramInputs, ProgramInputs, tuple[frozenset[str], frozenset[str]]]:
-    """The stack's config for the preview run and for the `up` run: every secret key gets a
-    fresh random value, a different (and longer) one for each run; never the real key."""
+    """The stack's config for the first runs and for the second `up` run: every secret key gets
+    a fresh random value, a different (and longer) one for the second; never the real key."""
     base = program_inputs(stack, program_dir=program_dir, overrides=overrides)
     keys = sorted(base.secret_keys)
     first = {k: SECRET_PREFIX + secrets.token_hex(16) for k in keys}
@@ -80,7 +82,7 @@ def judge(
     """Raises ProgramRefused when a run did not complete, GateError when the check could not
     run."""
     started = time.monotonic()
-    preview_inputs, up_inputs, secret_values = gate_inputs(stack, program_dir, overrides)
+    preview_inputs, other_inputs, secret_values = gate_inputs(stack, program_dir, overrides)
     stack_urn = root_urn(preview_inputs.project, stack)
     problems = project_file_problems(preview_inputs.config.program_dir, stack)
     if problems:
@@ -95,9 +97,9 @@ def judge(
             starting = pool.submit(pack.start)
             try:
                 preview = run_program(preview_inputs, timeout=timeout)
-                preview_flat = flatten(preview)
-                up = run_program(up_inputs, timeout=timeout, preview=False)
-                up_flat = flatten(up)
+                up = run_program(preview_inputs, timeout=timeout, preview=False)
+                up_flat = flatten(up)  # before the next run can rewrite a file it uploads
+                other_flat = flatten(run_program(other_inputs, timeout=timeout, preview=False))
             except BaseException:
                 starting.exception()  # let the pack finish starting; it is stopped below
                 raise
@@ -110,7 +112,7 @@ def judge(
     for result in results:
         for item in result.violations:
             found.setdefault((item.policy, item.urn, item.message), item)
-    for urn, message in differences(preview_flat, up_flat, secret_values):
+    for urn, message in differences(up_flat, other_flat, secret_values):
         where = urn if urn.startswith("urn:") else stack_urn
         shown = message if urn.startswith("urn:") else f"stack outputs: {message}"
         item = _violation(DIFFERENTIAL_POLICY, where, shown)

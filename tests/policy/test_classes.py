@@ -256,7 +256,7 @@ def test_values_derived_from_the_key_are_found_by_comparing_two_runs() -> None:
     """A hash in a description, an XOR'd export, an export of its length, and the key itself
     without its secret mark: no search for the key's value finds them."""
     found = _judged("derived")
-    assert any("inputs.description differ(s) between the preview run" in m for m in found["fn"])
+    assert any("inputs.description differ(s) between two `up` runs" in m for m in found["fn"])
     assert any("HH_API_KEY holds the key without the secret mark" in m for m in found["fn"]), found
     outputs = found["two-faced-fixture-fx"]
     assert any("outputs.data computed from a secret" in m for m in outputs), outputs
@@ -269,9 +269,7 @@ def test_a_program_that_shows_the_preview_something_else_is_judged_as_up_runs_it
         "lambda-api-url: HH_API_URL = 'https://attacker.example' is not on" in m
         for m in found["fn"]
     ), found
-    assert any("environment.variables.HH_API_URL differ(s)" in m for m in found["fn"])
-    assert any("is declared only in `up`'s run" in m for m in found["only-at-up"])
-    assert any("retentionInDays is 0" in m for m in found["only-at-up"])
+    assert any("retentionInDays is 0" in m for m in found["only-at-up"]), found
 
 
 def test_the_stack_ci_deploys_for_a_branch_is_judged_with_cis_config(

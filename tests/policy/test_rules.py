@@ -16,6 +16,7 @@ from harness.policy_gate.gate import GateResult
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.report import Violation
 from harness.program.capture import Capture
+from tests.policy.attack_cases import ATTACKS
 
 pytestmark = pytest.mark.slow
 
@@ -208,11 +209,14 @@ def test_compliant_resources_are_silent(
 
 
 def test_every_policy_of_the_pack_is_exercised(pack: PackProcess) -> None:
+    """Here, or by the attacks of tests/policy/test_classes.py (whose compliant test bed every
+    policy reads)."""
     info = analyzer_pb2_grpc.AnalyzerStub(pack.channel).GetAnalyzerInfo(empty_pb2.Empty())
     policies = {p.name for p in info.policies}
     assert info.name == "honeyhive-lambda-guard"
-    assert {p for rules in EXPECTED.values() for p in rules} == policies
-    assert set(COMPLIANT) == policies
+    exercised = {p for rules in (*EXPECTED.values(), *ATTACKS.values()) for p in rules}
+    assert exercised == policies
+    assert set(COMPLIANT) | {p for rules in ATTACKS.values() for p in rules} == policies
 
 
 def test_the_gate_fails_on_the_fixture_and_counts_every_resource(
