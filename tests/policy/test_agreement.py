@@ -8,12 +8,19 @@ import yaml
 from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
+    ENV_API_KEY,
     ENV_API_URL,
+    ENV_PROJECT,
+    ENV_SOURCE,
+    ENV_TEST_MODE,
     EXPIRES_AT_FORMAT,
+    FLUSH_TIMEOUT_ENV,
     FUNCTIONS,
     HONEYHIVE_API_HOSTS,
     LAMBDA_SERVICE_PRINCIPAL,
+    LAYER_DESCRIPTION_TEMPLATE,
     LAYER_ZIPPED_MAX_BYTES,
+    LOCAL_ONLY_STACK,
     LOG_GROUP_PREFIX,
     LOOPBACK_HOSTS,
     NAME_PREFIX,
@@ -74,3 +81,23 @@ def test_every_function_fits_the_packs_lambda_limits() -> None:
     for spec in FUNCTIONS.values():
         assert spec.memory_mb <= limits.MAX_MEMORY_MB, spec.key
         assert spec.timeout_s <= limits.MAX_TIMEOUT_SECONDS, spec.key
+
+
+def test_the_pinned_provider_the_layer_description_and_the_function_environment() -> None:
+    pins = dict(
+        line.split("==", 1)
+        for line in (REPO_ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert pins["pulumi_aws"] == limits.AWS_PROVIDER_VERSION
+    assert limits.LAYER_DESCRIPTION_TEMPLATE == LAYER_DESCRIPTION_TEMPLATE
+    # every variable the program can set, and nothing else
+    assert set(limits.FUNCTION_ENV_VARIABLES) == {
+        ENV_API_KEY,
+        ENV_API_URL,
+        ENV_PROJECT,
+        ENV_SOURCE,
+        ENV_TEST_MODE,
+        FLUSH_TIMEOUT_ENV,
+    }
+    assert limits.LOOPBACK_STACKS == (LOCAL_ONLY_STACK,)
