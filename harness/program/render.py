@@ -13,7 +13,8 @@ stack reference that cannot be checked offline) raises `ProgramRefused`, with th
 first and the program's output, bounded, after it.
 
 The run is a preview (`is_dry_run()` is true): outputs the provider computes are unknown,
-except the ids and ARNs AWS forms with certainty (aws_mocks.py).
+except the ids and ARNs AWS forms with certainty (aws_mocks.py). With `preview=False` it runs as
+`pulumi up` runs it (`is_dry_run()` is false), as the policy gate also judges it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from . import (
     resource_policies,
     resource_types,
     role_links,
-    secrets,
+    secret_values,
     stack_rules,
     tags,
     teardown,
@@ -41,5 +41,5 @@ POLICIES: Final[list[Policy]] = [
     *extras.POLICIES,
     *teardown.POLICIES,
     *role_links.POLICIES,
-    *secrets.POLICIES,
+    *secret_values.POLICIES,
 ]

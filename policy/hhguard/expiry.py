@@ -5,7 +5,9 @@ The sweeper deletes what carries a `honeyhive:expires-at` time in the past; `nev
 key in its functions, beyond the sweeper for as long; one already past has the sweeper delete a
 stack in use. So an expiry must lie between now and now + maxTtlHours (the pack reads the clock,
 or `asOf`), and CI's per-branch stacks (named with `ephemeralStackPrefix`) must set one. Each
-distinct problem is reported once, on the first resource that carries it.
+distinct problem is reported once, on the first resource that carries it. Layer versions cannot
+be tagged: their description carries the stack and the expiry (as the sweeper reads it), and is
+judged the same way, on every layer.
 """
 
 from __future__ import annotations

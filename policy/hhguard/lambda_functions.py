@@ -1,5 +1,6 @@
-"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, no public invoke, and where
-they may send the HoneyHive key (lambda-api-url)."""
+"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, no public invoke, where they
+may send the HoneyHive key (lambda-api-url, judged as the HTTP clients read a URL: api_urls.py)
+and which variables their environment may hold (lambda-environment)."""
 
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ SECRETS: Final = {
     "c3-reversed-tag": {"secret-values": "property tags.note holds a secret's value (reversed)"},
     "c3-base64-tag": {"secret-values": "property tags.note holds a secret's value (base64)"},
     "c3-split-tags": {"secret-values": "holds a secret's value (a piece of it"},
+    "c3-archive": {"secret-values": "leak.py holds a secret's value (the value)"},
 }
 URLS: Final = {
     "c4-backslash-userinfo": {"lambda-api-url": "contains a backslash, which clients parse"},
@@ -82,6 +83,10 @@ IAM_EDGES: Final = {
     "c6-reserved": {"resource-properties": "reservedConcurrentExecutions 500 is outside -1..5"},
     "c6-storage": {"resource-properties": "ephemeralStorage.size 10240 is outside 512..512"},
     "c6-log-kms": {"resource-properties": "sets 'kmsKeyId'"},
+    "c6-provisioned": {
+        "allowed-resource-types": "aws:lambda/provisionedConcurrencyConfig:"
+        "ProvisionedConcurrencyConfig is not a resource type this stack may declare"
+    },
 }
 CLASSES: Final = {
     "provider configuration": PROVIDER_CONFIGURATION,
