@@ -213,12 +213,22 @@ def test_options_that_act_only_at_deploy_time_fail_the_run(
     assert fragment in deploy_time_refusal, (attack, deploy_time_refusal)
 
 
-def test_a_parameterized_package_fails_the_run() -> None:
+@pytest.mark.parametrize(
+    ("attack", "first_line"),
+    [
+        (
+            "deleted-with",
+            "aws:cloudwatch/logGroup:LogGroup 'target-deleted-with' sets deleted_with",
+        ),
+        ("package", "the program registers package 'terraform-provider' 0.10.0 from 'https://"),
+    ],
+)
+def test_deleted_with_and_a_parameterized_package_fail_the_run(
+    attack: str, first_line: str
+) -> None:
     with pytest.raises(ProgramRefused) as raised:
-        render("fx", program_dir=DEPLOY_TIME_PROGRAM, overrides={"attack": "package"})
-    assert str(raised.value).startswith(
-        "the program registers package 'terraform-provider' 0.10.0 from 'https://attacker.example'"
-    )
+        render("fx", program_dir=DEPLOY_TIME_PROGRAM, overrides={"attack": attack})
+    assert str(raised.value).startswith(first_line), str(raised.value)
 
 
 def test_the_deploy_time_fixture_runs_without_an_attack() -> None:
@@ -317,6 +327,6 @@ def test_the_stack_ci_deploys_for_a_branch_is_judged_with_cis_config(
     summaries = [line for line in out.splitlines() if line.startswith("policy gate ")]
     assert summaries[0].startswith("policy gate passed: 0 mandatory, 0 advisory"), out
     assert "(stack fx:" in summaries[0]
-    assert summaries[1].startswith("policy gate FAILED: 1 mandatory"), out
+    assert summaries[1].startswith("policy gate FAILED: 2 mandatory"), out
     assert "(stack gh-feature-login" in summaries[1]
     assert "variable 'HTTPS_PROXY' is not one the test bed sets" in out
