@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from . import aws_types as t
-from .framework import Resource, Settings, resource_policy
+from .framework import Resource, Settings, StackResource, resource_policy, stack_policy
 from .limits import PROVIDER_PROPERTIES, PROVIDER_SCHEMA, REGION_PATTERN
 from .values import has_unknown, is_unknown
 
@@ -102,6 +102,32 @@ def check_provider_config(resource: Resource, settings: Settings) -> Iterator[st
             )
 
 
+def check_one_account(
+    resources: Sequence[StackResource], _settings: Settings
+) -> Iterator[tuple[str, str]]:
+    """Every provider of the stack is pinned to the same account: two providers pinned to two
+    accounts would make both "the stack's own" to the rules that trust it (iam-role-trust)."""
+    pins: list[tuple[str, str]] = []
+    for resource in resources:
+        if resource.type == t.AWS_PROVIDER:
+            accounts = _accounts(resource.props.get("allowedAccountIds"))
+        else:
+            accounts = resource.allowed_accounts
+        if isinstance(accounts, list):
+            pins += [(resource.urn, a) for a in accounts if isinstance(a, str)]
+    accounts = sorted({account for _, account in pins})
+    for urn, account in pins:
+        if account != accounts[0]:
+            yield (
+                urn,
+                (
+                    f"pins account {account}, while another provider of the stack pins "
+                    f"{accounts[0]}: one stack, one account; pin every provider "
+                    "(allowedAccountIds) to the same one"
+                ),
+            )
+
+
 POLICIES: Final = [
     resource_policy(
         "aws-provider-config",
@@ -109,5 +135,10 @@ POLICIES: Final = [
         "account pin and the pinned version",
         check_provider_config,
         config=PROVIDER_SCHEMA,
+    ),
+    stack_policy(
+        "aws-provider-account",
+        "Every AWS provider of the stack is pinned to the same account",
+        check_one_account,
     ),
 ]

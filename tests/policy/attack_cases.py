@@ -21,12 +21,18 @@ PROVIDER_CONFIGURATION: Final = {
     },
     "c1-second-account": {
         "aws-provider-config": "allowedAccountIds ['123456789012', '999999999999'] must name "
-        "exactly one"
+        "exactly one",
+        "aws-provider-account": "pins account 999999999999, while another provider",
     },
     "c1-profile": {"aws-provider-config": "sets 'profile'"},
+    "c1-account-b": {
+        "aws-provider-account": "pins account 999999999999, while another provider of the "
+        "stack pins 123456789012"
+    },
     "c1-default-provider": {
         "aws-provider-config": "its default AWS provider (the stack's `aws:*` config, from "
-        "Pulumi.yaml or Pulumi.<stack>.yaml): sets 'aws:endpoints'"
+        "Pulumi.yaml or Pulumi.<stack>.yaml): sets 'aws:endpoints'",
+        "aws-provider-account": "pins account 999999999999, while another provider",
     },
 }
 OUTSIDE_CODE: Final = {
