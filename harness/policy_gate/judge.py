@@ -31,7 +31,8 @@ from harness.policy_gate.report import MANDATORY, Violation
 from harness.program.render import ProgramInputs, program_inputs, run_program
 
 PROJECT_FILES_POLICY: Final = "gate-project-files"
-SECRET_PREFIX: Final = "hhgate"
+# Bytes of randomness in the made-up secrets; they carry no marker a program could test for.
+SECRET_BYTES: Final = (24, 30)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def gate_inputs(
     a fresh random value, a different (and longer) one for the second; never the real key."""
     base = program_inputs(stack, program_dir=program_dir, overrides=overrides)
     keys = sorted(base.secret_keys)
-    first = {k: SECRET_PREFIX + secrets.token_hex(16) for k in keys}
-    second = {k: SECRET_PREFIX + secrets.token_hex(24) for k in keys}
+    first = {k: secrets.token_urlsafe(SECRET_BYTES[0]) for k in keys}
+    second = {k: secrets.token_urlsafe(SECRET_BYTES[1]) for k in keys}
     return (
         replace(base, values={**base.values, **first}),
         replace(base, values={**base.values, **second}),
