@@ -98,14 +98,14 @@ def judge(
             starting = pool.submit(pack.start)
             try:
                 preview = run_program(preview_inputs, timeout=timeout)
-                up = run_program(preview_inputs, timeout=timeout, preview=False)
-                up_flat = flatten(up)  # before the next run can rewrite a file it uploads
-                other_flat = flatten(run_program(other_inputs, timeout=timeout, preview=False))
             except BaseException:
                 starting.exception()  # let the pack finish starting; it is stopped below
                 raise
+            starting.result()  # a pack that cannot start fails the check before more runs
+            up = run_program(preview_inputs, timeout=timeout, preview=False)
+            up_flat = flatten(up)  # before the next run can rewrite a file it uploads
+            other_flat = flatten(run_program(other_inputs, timeout=timeout, preview=False))
             rendered = time.monotonic()
-            starting.result()
         results = [check_capture(c, pack.channel, policy_config) for c in (preview, up)]
     finally:
         pack.stop()
