@@ -27,14 +27,23 @@ def _program(fixture_layer_dir: Path, *overrides: str) -> list[str]:
     return args
 
 
-def test_ci_stack_passes(fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ci_and_the_branch_stack_ci_deploys_pass(
+    fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ci`, and the gh-<branch> stack with the config CI sets (branch, expiresAt, the
+    permissions boundary): project files, the preview and two `up` runs, the comparison."""
+    boundary = "permissionsBoundary=arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary"
     started = time.monotonic()
-    code = main(_program(fixture_layer_dir))
+    code = main([*_program(fixture_layer_dir, boundary), "--ci-branch", "feature/Login"])
     elapsed = time.monotonic() - started
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.startswith("policy gate passed: 0 mandatory, 0 advisory violation(s)"), out
-    print(f"\npolicy gate on ci: {elapsed:.1f}s ({out.strip()})")
+    lines = out.splitlines()
+    assert len(lines) == 2, out
+    assert all(line.startswith("policy gate passed: 0 mandatory, 0 advisory") for line in lines)
+    assert "(stack ci:" in lines[0]
+    assert "(stack gh-feature-login" in lines[1]
+    print(f"\npolicy gate on ci and a branch stack: {elapsed:.1f}s ({out.strip()})")
 
 
 def test_branch_stack_with_several_runtimes_has_no_violation(
