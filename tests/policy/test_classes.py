@@ -281,12 +281,14 @@ def test_refused_project_files_stop_the_gate_before_the_program_runs(
     assert not marker.exists()
 
 
-def _judged(attack: str, stack: str = "fx") -> dict[str, list[str]]:
+@pytest.fixture(scope="module")
+def two_faced() -> dict[str, list[str]]:
+    """The two-faced program on stack `fx`, with every attack: each shows on its own resource."""
     verdict = judge(
         POLICY_DIR,
-        stack,
+        "fx",
         program_dir=TWO_FACED_PROGRAM,
-        overrides={"attack": attack},
+        overrides={"attack": "derived,dry-run,branch-stack"},
         policy_config={},
         timeout=120,
     )
@@ -296,10 +298,12 @@ def _judged(attack: str, stack: str = "fx") -> dict[str, list[str]]:
     return found
 
 
-def test_values_derived_from_the_key_are_found_by_comparing_two_runs() -> None:
+def test_values_derived_from_the_key_are_found_by_comparing_two_runs(
+    two_faced: dict[str, list[str]],
+) -> None:
     """A hash in a description, an XOR'd export, an export of its length, and the key itself
     without its secret mark: no search for the key's value finds them."""
-    found = _judged("derived")
+    found = two_faced
     assert any("inputs.description differ(s) between two `up` runs" in m for m in found["fn"])
     assert any("HH_API_KEY holds the key without the secret mark" in m for m in found["fn"]), found
     outputs = found["two-faced-fixture-fx"]
@@ -307,8 +311,10 @@ def test_values_derived_from_the_key_are_found_by_comparing_two_runs() -> None:
     assert any("outputs.data, outputs.n differ(s)" in m for m in outputs), outputs
 
 
-def test_a_program_that_shows_the_preview_something_else_is_judged_as_up_runs_it() -> None:
-    found = _judged("dry-run")
+def test_a_program_that_shows_the_preview_something_else_is_judged_as_up_runs_it(
+    two_faced: dict[str, list[str]],
+) -> None:
+    found = two_faced
     assert any(
         "lambda-api-url: HH_API_URL = 'https://attacker.example' is not on" in m
         for m in found["fn"]
@@ -317,16 +323,14 @@ def test_a_program_that_shows_the_preview_something_else_is_judged_as_up_runs_it
 
 
 def test_the_stack_ci_deploys_for_a_branch_is_judged_with_cis_config(
-    capsys: pytest.CaptureFixture[str],
+    two_faced: dict[str, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The program is clean on `fx` (the no-false-positive case) and attacks only on CI's
-    per-branch stack: judging `fx` alone would pass it."""
+    """The program attacks only on CI's per-branch stack: judged on `fx` alone, it would pass."""
+    assert not any("HTTPS_PROXY" in m for messages in two_faced.values() for m in messages)
     args = ["--program", str(TWO_FACED_PROGRAM), "--set", "attack=branch-stack"]
-    assert gate([*args, "--stack", "fx", "--ci-branch", "feature/Login"]) == 1
+    assert gate([*args, "--ci-branch", "feature/Login"]) == 1
     out = capsys.readouterr().out
-    summaries = [line for line in out.splitlines() if line.startswith("policy gate ")]
-    assert summaries[0].startswith("policy gate passed: 0 mandatory, 0 advisory"), out
-    assert "(stack fx:" in summaries[0]
-    assert summaries[1].startswith("policy gate FAILED: 2 mandatory"), out
-    assert "(stack gh-feature-login" in summaries[1]
     assert "variable 'HTTPS_PROXY' is not one the test bed sets" in out
+    summary = out.splitlines()[-1]
+    assert summary.startswith("policy gate FAILED: 2 mandatory"), out
+    assert "(stack gh-feature-login" in summary
