@@ -1,8 +1,9 @@
 """One stack judged the way the gate trusts: its project files first, then the program run three
 times, one after the other: as `pulumi preview` runs it, and twice as `pulumi up` runs it, with a
-different value for every secret each time. The preview run and the first `up` run go through the
-policy pack (a program that branches on `is_dry_run()` is judged on what each shows); the two `up`
-runs are compared (differential.py). The verdict is the union of it all.
+different value for every secret each time (a program with no secret config runs once as `up`).
+The preview run and the first `up` run go through the policy pack (a program that branches on
+`is_dry_run()` is judged on what each shows); the two `up` runs are compared (differential.py).
+The verdict is the union of it all.
 
 The pack is started before the program runs, so its rules are loaded before the program could
 touch a file, and it is configured and asked only after the program and every process it
@@ -104,7 +105,12 @@ def judge(
             starting.result()  # a pack that cannot start fails the check before more runs
             up = run_program(preview_inputs, timeout=timeout, preview=False)
             up_flat = flatten(up)  # before the next run can rewrite a file it uploads
-            other_flat = flatten(run_program(other_inputs, timeout=timeout, preview=False))
+            # Without a secret there is nothing a second `up` run could show differently.
+            other_flat = (
+                flatten(run_program(other_inputs, timeout=timeout, preview=False))
+                if preview_inputs.secret_keys
+                else up_flat
+            )
             rendered = time.monotonic()
         results = [check_capture(c, pack.channel, policy_config) for c in (preview, up)]
     finally:
