@@ -33,6 +33,7 @@ from infra.spec import (
     FUNCTIONS,
     HONEYHIVE_API_HOSTS,
     LAYER_ARTIFACT_DIR,
+    LOCAL_ONLY_STACK,
     LOG_FORMATS,
     LOOPBACK_HOSTS,
     PROJECT,
@@ -256,14 +257,15 @@ def _base_sdk(p: _Parser) -> SdkSpec | None:
     return _sdk(p, "baseSdk") if (p.get("baseSdk") or "").strip() else None
 
 
-def _is_allowed_api_url(url: str) -> bool:
-    """https on HoneyHive's domains, or a loopback address (the local target's ingest)."""
+def _is_allowed_api_url(url: str, stack: str) -> bool:
+    """https on HoneyHive's domains, or, on the never-deployed local stack, a loopback address
+    (the policy pack judges the exact form the HTTP clients read alike)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
     if parts.username is not None or parts.password is not None:
         return False
     if host in LOOPBACK_HOSTS:
-        return parts.scheme in ("http", "https")
+        return stack == LOCAL_ONLY_STACK and parts.scheme in ("http", "https")
     on_honeyhive = any(host == d or host.endswith(f".{d}") for d in HONEYHIVE_API_HOSTS)
     return parts.scheme == "https" and on_honeyhive
 
@@ -272,12 +274,13 @@ def _optional_url(p: _Parser) -> str | None:
     url = p.get("hhApiUrl")
     if url is None:
         return None
-    if not _is_allowed_api_url(url):
+    if not _is_allowed_api_url(url, p.stack):
         p.bad(
             "hhApiUrl",
             url,
             f"must be an https URL on {' or '.join(HONEYHIVE_API_HOSTS)} (or a subdomain), or a "
-            "loopback address: the functions send the HoneyHive API key in every request",
+            f"loopback address on stack {LOCAL_ONLY_STACK!r} only: the functions send the "
+            "HoneyHive API key in every request",
             "https://api.dp1.us.honeyhive.ai",
         )
     return url.rstrip("/")

@@ -72,6 +72,9 @@ layer each time. A layer version expires with its stack's tagged resources (harn
 # the local target's ingest listens (http allowed there: the key never leaves the machine).
 HONEYHIVE_API_HOSTS: Final = ("honeyhive.ai",)
 LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
+# The one stack that is never deployed: only its functions may name a loopback API URL (the
+# local target sets its own ingest URL whatever the stack; CI deploys gh-*, `ci` may be deployed).
+LOCAL_ONLY_STACK: Final = "local"
 
 # --- the SDK functions' environment (honeyhive reads HH_*; the handlers read FLUSH_TIMEOUT_MS) ---
 ENV_API_KEY: Final = "HH_API_KEY"

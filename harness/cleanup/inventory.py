@@ -107,11 +107,30 @@ def _layer_expiry(resource: Resource, now: datetime, live: frozenset[str]) -> tu
     return Expiry.EXPIRED, f"stack {stack} has no live function, role or log group"
 
 
+def is_ephemeral(resource: Resource) -> bool:
+    """Whether the resource belongs to one of CI's per-branch stacks, by its stack tag or by its
+    name (`honeyhive-gh-...`; a layer whose description does not parse has only its name)."""
+    stack = resource.tags.get(TAG_STACK) or ""
+    bare = resource.name.removeprefix(LOG_GROUP_PREFIX)
+    return stack.startswith(BRANCH_STACK_PREFIX) or bare.startswith(
+        NAME_PREFIX + BRANCH_STACK_PREFIX
+    )
+
+
 def expiry(
     resource: Resource, now: datetime, live: frozenset[str] = frozenset()
 ) -> tuple[Expiry, str]:
     """Whether `resource` is past its `honeyhive:expires-at`, with the reason in words; a layer
-    version without one, by its stack (`live`: `live_stacks`)."""
+    version without one, by its stack (`live`: `live_stacks`). On a per-branch stack an expiry
+    that does not parse, or `never`, counts as past: CI's stacks must expire (infra/settings.py),
+    and one that says otherwise must not outlive the sweeper."""
+    state, why = _expiry(resource, now, live)
+    if state in (Expiry.MALFORMED, Expiry.NEVER) and is_ephemeral(resource):
+        return Expiry.EXPIRED, f"{why}, on a per-branch ({BRANCH_STACK_PREFIX}*) stack"
+    return state, why
+
+
+def _expiry(resource: Resource, now: datetime, live: frozenset[str]) -> tuple[Expiry, str]:
     if resource.unparsed is not None:
         return Expiry.MALFORMED, f"description {resource.unparsed!r} does not parse"
     value = resource.tags.get(TAG_EXPIRES_AT)
@@ -125,10 +144,6 @@ def expiry(
         at = datetime.strptime(value, EXPIRES_AT_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         why = f"{TAG_EXPIRES_AT}={value!r} is neither YYYY-MM-DDTHH:MM:SSZ nor {NEVER_EXPIRES!r}"
-        if (stack_of(resource) or "").startswith(BRANCH_STACK_PREFIX):
-            # CI's stacks must expire (infra/settings.py): an expiry no one can read is no reason
-            # to keep one.
-            return Expiry.EXPIRED, f"{why}, on one of CI's {BRANCH_STACK_PREFIX}* stacks"
         return Expiry.MALFORMED, why
     if at <= now:
         return Expiry.EXPIRED, f"expired at {value}"

@@ -27,6 +27,7 @@ from harness.cleanup.inventory import (
     inventory,
     stack_of,
 )
+from infra.spec import LOG_GROUP_PREFIX, NAME_PREFIX
 
 SETTLE_SECONDS = 90.0
 """How long what destroy deleted may still be listed (IAM's eventual consistency)."""
@@ -50,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _of_stack(resource: Resource, stack: str) -> bool:
+    """Tagged for `stack`; or, with no readable stack (a layer description that does not
+    parse), named for it: a leak must not hide behind a description."""
+    if resource.unparsed is not None:
+        bare = resource.name.removeprefix(LOG_GROUP_PREFIX)
+        return bare.startswith(f"{NAME_PREFIX}{stack}-")
+    return stack_of(resource) == stack
+
+
 def waits(total_s: float) -> Iterator[float]:
     """Doubling waits from FIRST_WAIT_SECONDS whose sum is `total_s` (the last one trimmed)."""
     waited, wait = 0.0, FIRST_WAIT_SECONDS
@@ -64,7 +74,7 @@ def _listed(clients: Clients, stack: str) -> tuple[list[Resource], list[Resource
     """Every resource found, those of `stack`, and the kinds that could not be listed."""
     found, failures = inventory(clients)
     leaked = sorted(
-        (resource for resource in found if stack_of(resource) == stack),
+        (resource for resource in found if _of_stack(resource, stack)),
         key=lambda r: (list(ResourceKind).index(r.kind), r.label),
     )
     return found, leaked, failures

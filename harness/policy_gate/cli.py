@@ -1,16 +1,16 @@
-"""`python -m harness policy [--program DIR] --stack S [--set k=v]... [--policy-config FILE]`.
+"""`python -m harness policy [--program DIR] [--stack S] [--ci-branch B] [--set k=v]...
+[--policy-config FILE]`.
 
-Starts the policy pack as the Pulumi CLI does and, meanwhile, runs the program as
-`pulumi preview` does (in its own process, against this process's resource monitor: see
-harness/program/render.py); then sends every resource over the Analyzer protocol, prints each
-violation and a one-line summary.
-
-The pack is started before the program runs, so its rules are loaded before the program could
-touch a file, and it is configured and asked only after the program and every process it
-started are gone, so nothing the program left can reconfigure it.
+Judges each stack asked for (judge.py): `--stack S`, and with `--ci-branch B` the stack CI
+deploys for branch B (`gh-<branch>`, `harness stack-name`) with the config CI sets on it
+(`branch`, an `expiresAt` `--ttl-hours` ahead, and the `--set` values, e.g. the region and
+permissionsBoundary), read over that stack's own file if the program has one. For each: the
+project files, then the program run as `pulumi preview` and as `pulumi up` runs it, offline,
+every resource sent over the Analyzer protocol to the pack, and the two runs compared; each
+violation is printed, then a one-line summary per stack.
 
 Exit 0 when no mandatory policy is violated; 1 on a mandatory violation or when the program did
-not complete its run (it refused its config, crashed, exited early, hung, or used what cannot be
+not complete a run (it refused its config, crashed, exited early, hung, or used what cannot be
 checked offline: the gate cannot see what it would declare); 2 when the check could not run (a
 malformed stack file or policy config, a pack that failed to start or raised). Never 0 without a
 complete analysis.
@@ -21,23 +21,23 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
 from harness.policy_gate.config import PolicySetting, load_policy_config
 from harness.policy_gate.errors import AnalyzerError, GateError
-from harness.policy_gate.gate import GateResult, check_capture, pack_env
-from harness.policy_gate.launcher import PackProcess
+from harness.policy_gate.judge import Verdict, judge
 from harness.policy_gate.report import format_violation, summary
 from harness.program.errors import ProgramError, ProgramRefused
 from harness.program.options import add_stack_arguments, add_timeout_argument
-from harness.program.render import program_inputs, run_program
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
-from infra.spec import REPO_ROOT
+from infra.naming import branch_stack_name
+from infra.spec import EXPIRES_AT_FORMAT, REPO_ROOT
 from infra.stack_config import parse_overrides
 
 DEFAULT_PACK: Final = REPO_ROOT / "policy"
+CI_TTL_HOURS: Final = 6.0
 INTERRUPTED: Final = 130
 
 
@@ -45,12 +45,28 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness policy",
         description=(
-            "Check the rendered program against the policy pack, offline: what "
-            "`pulumi preview --policy-pack policy` checks, without cloud credentials."
+            "Check the program against the policy pack, offline: what "
+            "`pulumi preview --policy-pack policy` checks (run as a preview and as `up`), "
+            "without cloud credentials."
         ),
     )
-    add_stack_arguments(parser)
+    add_stack_arguments(parser, required=False)
     add_timeout_argument(parser)
+    parser.add_argument(
+        "--ci-branch",
+        metavar="BRANCH",
+        help="also judge the stack CI deploys for this branch (gh-<branch>) with CI's config",
+    )
+    parser.add_argument("--sdk-ref", default="", help="with --ci-branch: the SDK ref under test")
+    parser.add_argument(
+        "--sdk-repository", default="", help="with --ci-branch: the repository of --sdk-ref"
+    )
+    parser.add_argument(
+        "--ttl-hours",
+        type=float,
+        default=CI_TTL_HOURS,
+        help=f"with --ci-branch: the expiresAt CI sets, hours ahead (default {CI_TTL_HOURS:g})",
+    )
     parser.add_argument(
         "--policy-config",
         type=Path,
@@ -70,38 +86,50 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
-def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) -> int:
-    started = time.monotonic()
-    inputs = program_inputs(
-        args.stack, program_dir=args.program, overrides=parse_overrides(args.overrides)
-    )
-    pack = PackProcess(args.pack, env=pack_env(inputs.project, inputs.stack, inputs.masked_config))
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            starting = pool.submit(pack.start)
-            try:
-                capture = run_program(inputs, timeout=args.timeout)
-            except ProgramRefused as exc:
-                starting.exception()  # let the pack finish starting; it is stopped below
-                return _fail(f"the program did not complete its run:\n{exc}")
-            rendered = time.monotonic()
-            starting.result()  # PackStartError: the check could not run (exit 2)
-        ready = time.monotonic()
-        try:
-            result: GateResult = check_capture(capture, pack.channel, policy_config)
-        except AnalyzerError as exc:
-            log = pack.log.strip() or "(none)"
-            return _fail(f"{exc}\nthe policy pack's output:\n{log}", EXIT_CANNOT_RUN)
-    finally:
-        pack.stop()
-    for item in result.violations:
+def _targets(args: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
+    """(stack, config overrides) for every stack to judge."""
+    overrides = parse_overrides(args.overrides)
+    targets = [(str(args.stack), overrides)] if args.stack else []
+    if args.ci_branch:
+        stack = branch_stack_name(args.ci_branch, args.sdk_ref, args.sdk_repository)
+        expires = datetime.now(UTC) + timedelta(hours=args.ttl_hours)
+        ci = {"branch": args.ci_branch, "expiresAt": expires.strftime(EXPIRES_AT_FORMAT)}
+        targets.append((stack, {**ci, **overrides}))
+    return targets
+
+
+def _report(verdict: Verdict, seconds: float) -> None:
+    for item in verdict.violations:
         print(format_violation(item))
     print(
-        summary(result.violations, result.resources, time.monotonic() - started)
-        + f" (program {rendered - started:.1f}s, pack ready {ready - started:.1f}s, "
-        f"analysis {result.seconds:.1f}s; pack {result.pack})"
+        summary(verdict.violations, verdict.resources, seconds)
+        + f" (stack {verdict.stack}: {verdict.timings})"
     )
-    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _check(args: argparse.Namespace, policy_config: dict[str, PolicySetting]) -> int:
+    targets = _targets(args)
+    if not targets:
+        return _fail("name a stack: --stack S and/or --ci-branch BRANCH", EXIT_CANNOT_RUN)
+    passed = True
+    for stack, overrides in targets:
+        started = time.monotonic()
+        try:
+            verdict = judge(
+                args.pack,
+                stack,
+                program_dir=args.program,
+                overrides=overrides,
+                policy_config=policy_config,
+                timeout=args.timeout,
+            )
+        except ProgramRefused as exc:
+            return _fail(f"the program did not complete its run (stack {stack}):\n{exc}")
+        except AnalyzerError as exc:
+            return _fail(f"{exc} (stack {stack})", EXIT_CANNOT_RUN)
+        _report(verdict, time.monotonic() - started)
+        passed = passed and verdict.passed
+    return EXIT_OK if passed else EXIT_FAILED
 
 
 def main(argv: list[str]) -> int:

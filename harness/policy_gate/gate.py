@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -41,11 +41,15 @@ class GateResult:
         return not any(v.mandatory for v in self.violations)
 
 
-def pack_env(project: str, stack: str, config: Mapping[str, str]) -> dict[str, str]:
-    """The environment the CLI gives a policy pack for a stack's preview (`config` with its
-    secret values masked)."""
+def pack_env(
+    project: str, stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()
+) -> dict[str, str]:
+    """The environment the CLI gives a policy pack for a stack's preview: the stack's config,
+    secrets decrypted (the gate's are values it made up for the run, which the pack's
+    secret-values rule searches for)."""
     return {
         "PULUMI_CONFIG": json.dumps(dict(config)),
+        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(secret_keys)),
         "PULUMI_ORGANIZATION": ORGANIZATION,
         "PULUMI_PROJECT": project,
         "PULUMI_STACK": stack,
@@ -66,7 +70,7 @@ def _configure_stack(stub: analyzer_pb2_grpc.AnalyzerStub, capture: Capture) -> 
         stack=capture.stack,
         project=capture.project,
         organization=ORGANIZATION,
-        dry_run=True,
+        dry_run=capture.preview,
         config=dict(capture.config),
         # render masks secret config values with the placeholder; the keys are what matter here
         config_secret_keys=[k for k, v in capture.config.items() if v == SECRET_PLACEHOLDER],

@@ -71,9 +71,24 @@ def inputs_of(request: resource_pb2.RegisterResourceRequest) -> dict[str, Any]:
     return properties
 
 
+def provider_inputs(request: resource_pb2.RegisterResourceRequest) -> dict[str, Any]:
+    """A provider's inputs as the engine records them: with the plugin `version` and
+    `pluginDownloadURL` its registration asked for (providers.SetProviderVersion/URL)."""
+    properties = inputs_of(request)
+    if request.version:
+        properties["version"] = request.version
+    if request.pluginDownloadURL:
+        properties["pluginDownloadURL"] = request.pluginDownloadURL
+    return properties
+
+
 def outputs_of(resource: CapturedResource) -> dict[str, Any]:
     """Inputs (secrets kept) plus the outputs the monitor computed (ids and ARNs)."""
-    inputs = inputs_of(resource.request)
+    inputs = (
+        provider_inputs(resource.request)
+        if resource.type.startswith("pulumi:providers:")
+        else inputs_of(resource.request)
+    )
     computed = {k: wire(v) for k, v in resource.state.items() if k not in inputs}
     return {**inputs, **computed}
 
@@ -132,6 +147,8 @@ class CaptureMarshaller:
         }
         if version:
             properties["version"] = version
+        if url := resource.request.pluginDownloadURL:
+            properties["pluginDownloadURL"] = url
         return analyzer_pb2.AnalyzerProviderResource(
             type=f"pulumi:providers:{package}",
             properties=to_struct(properties),
@@ -150,7 +167,7 @@ class CaptureMarshaller:
             return self._default_provider(resource)
         return analyzer_pb2.AnalyzerProviderResource(
             type=provider.type,
-            properties=to_struct(inputs_of(provider.request)),
+            properties=to_struct(provider_inputs(provider.request)),
             urn=provider.urn,
             name=urn_name(provider.urn),
         )
@@ -167,9 +184,14 @@ class CaptureMarshaller:
     def analyze_requests(self) -> list[analyzer_pb2.AnalyzeRequest]:
         requests = [self._root_stack_request()]
         for resource in self.capture.resources:
+            inputs = (
+                provider_inputs(resource.request)
+                if resource.type.startswith("pulumi:providers:")
+                else inputs_of(resource.request)
+            )
             request = analyzer_pb2.AnalyzeRequest(
                 type=resource.type,
-                properties=to_struct(inputs_of(resource.request)),
+                properties=to_struct(inputs),
                 urn=resource.urn,
                 name=urn_name(resource.urn),
                 options=options_of(resource.request),

@@ -72,6 +72,8 @@ class Capture:
     """Root stack outputs as plain Python values (secrets are `Secret`)."""
     messages: tuple[str, ...] = ()
     """What the program logged (`pulumi.log`), e.g. warnings."""
+    preview: bool = True
+    """Whether the program ran as a preview (`is_dry_run()`), else as `up`."""
 
     def __iter__(self) -> Iterator[CapturedResource]:
         return iter(self.resources)

@@ -39,6 +39,7 @@ from pulumi.runtime.proto import (
 from harness.program.aws_mocks import Placement, created, placement
 from harness.program.bounded import BoundedLines
 from harness.program.data_sources import DataSourceFailed, DataSourceRefused, answer
+from harness.program.deploy_time import deploy_time_problem
 from harness.program.wire import (
     UNKNOWN_SENTINEL,
     contains_unknown,
@@ -182,7 +183,7 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
                 f"{label} has transforms; they rewrite resources inside the engine and cannot "
                 "be applied offline"
             )
-        return None
+        return deploy_time_problem(request, self.record)
 
     # -- the ResourceMonitor service ----------------------------------------------------------
 
@@ -295,13 +296,29 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         )
 
     def RegisterResourceHook(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return empty_pb2.Empty()  # hooks run at deploy time; they change no declared input
+        self._fail(
+            context,
+            f"the program registers resource hook {request.name!r}: hooks run the program's "
+            "code inside `pulumi up` (with CI's credentials and the key) where no preview "
+            "shows it; remove the hook",
+        )
 
     def RegisterErrorHook(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return empty_pb2.Empty()
+        self._fail(
+            context,
+            f"the program registers error hook {request.name!r}: it runs the program's code "
+            "inside `pulumi up` when an operation fails; remove the hook",
+        )
 
     def RegisterPackage(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return resource_pb2.RegisterPackageResponse(ref=f"offline-{request.name}")
+        self._fail(
+            context,
+            f"the program registers package {request.name!r} "
+            f"{request.version or '(no version)'}"
+            f"{f' from {request.download_url!r}' if request.download_url else ''}: a "
+            "parameterized package runs a provider plugin nobody reviewed; use pulumi-aws as "
+            "pinned",
+        )
 
     def SignalAndWaitForShutdown(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self.record.lock:

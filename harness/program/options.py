@@ -15,11 +15,11 @@ from infra.stack_config import add_set_argument
 DEFAULT_TIMEOUT_SECONDS: Final = 300.0
 
 
-def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+def add_stack_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     parser.add_argument(
         "--program", type=Path, default=REPO_ROOT, help="Pulumi project directory (default: repo)"
     )
-    parser.add_argument("--stack", required=True, help="stack name, e.g. ci or gh-my-branch")
+    parser.add_argument("--stack", required=required, help="stack name, e.g. ci or gh-my-branch")
     add_set_argument(parser)
 
 

@@ -13,7 +13,8 @@ stack reference that cannot be checked offline) raises `ProgramRefused`, with th
 first and the program's output, bounded, after it.
 
 The run is a preview (`is_dry_run()` is true): outputs the provider computes are unknown,
-except the ids and ARNs AWS forms with certainty (aws_mocks.py).
+except the ids and ARNs AWS forms with certainty (aws_mocks.py). With `preview=False` it runs as
+`pulumi up` runs it (`is_dry_run()` is false), as the policy gate also judges it.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-
-import yaml
 
 from harness.program.capture import Capture, CapturedResource
 from harness.program.child import ChildResult, run_child, runner_command
@@ -91,23 +90,6 @@ def program_inputs(
     return ProgramInputs(config=config, values=values, secret_keys=frozenset(config.secret_keys))
 
 
-def interpreter(program_dir: Path) -> str:
-    """The program's Python: `Pulumi.yaml`'s `virtualenv` when it exists, as the language host
-    uses it; else this interpreter (which has the pinned pulumi and pulumi-aws)."""
-    try:
-        project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        return sys.executable
-    runtime = project.get("runtime") if isinstance(project, dict) else None
-    options = runtime.get("options") if isinstance(runtime, dict) else None
-    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
-    if isinstance(virtualenv, str) and virtualenv:
-        python = program_dir / virtualenv / "bin" / "python"
-        if python.is_file():
-            return str(python)
-    return sys.executable
-
-
 def _accounts(values: Mapping[str, str]) -> list[str]:
     raw = values.get("aws:allowedAccountIds")
     try:
@@ -117,7 +99,7 @@ def _accounts(values: Mapping[str, str]) -> list[str]:
     return [str(a) for a in accounts] if isinstance(accounts, list) else []
 
 
-def _environment(inputs: ProgramInputs) -> dict[str, str]:
+def _environment(inputs: ProgramInputs, preview: bool) -> dict[str, str]:
     """What the language host gives a program: the caller's environment plus the stack's."""
     return {
         **os.environ,
@@ -126,7 +108,7 @@ def _environment(inputs: ProgramInputs) -> dict[str, str]:
         "PULUMI_PROJECT": inputs.project,
         "PULUMI_STACK": inputs.stack,
         "PULUMI_ORGANIZATION": ORGANIZATION,
-        "PULUMI_DRY_RUN": "true",
+        "PULUMI_DRY_RUN": "true" if preview else "false",
     }
 
 
@@ -181,8 +163,11 @@ def _captured(registration: Registration) -> CapturedResource:
     )
 
 
-def run_program(inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Capture:
-    """Run the program for its stack in a child process and return what it declared."""
+def run_program(
+    inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECONDS, preview: bool = True
+) -> Capture:
+    """Run the program for its stack in a child process and return what it declared; with
+    `preview=False`, as `pulumi up` runs it (`is_dry_run()` is false)."""
     config = inputs.config
     record = RunRecord(
         project=inputs.project,
@@ -192,7 +177,9 @@ def run_program(inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECON
     )
     with EngineServer(record) as server:
         command = runner_command(
-            interpreter(config.program_dir),
+            # The gate's own interpreter (the pinned pulumi and pulumi-aws), never the program's
+            # `virtualenv`: a PR could commit one whose `bin/python` is any binary.
+            sys.executable,
             [
                 "--monitor", server.address,
                 "--engine", server.address,
@@ -202,9 +189,10 @@ def run_program(inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECON
                 "--program-dir", str(config.program_dir),
                 "--main", str(config.main),
                 "--status-fd", "{status_fd}",
+                "--preview", "true" if preview else "false",
             ],
         )  # fmt: skip
-        result = run_child(command, env=_environment(inputs), timeout=timeout)
+        result = run_child(command, env=_environment(inputs, preview), timeout=timeout)
     reasons = _why_incomplete(record, result, timeout)
     if reasons:
         output = result.output.text()
@@ -218,6 +206,7 @@ def run_program(inputs: ProgramInputs, *, timeout: float = DEFAULT_TIMEOUT_SECON
         resources=tuple(_captured(r) for r in record.registrations),
         outputs=plain_properties(record.stack_outputs),
         messages=tuple(record.log.lines() + result.output.lines()),
+        preview=preview,
     )
 
 

@@ -2,15 +2,16 @@
 does (`python -m harness render` and the policy gate start it; never imported by them).
 
     python -u runner.py --monitor ADDR --engine ADDR --project P --stack S --program-dir DIR
-        --main FILE --status-fd N
+        --main FILE --status-fd N [--preview false]
 
 The program runs here, in its own process, so it cannot reach the gate's code. Its config comes
 from PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS, as from the language host; the run is a
-preview (`pulumi.runtime.is_dry_run()` is true). When the program finishes, the SDK signals the
-engine (`SignalAndWaitForShutdown`): that, not this process's exit status, tells the gate that
-the run completed. When the program fails (it refused its config with `RunError`, raised, or
-called `sys.exit`), one JSON line `{"kind": "refused"|"crashed", "message": ...}` goes to the
-status pipe and the process ends at once, before garbage collection can flood the output with
+preview (`pulumi.runtime.is_dry_run()` is true) unless `--preview false` runs it as `up` does.
+When the program finishes, the SDK signals the engine (`SignalAndWaitForShutdown`): that, not
+this process's exit status, tells the gate that the run completed. When the program fails (it
+refused its config with `RunError`, raised, or called `sys.exit`), one JSON line `{"kind":
+"refused"|"crashed", "message": ...}` goes to the status pipe and the process ends at once,
+before garbage collection can flood the output with
 "Future exception was never retrieved" for every pending output.
 
 Only the standard library and `pulumi` are imported, and nothing from this repository: the
@@ -46,6 +47,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         parser.add_argument(option, required=True)
     parser.add_argument("--organization", default="organization")
     parser.add_argument("--status-fd", type=int, required=True)
+    parser.add_argument(
+        "--preview", choices=("true", "false"), default="true", help="false: run as `up` does"
+    )
     return parser.parse_args(argv)
 
 
@@ -95,7 +99,7 @@ def _run(args: argparse.Namespace) -> Callable[[], None]:
     reset_options(
         project=args.project,
         stack=args.stack,
-        preview=True,
+        preview=args.preview == "true",
         root_directory=args.program_dir,
         organization=args.organization,
     )
@@ -105,7 +109,7 @@ def _run(args: argparse.Namespace) -> Callable[[], None]:
             stack=args.stack,
             monitor=args.monitor,
             engine=args.engine,
-            dry_run=True,
+            dry_run=args.preview == "true",
             organization=args.organization,
             root_directory=args.program_dir,
         )

@@ -9,15 +9,20 @@ from pulumi_policy import Policy
 from . import (
     archives,
     expiry,
+    extras,
     iam,
     lambda_functions,
     managed_policies,
     naming,
+    providers,
     resource_policies,
     resource_types,
     snapstart,
+    role_links,
+    secret_values,
     stack_rules,
     tags,
+    teardown,
     trust,
 )
 
@@ -34,4 +39,9 @@ POLICIES: Final[list[Policy]] = [
     *stack_rules.POLICIES,
     *archives.POLICIES,
     *snapstart.POLICIES,
+    *providers.POLICIES,
+    *extras.POLICIES,
+    *teardown.POLICIES,
+    *role_links.POLICIES,
+    *secret_values.POLICIES,
 ]

@@ -41,6 +41,10 @@ class Resource:
     """Inputs of the resource's provider (e.g. `defaultTags`). The engine sends them for every
     custom resource (a default provider's are the stack's `aws:*` config) and for no component,
     so their presence is what tells a resource that AWS creates from a component."""
+    provider_name: str = ""
+    """The provider resource's logical name (`default...` for a default provider)."""
+    protect: bool = False
+    aliases: tuple[str, ...] = ()
 
     @property
     def custom(self) -> bool:
@@ -107,6 +111,9 @@ def resource_policy(
             urn=args.urn,
             props=plain(args.props),
             provider_props=plain(args.provider.props) if args.provider else None,
+            provider_name=args.provider.name if args.provider else "",
+            protect=bool(args.opts.protect),
+            aliases=tuple(str(a) for a in args.opts.aliases or ()),
         )
         for message in check(resource, settings(args.get_config(), properties)):
             report(message, None)
@@ -127,6 +134,9 @@ def _stack_resource(resource: PolicyResource) -> StackResource:
         urn=resource.urn,
         props=plain(resource.props),
         provider_props=plain(resource.provider.props) if resource.provider else None,
+        provider_name=resource.provider.name if resource.provider else "",
+        protect=bool(resource.opts.protect),
+        aliases=tuple(str(a) for a in resource.opts.aliases or ()),
         parent=resource.parent.urn if resource.parent else "",
         dependencies=tuple(d.urn for d in resource.dependencies),
         property_dependencies={

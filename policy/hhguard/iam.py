@@ -22,6 +22,7 @@ from .iam_documents import (
     Statement,
     action_scope,
     arn_wildcards,
+    name_wildcard,
     statements,
 )
 from .limits import WILDCARD_ACTION_SCHEMA, WILDCARD_RESOURCE_SCHEMA
@@ -130,6 +131,8 @@ def check_wildcard_resources(resource: Resource, settings: Settings) -> Iterator
     arns = allowed_arns(
         [str(a) for a in settings["allowedWildcardArns"]], resource.allowed_accounts
     )
+    projects = [str(p) for p in settings["prefixWildcardProjects"]]
+    prefix = str(settings["prefix"]) if resource.project in projects else None
     for label, statement in allow_statements(resource, Kind.IDENTITY, Kind.RESOURCE):
         if statement.not_resources:
             yield (
@@ -141,6 +144,8 @@ def check_wildcard_resources(resource: Resource, settings: Settings) -> Iterator
         granted += [f"NotAction {a}" for a in statement.not_actions]
         for arn in statement.resources:
             opened = arn_wildcards(arn)
+            if not opened and name_wildcard(arn, prefix):
+                opened = ["name"]
             if opened and granted and arn not in arns:
                 yield (
                     f"{label} {statement.label} grants {granted} on Resource {arn!r} (a wildcard "

@@ -261,6 +261,28 @@ def arn_wildcards(resource: str) -> list[str]:
     return found
 
 
+_LOG_STREAMS: Final = re.compile(r"^log-group:[^*?]+:\*$")
+
+
+def name_wildcard(resource: str, prefix: str | None) -> bool:
+    """Whether a wildcard opens the resource's name (`function:*`, `role/*`, `secret:x*`): it
+    matches resources this stack does not declare. Two forms are not: the log streams of one
+    named log group (`log-group:<name>:*`), and, with `prefix`, a name that starts with it before
+    the first wildcard (`role/honeyhive-*`, the CI deployer's scope over every stack)."""
+    if not is_arn(resource):
+        return False
+    service, rest = resource.split(":", 5)[2], resource.split(":", 5)[5]
+    if not _WILDCARD.search(rest) or _LOG_STREAMS.match(rest):
+        return False
+    if prefix is None:
+        return True
+    literal = _WILDCARD.split(rest, maxsplit=1)[0]
+    if service != "s3":  # an S3 ARN starts with the bucket's name; others with a type
+        literal = re.split(r"[:/]", literal, maxsplit=1)[-1]
+    name = literal.removeprefix("/aws/lambda/")
+    return not name.startswith(prefix)
+
+
 def arn_account(value: str) -> str | None:
     """The account of an account id or ARN principal (`123456789012`, `arn:...:123...:root`)."""
     if _ACCOUNT.match(value):

@@ -1,22 +1,23 @@
-"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, no public invoke, and where
-they may send the HoneyHive key (lambda-api-url)."""
+"""Lambda functions: allowed runtimes, memory/timeout/layer bounds, no public invoke, where they
+may send the HoneyHive key (lambda-api-url, judged as the HTTP clients read a URL: api_urls.py)
+and which variables their environment may hold (lambda-environment)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from pulumi_policy import EnforcementLevel
 
 from . import aws_types as t
+from .api_urls import UrlPolicy, url_problem
 from .framework import Resource, Settings, resource_policy
 from .limits import (
     API_URL_SCHEMA,
     API_URL_VARIABLES,
+    ENVIRONMENT_SCHEMA,
     LAMBDA_LIMITS_SCHEMA,
-    LOOPBACK_HOSTS,
     PROXY_VARIABLES,
     RUNTIME_DEPRECATION_SCHEMA,
     RUNTIMES_SCHEMA,
@@ -151,24 +152,14 @@ def check_public_invoke(resource: Resource, _settings: Settings) -> Iterator[str
             yield f"grants {action} through a function URL with no auth (functionUrlAuthType NONE)"
 
 
-def _host_allowed(host: str, domains: list[str]) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith(f".{d}") for d in (d.lower() for d in domains))
-
-
-def url_problem(url: str, domains: list[str]) -> str | None:
-    """Why the SDK must not send the key to `url` (None: it may)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host in LOOPBACK_HOSTS and parts.scheme in ("http", "https"):
-        return None
-    if parts.scheme != "https":
-        return f"{url!r} is not https, so the key would travel in clear text"
-    if parts.username is not None or parts.password is not None:
-        return f"{url!r} carries credentials in its address"
-    if not _host_allowed(host, domains):
-        return f"{url!r} is not on {domains} (or a loopback address)"
-    return None
+def url_policy(resource: Resource, settings: Settings) -> UrlPolicy:
+    """Where this stack's functions may send the key; loopback only on a never-deployed stack."""
+    local = [str(s) for s in settings["loopbackStacks"]]
+    return UrlPolicy(
+        domains=[str(d) for d in settings["allowedApiHosts"]],
+        ports=[int(p) for p in settings["allowedApiPorts"]],
+        loopback=resource.stack in local,
+    )
 
 
 def check_api_url(resource: Resource, settings: Settings) -> Iterator[str]:
@@ -183,10 +174,10 @@ def check_api_url(resource: Resource, settings: Settings) -> Iterator[str]:
     variables = environment.get("variables") if isinstance(environment, dict) else None
     if not isinstance(variables, dict):
         return
-    domains = [str(d) for d in settings["allowedApiHosts"]]
+    policy = url_policy(resource, settings)
     for name, value in variables.items():
         upper = str(name).upper()
-        if upper in API_URL_VARIABLES and (problem := url_problem(str(value), domains)):
+        if upper in API_URL_VARIABLES and (problem := url_problem(str(value), policy)):
             yield f"{name} = {problem}: the SDK sends the HoneyHive key there"
         elif upper in PROXY_VARIABLES:
             yield f"{name} routes the SDK's requests, and the key, through a proxy: remove it"
@@ -194,7 +185,33 @@ def check_api_url(resource: Resource, settings: Settings) -> Iterator[str]:
             yield f"{name} = {value!r} turns off TLS verification of the requests with the key"
 
 
+def check_environment(resource: Resource, settings: Settings) -> Iterator[str]:
+    """A function's environment holds only the variables the program sets: any other one the
+    SDK, its HTTP stack or Python reads (proxies, CA bundles, TLS switches, HTTP_CONFIG,
+    PYTHONPATH, AWS_LAMBDA_EXEC_WRAPPER) could redirect the key or run other code."""
+    if resource.type != t.FUNCTION:
+        return
+    environment = resource.props.get("environment")
+    variables = environment.get("variables") if isinstance(environment, dict) else None
+    if not isinstance(variables, dict):
+        return  # unknown: lambda-api-url reports it
+    allowed = [str(v) for v in settings["allowedVariables"]]
+    for name in sorted(variables):
+        if name not in allowed:
+            yield (
+                f"environment variable {name!r} is not one the test bed sets (allowed: "
+                f"{', '.join(allowed)}); remove it, or add it to "
+                "lambda-environment.allowedVariables once the SDK's use of it is checked"
+            )
+
+
 POLICIES: Final = [
+    resource_policy(
+        "lambda-environment",
+        "Function environments hold only the variables the test bed sets",
+        check_environment,
+        config=ENVIRONMENT_SCHEMA,
+    ),
     resource_policy(
         "lambda-runtime",
         "Lambda functions use an allowed runtime that Lambda still lets anyone create",

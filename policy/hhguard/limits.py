@@ -83,6 +83,21 @@ ALLOWED_AWS_MANAGED_POLICIES: Final = ("service-role/AWSLambdaBasicExecutionRole
 # or a loopback address (the local target's ingest).
 HONEYHIVE_API_HOSTS: Final = ("honeyhive.ai",)
 LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
+API_PORTS: Final = (443,)
+# Stacks that are only ever run locally (never deployed): the only ones whose functions may
+# name a loopback API URL. CI deploys gh-* stacks; `ci` may be deployed by hand.
+LOOPBACK_STACKS: Final = ("local",)
+# The only variables a function's environment may hold: what the program sets (infra/spec.py).
+# Anything else the SDK or its HTTP stack reads (proxies, CA bundles, TLS switches,
+# HTTP_CONFIG, PYTHONPATH, AWS_LAMBDA_EXEC_WRAPPER) could redirect or expose the key.
+FUNCTION_ENV_VARIABLES: Final = (
+    "HH_API_KEY",
+    "HH_API_URL",
+    "HH_PROJECT",
+    "HH_SOURCE",
+    "HH_TEST_MODE",
+    "FLUSH_TIMEOUT_MS",
+)
 # The SDK's variables that name where it sends requests with the key, and the proxies it uses.
 API_URL_VARIABLES: Final = (
     "HH_API_URL",
@@ -97,6 +112,10 @@ PROXY_VARIABLES: Final = (
     "HTTPS_PROXY",
     "ALL_PROXY",
 )
+# Lambda layers cannot be tagged: their description names the stack instead (infra/spec.py).
+# It carries no expiry (every input of a layer version replaces it): the sweeper expires a layer
+# version with its stack's tagged resources, whose expiry stack-expiry judges.
+LAYER_DESCRIPTION_TEMPLATE: Final = "honeyhive-lambda-test sdk layer; stack={stack}; sdk={sdk}"
 # How long a stack may live (its honeyhive:expires-at tag), and the stacks that must expire.
 MAX_TTL_HOURS: Final = 24
 EPHEMERAL_STACK_PREFIX: Final = "gh-"
@@ -185,6 +204,15 @@ TAGS_SCHEMA: Final = {
     }
 }
 WILDCARD_RESOURCE_SCHEMA: Final = {
+    **PREFIX_SCHEMA,
+    "prefixWildcardProjects": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": [BOOTSTRAP_PROJECT],
+        "description": "Projects whose policies may scope a name by the prefix (`role/<prefix>*`: "
+        "the CI deployer's reach over every stack); elsewhere a wildcard in a name is a "
+        "wildcard resource",
+    },
     "allowedWildcardResourceActions": {
         **_STRING_LIST,
         "uniqueItems": True,
@@ -238,8 +266,22 @@ API_URL_SCHEMA: Final = {
         "uniqueItems": True,
         "default": list(HONEYHIVE_API_HOSTS),
         "description": "Domains (and their subdomains) a function may send the HoneyHive key "
-        "to, over https; loopback addresses are always allowed",
-    }
+        "to, over https",
+    },
+    "allowedApiPorts": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "uniqueItems": True,
+        "default": list(API_PORTS),
+        "description": "Ports an API URL on those domains may name (none named: 443)",
+    },
+    "loopbackStacks": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(LOOPBACK_STACKS),
+        "description": "Stacks that are never deployed, whose functions may name a loopback "
+        "ingest (http allowed there)",
+    },
 }
 EXPIRY_SCHEMA: Final[dict[str, dict[str, Any]]] = {
     "maxTtlHours": {
@@ -279,3 +321,73 @@ def settings(
 ) -> dict[str, Any]:
     """The policy's settings: the schema's defaults overlaid with what `Configure` sent."""
     return {key: given.get(key, spec["default"]) for key, spec in properties.items()}
+
+
+# --- the AWS provider: what a provider (explicit, or the default one from `aws:*` config) may set
+# pulumi-aws, as pinned in constraints.txt: a provider asking for another version (or a plugin
+# from a URL) would run a binary nobody reviewed, with CI's AWS credentials.
+AWS_PROVIDER_VERSION: Final = "7.51.1"
+# Provider inputs that may be set, each to values that keep every API call on AWS's own
+# endpoints with CI's own credentials (None: any value; a tuple: only those, as strings).
+PROVIDER_PROPERTIES: Final[Mapping[str, tuple[str, ...] | None]] = {
+    "region": None,  # checked against REGION_PATTERN
+    "defaultTags": None,  # required-tags and stack-expiry read them
+    "allowedAccountIds": None,  # checked: one 12-digit account
+    "skipCredentialsValidation": ("false",),
+    "skipRegionValidation": ("true", "false"),  # pulumi-aws sets true itself
+    "version": None,  # checked against providerVersion
+}
+REGION_PATTERN: Final = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$"
+PROVIDER_SCHEMA: Final = {
+    "providerVersion": {
+        "type": "string",
+        "minLength": 1,
+        "default": AWS_PROVIDER_VERSION,
+        "description": "The pulumi-aws version a provider may ask for (the pinned one)",
+    }
+}
+EXTRAS_SCHEMA: Final = {
+    "maxEphemeralStorageMb": {
+        "type": "integer",
+        "minimum": 512,
+        "maximum": 10240,
+        "default": 512,
+        "description": "Largest /tmp a function may ask for, in MB (512 is Lambda's default)",
+    },
+    "maxReservedConcurrency": {
+        "type": "integer",
+        "minimum": 0,
+        "default": 5,
+        "description": "Most concurrency a function may reserve from the account",
+    },
+}
+TEARDOWN_SCHEMA: Final = {
+    "protectedProjects": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": [BOOTSTRAP_PROJECT],
+        "description": "Projects that may protect resources (the bootstrap's state bucket)",
+    }
+}
+ENVIRONMENT_SCHEMA: Final = {
+    "allowedVariables": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": list(FUNCTION_ENV_VARIABLES),
+        "description": "The environment variables a function may set (exact names)",
+    }
+}
+SECRETS_SCHEMA: Final = {
+    "secretConfigKeys": {
+        **_STRING_LIST,
+        "uniqueItems": True,
+        "default": ["hhApiKey"],
+        "description": "Config keys (without namespace) whose values are secrets to track",
+    },
+    "minFragment": {
+        "type": "integer",
+        "minimum": 4,
+        "default": 8,
+        "description": "A piece of a secret this long, anywhere but HH_API_KEY, is a leak",
+    },
+}

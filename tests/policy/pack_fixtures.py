@@ -13,12 +13,19 @@ from collections.abc import Iterator
 import pytest
 
 from harness.policy_gate.config import PolicySetting
-from harness.policy_gate.gate import GateResult, check_capture
+from harness.policy_gate.gate import GateResult, check_capture, pack_env
 from harness.policy_gate.launcher import PackProcess
 from harness.program.capture import Capture
 from harness.program.render import render
 from policy.hhguard.limits import ALLOWED_TYPES
-from tests.policy.support import FIXTURE_PROGRAM, FIXTURE_STACK, POLICY_DIR
+from tests.policy.attack_cases import ATTACK_KEY, ATTACK_STACK
+from tests.policy.support import (
+    ATTACK_PROJECT,
+    ATTACKS_PROGRAM,
+    FIXTURE_PROGRAM,
+    FIXTURE_STACK,
+    POLICY_DIR,
+)
 
 MB = 1024 * 1024
 
@@ -83,3 +90,23 @@ FIXTURE_CONFIG = {
 @pytest.fixture(scope="session")
 def violations_result(pack: PackProcess, violations_capture: Capture) -> GateResult:
     return check_capture(violations_capture, pack.channel, FIXTURE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def secret_pack() -> Iterator[PackProcess]:
+    """The pack as the CLI starts it for the attacks stack: its config, the key decrypted."""
+    key = f"{ATTACK_PROJECT}:hhApiKey"
+    env = pack_env(ATTACK_PROJECT, ATTACK_STACK, {key: ATTACK_KEY}, [key])
+    with PackProcess(POLICY_DIR, env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def attacks_capture(fixture_zips: dict[str, str]) -> Capture:
+    overrides = {"layerZip": fixture_zips["layerZip"], "hhApiKey": ATTACK_KEY}
+    return render(ATTACK_STACK, program_dir=ATTACKS_PROGRAM, overrides=overrides)
+
+
+@pytest.fixture(scope="session")
+def attacks_result(secret_pack: PackProcess, attacks_capture: Capture) -> GateResult:
+    return check_capture(attacks_capture, secret_pack.channel, {})

@@ -9,12 +9,19 @@ from infra import snapstart as program
 from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
+    ENV_API_KEY,
     ENV_API_URL,
+    ENV_PROJECT,
+    ENV_SOURCE,
+    ENV_TEST_MODE,
     EXPIRES_AT_FORMAT,
+    FLUSH_TIMEOUT_ENV,
     FUNCTIONS,
     HONEYHIVE_API_HOSTS,
     LAMBDA_SERVICE_PRINCIPAL,
+    LAYER_DESCRIPTION_TEMPLATE,
     LAYER_ZIPPED_MAX_BYTES,
+    LOCAL_ONLY_STACK,
     LOG_GROUP_PREFIX,
     LOOPBACK_HOSTS,
     NAME_PREFIX,
@@ -86,3 +93,23 @@ def test_the_snapstart_facts_are_the_programs() -> None:
         assert pack.runtime_supports_snapstart(runtime) == program.runtime_supports_snapstart(
             runtime
         ), runtime
+
+
+def test_the_pinned_provider_the_layer_description_and_the_function_environment() -> None:
+    pins = dict(
+        line.split("==", 1)
+        for line in (REPO_ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert pins["pulumi_aws"] == limits.AWS_PROVIDER_VERSION
+    assert limits.LAYER_DESCRIPTION_TEMPLATE == LAYER_DESCRIPTION_TEMPLATE
+    # every variable the program can set, and nothing else
+    assert set(limits.FUNCTION_ENV_VARIABLES) == {
+        ENV_API_KEY,
+        ENV_API_URL,
+        ENV_PROJECT,
+        ENV_SOURCE,
+        ENV_TEST_MODE,
+        FLUSH_TIMEOUT_ENV,
+    }
+    assert limits.LOOPBACK_STACKS == (LOCAL_ONLY_STACK,)

@@ -150,6 +150,7 @@ def test_links_follow_values_not_dependencies(pack: PackProcess) -> None:
         "layer",
         {
             "layerName": "honeyhive-dev-layer",
+            "description": "honeyhive-lambda-test sdk layer; stack=dev; sdk=x",
             "compatibleRuntimes": ["python3.12"],
             "compatibleArchitectures": ["x86_64"],
             "arn": UNKNOWN,

@@ -16,6 +16,7 @@ from harness.policy_gate.gate import GateResult
 from harness.policy_gate.launcher import PackProcess
 from harness.policy_gate.report import Violation
 from harness.program.capture import Capture
+from tests.policy.attack_cases import ATTACKS
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-bucket-prefix": {"explicit-names": "generated from bucketPrefix='honeyhive-fx-'"},
     "honeyhive-fx-generated": {"explicit-names": "'honeyhive-fx-generated-1a2b3c4' is what the"},
     "bad-action-star": {"iam-no-wildcard-actions": "allows '*', every action of every service"},
-    "bad-action-service": {"iam-no-wildcard-actions": "allows 's3:*'"},
+    "bad-action-service": {
+        "iam-no-wildcard-actions": "allows 's3:*'",
+        "iam-no-wildcard-resources": "honeyhive-fx-good-bucket/*' (a wildcard over name)",
+    },
     "bad-not-action": {
         "iam-no-wildcard-actions": "'honeyhive-fx-inline' statement #1 uses NotAction"
     },
@@ -96,7 +100,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-trust-foreign": {"iam-role-trust": "trusts account 999999999999"},
     "bad-trust-federated": {"iam-role-trust": "with no Condition"},
     # resource-based policies
-    "bad-bucket-policy": {"resource-policies": "allows anyone (* '*') to ['s3:GetObject']"},
+    "bad-bucket-policy": {
+        "resource-policies": "allows anyone (* '*') to ['s3:GetObject']",
+        "iam-no-wildcard-resources": "(a wildcard over name)",
+    },
     "bad-queue-policy": {"resource-policies": "service 'sns.amazonaws.com' without an aws:Source"},
     "bad-layer-permission": {"resource-policies": "with principal '*' (every account)"},
     "bad-permission-no-source": {"resource-policies": "without sourceArn or sourceAccount"},
@@ -105,7 +112,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "bad-undeclared-policy": {"iam-managed-policies": "which is not declared in this stack"},
     # where the key goes
     "bad-api-url": {"lambda-api-url": "HH_API_URL = 'https://attacker.example/collect' is not on"},
-    "bad-api-proxy": {"lambda-api-url": "HTTPS_PROXY routes the SDK's requests"},
+    "bad-api-proxy": {
+        "lambda-api-url": "HTTPS_PROXY routes the SDK's requests",
+        "lambda-environment": "variable 'HTTPS_PROXY' is not one the test bed sets",
+    },
     # expiry
     "bad-expiry-far": {"stack-expiry": "9999-12-31T23:59:59Z is more than 24 h from now"},
     "bad-expiry-past": {"stack-expiry": "2026-11-28T00:00:00Z is already past"},
@@ -123,8 +133,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lambda-runtime": "runtime 'python3.11': Lambda blocks creating functions on it",
         "lambda-snapstart": "turns SnapStart on with runtime 'python3.11', which has none",
     },
-    "bad-snapstart-storage": {"lambda-snapstart": "ephemeral storage 1024 MB; SnapStart allows"},
-    "bad-snapstart-efs": {"lambda-snapstart": "SnapStart cannot be used with Amazon EFS"},
+    "bad-snapstart-storage": {
+        "lambda-snapstart": "ephemeral storage 1024 MB; SnapStart allows",
+        "resource-properties": "ephemeralStorage.size 1024 is outside 512..512",
+    },
+    "bad-snapstart-efs": {
+        "lambda-snapstart": "SnapStart cannot be used with Amazon EFS",
+        "resource-properties": "sets 'fileSystemConfig'",
+    },
     "bad-snapstart-provisioned": {
         "lambda-snapstart": "provisioned concurrency on function 'honeyhive-fx-snap-good'",
         "allowed-resource-types": "ProvisionedConcurrencyConfig is not a resource type",
@@ -216,11 +232,14 @@ def test_compliant_resources_are_silent(
 
 
 def test_every_policy_of_the_pack_is_exercised(pack: PackProcess) -> None:
+    """Here, or by the attacks of tests/policy/test_classes.py (whose compliant test bed every
+    policy reads)."""
     info = analyzer_pb2_grpc.AnalyzerStub(pack.channel).GetAnalyzerInfo(empty_pb2.Empty())
     policies = {p.name for p in info.policies}
     assert info.name == "honeyhive-lambda-guard"
-    assert {p for rules in EXPECTED.values() for p in rules} == policies
-    assert set(COMPLIANT) == policies
+    exercised = {p for rules in (*EXPECTED.values(), *ATTACKS.values()) for p in rules}
+    assert exercised == policies
+    assert set(COMPLIANT) | {p for rules in ATTACKS.values() for p in rules} == policies
 
 
 def test_the_gate_fails_on_the_fixture_and_counts_every_resource(

@@ -189,3 +189,18 @@ def test_a_clean_stack_is_not_waited_for(account: Account) -> None:
     slept: list[float] = []
     assert leaks.leaks(connect(None), STACK, sleep=slept.append) == 0
     assert slept == []
+
+
+def test_a_layer_named_for_the_stack_leaks_whatever_its_description_says(
+    account: Account, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for description in ("built by hand", "honeyhive-lambda-test sdk layer; stack="):
+        account.lambda_.publish_layer_version(
+            LayerName=f"honeyhive-{STACK}-sdk-python3-13",
+            Description=description,
+            Content={"ZipFile": handler_zip()},
+        )
+    code, out, _ = run(["--stack", STACK], capsys)
+    assert code == 1, out
+    assert f"LEAK layer version honeyhive-{STACK}-sdk-python3-13:1" in out
+    assert f"LEAK layer version honeyhive-{STACK}-sdk-python3-13:2" in out

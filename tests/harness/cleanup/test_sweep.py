@@ -122,6 +122,10 @@ EXPIRED = {
     "layer version honeyhive-gh-old-sdk:1",
     "layer version honeyhive-gh-old-sdk:2",
     "layer version honeyhive-gh-older-sdk:1",
+    # A per-branch stack's layer whose description does not parse, or says `never`: those
+    # stacks always expire, so the sweeper takes them.
+    "layer version honeyhive-gh-old-sdk:3",
+    "layer version honeyhive-gh-forever-sdk:1",
 }
 
 
@@ -142,6 +146,7 @@ def build(world: World) -> None:
         "hand-made layer",
     )
     world.layer("honeyhive-gh-older-sdk", description("gh-older", "2020-01-01T00:00:00Z"))
+    world.layer("honeyhive-gh-forever-sdk", description("gh-forever", "never"))
 
     live = tags("gh-live", FUTURE)
     world.function("honeyhive-gh-live-basic", live)
@@ -198,7 +203,7 @@ def test_dry_run_lists_the_expired_ones_and_touches_nothing(
     }
     assert planned == EXPIRED
     assert aws.snapshot() == before
-    assert "6 to delete (dry run; pass --apply to delete)" in out
+    assert "8 to delete (dry run; pass --apply to delete)" in out
 
 
 def test_apply_deletes_exactly_the_expired_honeyhive_resources(
@@ -210,23 +215,24 @@ def test_apply_deletes_exactly_the_expired_honeyhive_resources(
     assert aws.snapshot() == before - EXPIRED
     # The managed policy was detached, not deleted: it is not the test bed's.
     assert "policy managed-extra" in aws.snapshot()
-    assert f"sweep {REGION} at {NOW}: 6 deleted;" in out
+    assert f"sweep {REGION} at {NOW}: 8 deleted;" in out
 
 
-def test_malformed_expiry_is_reported_and_kept(
+def test_malformed_expiry_is_kept_except_on_a_per_branch_stack(
     aws: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, out, _ = run(["--now", NOW], capsys)
     skipped = [line for line in out.splitlines() if line.startswith("skip ")]
-    assert len(skipped) == 4
+    assert len(skipped) == 3
     assert any(
         "function honeyhive-bad-basic: honeyhive:expires-at='tomorrow'" in s for s in skipped
     )
     assert any("role honeyhive-bad-role" in s for s in skipped)
     assert any("log group /aws/lambda/honeyhive-bad-basic" in s for s in skipped)
-    assert any(
-        "layer version honeyhive-gh-old-sdk:3: description 'hand-made layer'" in s for s in skipped
-    )
+    assert (
+        "would delete layer version honeyhive-gh-old-sdk:3 (description 'hand-made layer' does "
+        "not parse, on a per-branch (gh-*) stack)"
+    ) in out
 
 
 def test_the_clock_decides(aws: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -250,7 +256,7 @@ def test_a_failed_delete_is_reported_and_the_sweep_goes_on(
     assert "ERROR could not delete role honeyhive-gh-old-basic-role" in err
     assert "DeleteConflict" in err
     assert aws.snapshot() == before - (EXPIRED - {"role honeyhive-gh-old-basic-role"})
-    assert "5 deleted" in out
+    assert "7 deleted" in out
     assert "1 failed" in out
 
 

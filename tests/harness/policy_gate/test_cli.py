@@ -15,7 +15,7 @@ from harness.policy_gate.launcher import PackProcess
 from harness.program.capture import Capture
 from harness.program.render import render
 from infra.spec import REPO_ROOT
-from tests.policy.support import FIXTURE_PROGRAM, FIXTURE_STACK
+from tests.policy.support import TWO_FACED_PROGRAM
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +27,23 @@ def _program(fixture_layer_dir: Path, *overrides: str) -> list[str]:
     return args
 
 
-def test_ci_stack_passes(fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ci_and_the_branch_stack_ci_deploys_pass(
+    fixture_layer_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ci`, and the gh-<branch> stack with the config CI sets (branch, expiresAt, the
+    permissions boundary): project files, the preview and two `up` runs, the comparison."""
+    boundary = "permissionsBoundary=arn:aws:iam::123456789012:policy/honeyhive-lambda-boundary"
     started = time.monotonic()
-    code = main(_program(fixture_layer_dir))
+    code = main([*_program(fixture_layer_dir, boundary), "--ci-branch", "feature/Login"])
     elapsed = time.monotonic() - started
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.startswith("policy gate passed: 0 mandatory, 0 advisory violation(s)"), out
-    print(f"\npolicy gate on ci: {elapsed:.1f}s ({out.strip()})")
+    lines = out.splitlines()
+    assert len(lines) == 2, out
+    assert all(line.startswith("policy gate passed: 0 mandatory, 0 advisory") for line in lines)
+    assert "(stack ci:" in lines[0]
+    assert "(stack gh-feature-login" in lines[1]
+    print(f"\npolicy gate on ci and a branch stack: {elapsed:.1f}s ({out.strip()})")
 
 
 def test_branch_stack_with_several_runtimes_has_no_violation(
@@ -103,18 +112,16 @@ def test_zero_retention_is_accepted_by_the_program_and_refused_by_the_pack(
 
 
 def test_a_policy_config_file_lowers_every_rule(
-    tmp_path: Path, fixture_zips: dict[str, str], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"all": "advisory"}))
-    args = ["--program", str(FIXTURE_PROGRAM), "--stack", FIXTURE_STACK]
-    for key, value in fixture_zips.items():
-        args += ["--set", f"{key}={value}"]
+    args = ["--program", str(TWO_FACED_PROGRAM), "--stack", "fx", "--set", "attack=dry-run"]
     code = main([*args, "--policy-config", str(config)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "MANDATORY" not in out
-    assert "ADVISORY  lambda-runtime  aws:lambda/function:Function bad-runtime" in out
+    assert "ADVISORY  lambda-api-url  aws:lambda/function:Function fn" in out
     assert "policy gate passed: 0 mandatory," in out
 
 
@@ -133,18 +140,22 @@ def test_usage_errors_fail_with_the_fix(
     assert fragment in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    "overrides",
-    [[], ["createOidcProvider=false", "stateBucket="]],
-    ids=["example", "existing-oidc-pulumi-cloud"],
-)
-def test_the_bootstrap_program_passes(
-    overrides: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    args = ["--program", str(REPO_ROOT / "bootstrap"), "--stack", "example"]
-    for item in overrides:
-        args += ["--set", item]
-    code = main(args)
+def test_the_bootstrap_program_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--program", str(REPO_ROOT / "bootstrap"), "--stack", "example"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.startswith("policy gate passed: 0 mandatory, 0 advisory violation(s)"), out
+
+
+def test_the_bootstrap_without_its_oidc_provider_or_state_bucket_passes(
+    pack: PackProcess,
+) -> None:
+    """An account that has GitHub's OIDC provider, on Pulumi Cloud: the pack alone (the gate's
+    runs of this program are proven above)."""
+    capture = render(
+        "example",
+        program_dir=REPO_ROOT / "bootstrap",
+        overrides={"createOidcProvider": "false", "stateBucket": ""},
+    )
+    result = check_capture(capture, pack.channel, {})
+    assert result.violations == ()

@@ -96,4 +96,4 @@ def test_the_gate_fails_a_run_that_did_not_complete(capsys: pytest.CaptureFixtur
     code = gate(["--program", str(ESCAPES_PROGRAM), "--stack", STACK, "--set", "attack=os-exit"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("policy gate FAILED: the program did not complete its run:\n")
+    assert err.startswith("policy gate FAILED: the program did not complete its run (stack fx):\n")
