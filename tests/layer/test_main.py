@@ -40,7 +40,8 @@ def test_cli_missing_interpreter_names_it_and_the_fixes(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": str(tmp_path), "PYENV_ROOT": str(tmp_path)}
     result = _layer("--runtime", "python3.12", "--out", str(tmp_path), env=env)
     assert result.returncode == 2
-    assert "error: no working python3.12 interpreter" in result.stderr
+    assert "error: no python3.12 for x86_64: no working python3.12 interpreter" in result.stderr
+    assert "no Debian suite has a CPython 3.12 package" in result.stderr
     assert "pyenv install 3.12" in result.stderr and "--no-bytecode" in result.stderr
     assert not list(tmp_path.glob("python3.12-*"))
 
