@@ -29,7 +29,13 @@ SDK ?=
 # The SDK the stack deploys a second working_sdk_test with, for the benchmark on AWS (`baseSdk`;
 # a SPEC or `locked`). Empty: the stack's config (default: none).
 BASE_SDK ?=
-SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))
+# RUNTIME=python3.14 / ARCH=arm64: the stack's `runtime` / `architecture` for this run (`make
+# local ARCH=arm64` runs every function through the arm64 RIE under qemu-user). They ride along
+# with the SDK's settings, so the same chain (layer, render, policy, serve) sees them.
+RUNTIME ?=
+ARCH ?=
+SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))$(if \
+	$(RUNTIME), --set runtime=$(RUNTIME))$(if $(ARCH), --set architecture=$(ARCH))
 PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=

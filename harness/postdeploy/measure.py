@@ -18,7 +18,7 @@ import functools
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,17 @@ class SuiteOptions:
     max_warm_overhead_ms: float = 1000.0
     """Gated: an SDK function's warm Duration p50 minus baseline's (it starts a session and
     flushes over the network on every invoke)."""
+
+    def scaled(self, factor: float) -> SuiteOptions:
+        """The gates for a target `factor` times slower than natively (a local runtime of the
+        other architecture, under qemu-user): its overheads grow with it, so do the bounds."""
+        if factor == 1.0:
+            return self
+        return replace(
+            self,
+            max_cold_overhead_ms=self.max_cold_overhead_ms * factor,
+            max_warm_overhead_ms=self.max_warm_overhead_ms * factor,
+        )
 
 
 @dataclass
@@ -145,6 +156,12 @@ def measure(
     *,
     environ: Mapping[str, str] | None = None,
 ) -> RunRecord:
+    if target.time_scale != 1.0:
+        progress(
+            f"emulated runtime(s), {target.time_scale:g}x slower than natively (measured): the "
+            "overhead gates are scaled by it, and durations are emulated, not Lambda's"
+        )
+    settings = settings.scaled(target.time_scale)
     record = RunRecord(target, settings, started_at=_now())
     runs = {key: FunctionRun(output) for key, output in target.functions.items()}
     record.functions = runs
