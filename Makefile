@@ -54,10 +54,14 @@ LOCAL_OUTPUTS := build/local/outputs.json
 LOCAL_MAX_COLD_OVERHEAD_MS ?= 5000
 LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
+# The other architecture runs under qemu-user, ~35x slower (an SDK cold start takes 30-50 s):
+# fewer rounds there (PYTEST_ARGS can still ask for more: the last option wins).
+HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+EMULATED_ROUNDS = $(if $(filter-out $(HOST_ARCH),$(or $(ARCH),$(HOST_ARCH))),--cold-starts 2 --warm-invokes 5)
 # make bench: more rounds, 5 at a time, while its verdict is not conclusive (README, Benchmark).
 MAX_COLD_STARTS ?= 40
 
-.PHONY: venv lint check test local post-deploy bench bench-deployed layer render policy preview up \
+.PHONY: venv lint check test local matrix post-deploy bench bench-deployed layer render policy preview up \
 	destroy \
 	sweep leaks lock
 
@@ -121,7 +125,13 @@ check: venv
 local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
-		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
+		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(EMULATED_ROUNDS) $(PYTEST_ARGS)
+
+# `make local` over every offered runtime x architecture, one table (build/matrix/matrix.md):
+# the other architecture under qemu-user (about 15 min per runtime), and python3.12 on arm64,
+# which no interpreter here can run, gets its layer's static checks only.
+matrix: venv
+	$(PY) -m harness matrix --stack $(STACK)$(if $(SDK), --sdk $(SDK))
 
 # The same suite against a deployed stack: report in build/aws/ (and the GitHub job summary).
 post-deploy: venv

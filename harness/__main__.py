@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("harness.ingest.cli", "the local HoneyHive-compatible endpoint"),
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
     "bench": ("harness.bench.cli", "cold-start benchmark: our layer vs the seed recipe, locally"),
+    "matrix": (
+        "harness.matrix.cli",
+        "the local suite over every offered runtime x architecture, one table",
+    ),
     "suite": (
         "harness.postdeploy.cli",
         "the post-deploy suite against a stack, deployed or served locally",

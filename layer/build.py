@@ -139,7 +139,7 @@ def _interpreter(target: LayerTarget, recipe: str, compiled: bool) -> Interprete
     try:
         # Bytecode does not depend on the machine: this machine's python3.X compiles an arm64
         # layer too (and python3.12 has no arm64 interpreter here).
-        return interpreter_for(target.python_version, host_architecture())
+        found = interpreter_for(target.python_version, host_architecture())
     except InterpreterNotFound as exc:
         if recipe == "seed":
             raise
@@ -149,6 +149,14 @@ def _interpreter(target: LayerTarget, recipe: str, compiled: bool) -> Interprete
             "Or build with --no-bytecode (recorded in the manifest; the layer then recompiles "
             "every module it imports on each cold start)."
         ) from None
+    if recipe == "seed" and found.build:
+        minor = target.python_version
+        raise LayerError(
+            f"the seed recipe installs with the runtime's own pip, and python{minor} here is "
+            f"{found.build}, without pip: install a CPython {minor} (`pyenv install {minor}`) "
+            "to build the seed's layer"
+        )
+    return found
 
 
 def _interpreter_record(interp: Interpreter | None) -> str | None:

@@ -122,7 +122,9 @@ class PrivateApt:
                 f"check this machine reaches {MIRROR}"
             ) from None
         errors = [line for line in result.stderr.splitlines() if line.startswith(("E:", "W:"))]
-        if result.returncode != 0 or any(line.startswith("E:") for line in errors):
+        # `update` exits 0 when an index could not be fetched or verified, with warnings.
+        fatal = ("E:", "W:") if args[0] == "update" else ("E:",)
+        if result.returncode != 0 or any(line.startswith(fatal) for line in errors):
             detail = "; ".join(errors) or result.stderr.strip()[-500:]
             raise DebianUnavailable(
                 f"apt-get {args[0]} for Debian {self.suite}/{self.deb_arch} failed: {detail}. "

@@ -40,6 +40,7 @@ SYSTEM_LIBRARIES: Final = frozenset(
         "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
     }
 )  # fmt: skip
+_RUNTIME_DIR: Final = re.compile(r"^python/lib/python3\.\d+/")
 _GLIBC: Final = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.\d+)?$")
 # An extension module's tagged suffix: `.cpython-313-x86_64-linux-gnu.so`, `.abi3.so`.
 _EXTENSION_TAG: Final = re.compile(r"\.(cpython-\d+[a-z]*-[a-z0-9_]+-linux-gnu|abi3)\.so$")
@@ -130,13 +131,22 @@ def check(archive: Path, target: LayerTarget) -> None:
 def pure_python_disagreements(first: Path, second: Path) -> list[str]:
     """Files of the same path that differ between two layers of one SDK and architecture for
     different runtimes (3.12 and 3.13): pure-Python code is the same wheel for both, so a
-    difference means a different package version slipped into one of them."""
-    ones = {name: data for name, data in _members(first) if name.endswith(".py")}
-    twos = {name.replace(_runtime_dir(second), _runtime_dir(first)): data
-            for name, data in _members(second) if name.endswith(".py")}  # fmt: skip
+    difference means a different package version slipped into one of them. Paths are named
+    as in `first`."""
+    ones = _python_files(first)
+    twos = _python_files(second)
+    here, there = _runtime_dir(ones), _runtime_dir(twos)
+    twos = {name.replace(there, here, 1): data for name, data in twos.items()}
     return sorted(name for name in ones.keys() & twos.keys() if ones[name] != twos[name])
 
 
-def _runtime_dir(archive: Path) -> str:
-    """`python/lib/python3.13/` for a layer built for python3.13 (its directory names it)."""
-    return f"python/lib/{archive.parent.name.rsplit('-', 1)[0]}/"
+def _python_files(archive: Path) -> dict[str, bytes]:
+    return {name: data for name, data in _members(archive) if name.endswith(".py")}
+
+
+def _runtime_dir(files: dict[str, bytes]) -> str:
+    """`python/lib/python3.13/`: where a layer for python3.13 keeps its packages."""
+    for name in files:
+        if (match := _RUNTIME_DIR.match(name)) is not None:
+            return match[0]
+    return "python/"
