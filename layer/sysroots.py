@@ -171,10 +171,17 @@ def _emulator(arch: str) -> tuple[Path, str] | None:
     host = host_architecture()
     if arch == host:
         return None
-    name = emulator_name(arch)
+    # Every architecture's sysroot shares one emulator: one process at a time unpacks it.
+    with (ROOT / ".qemu.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _unpacked_emulator(host, emulator_name(arch))
+
+
+def _unpacked_emulator(host: str, name: str) -> tuple[Path, str]:
     for marker in sorted(ROOT.glob(f"qemu-{DEB_ARCH[host]}-*/{MARKER}")):
         record = json.loads(marker.read_text())
-        return marker.parent / "usr" / "bin" / name, str(record["package"])
+        if (marker.parent / "usr" / "bin" / name).is_file():
+            return marker.parent / "usr" / "bin" / name, str(record["package"])
     apt = PrivateApt(APT_ROOT / f"{QEMU_SUITE}-{DEB_ARCH[host]}", QEMU_SUITE, DEB_ARCH[host])
     apt.update()
     planned = [p for p in apt.plan(("qemu-user-static",)) if p.name == "qemu-user-static"]
