@@ -12,7 +12,9 @@ interpreter of it can run here), and the first ones every layer gets.
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
 
 from layer.errors import LayerError
-from layer.targets import LayerTarget
+from layer.targets import ARCHES, RUNTIMES, LayerTarget
 
 # Amazon Linux 2023's glibc, which every Lambda python3.12+ runtime runs on.
 LAMBDA_GLIBC: Final = (2, 34)
@@ -150,3 +152,24 @@ def _runtime_dir(files: dict[str, bytes]) -> str:
         if (match := _RUNTIME_DIR.match(name)) is not None:
             return match[0]
     return "python/"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m layer.static_checks LAYER.zip --runtime R --arch A`: check any layer zip (a
+    hand-made or downloaded one); exit 1 naming each file that cannot work on R and A."""
+    parser = argparse.ArgumentParser(prog="python -m layer.static_checks", description=main.__doc__)
+    parser.add_argument("layer", type=Path, help="the layer's zip")
+    parser.add_argument("--runtime", required=True, choices=RUNTIMES)
+    parser.add_argument("--arch", required=True, choices=list(ARCHES))
+    args = parser.parse_args(argv)
+    try:
+        check(args.layer, LayerTarget(args.runtime, args.arch))
+    except LayerCheckFailed as exc:
+        print(f"python -m layer.static_checks: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.layer}: passes the static checks for {args.runtime}-{args.arch}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

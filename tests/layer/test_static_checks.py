@@ -14,7 +14,13 @@ import pytest
 from infra.spec import REPO_ROOT
 from layer.build import Built
 from layer.provider import interpreter_for
-from layer.static_checks import LayerCheckFailed, check, problems, pure_python_disagreements
+from layer.static_checks import (
+    LayerCheckFailed,
+    check,
+    main,
+    problems,
+    pure_python_disagreements,
+)
 from layer.targets import LayerTarget
 from tests.layer.build_fixtures import HOST_ARCH
 
@@ -53,7 +59,7 @@ def test_layers_built_for_their_target_pass(built_layer: BuildLayer) -> None:
 
 
 def test_one_x86_64_wheel_in_an_arm64_layer_fails_naming_the_file(
-    built_layer: BuildLayer, tmp_path: Path
+    built_layer: BuildLayer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     x86_module = _read(built_layer(X86).archive, _pydantic_core(X86))
     swapped = _rewrite(
@@ -64,6 +70,9 @@ def test_one_x86_64_wheel_in_an_arm64_layer_fails_naming_the_file(
     message = str(excinfo.value)
     assert f"{_pydantic_core(ARM)}: built for EM_X86_64, not arm64" in message
     assert message.count(": built for") == 1, "only the swapped file is named"
+    # The same from the command line, for a layer zip made anywhere.
+    assert main([str(swapped), "--runtime", ARM.runtime, "--arch", ARM.arch]) == 1
+    assert f"{_pydantic_core(ARM)}: built for EM_X86_64" in capsys.readouterr().err
 
 
 def test_an_extension_for_another_python_fails_naming_it(
