@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from infra.spec import LINUX_MACHINES, REPO_ROOT
-from layer.debian import DEB_ARCH, DebianUnavailable, Package, PrivateApt, unpack
+from layer.debian import DEB_ARCH, DebianUnavailable, PrivateApt, unpack
 from layer.errors import InterpreterNotFound
 from layer.interpreters import Interpreter, find_interpreter
 
@@ -42,7 +42,7 @@ LOADERS: Final = {
 }
 _PROBE: Final = "import platform, sys; print(sys.version.split()[0]); print(platform.machine())"
 _WRAPPER: Final = """#!/bin/sh
-# CPython {version} from Debian {suite} packages (not AWS's build): see sysroot.json.
+# CPython from Debian {suite} packages (not AWS's build): see ../../sysroot.json.
 here=${{0%/*}}
 exec {emulator}"$here/../{loader}" --argv0 "$0" --library-path "$here/../{libdir}" \\
   "$here/python{minor}" "$@"
@@ -124,30 +124,12 @@ def _create(minor: str, arch: str, suite: str) -> Interpreter:
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     unpack(apt.download(planned), partial)
-    version = _version(planned, minor)
-    bin_dir = partial / "usr" / "bin"
-    prefix = ""
-    if emulator:
-        shutil.copy2(emulator[0], bin_dir / emulator[0].name)
-        prefix = f'"$here/{emulator[0].name}" '
-    wrapper = bin_dir / f"python{minor}-debian"
-    wrapper.write_text(
-        _WRAPPER.format(
-            version=version,
-            suite=suite,
-            emulator=prefix,
-            loader=LOADERS[arch],
-            libdir=str(Path(LOADERS[arch]).parent),
-            minor=minor,
-        )
-    )
-    wrapper.chmod(0o755)
-    _check(wrapper, minor, arch)
+    wrapper = _write_wrapper(partial / "usr" / "bin", minor, arch, suite, emulator)
+    version = _check(wrapper, minor, arch)
     _compile_stdlib(_compiler(minor, arch, wrapper), partial / "usr" / "lib" / f"python{minor}")
     record = {
         "minor": minor, "arch": arch, "suite": suite, "indexDate": index_date,
-        "python": _check(wrapper, minor, arch), "packages": labels,
-        "emulator": emulator[1] if emulator else None,
+        "python": version, "packages": labels, "emulator": emulator[1] if emulator else None,
     }  # fmt: skip
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
@@ -158,11 +140,23 @@ def _create(minor: str, arch: str, suite: str) -> Interpreter:
     return found
 
 
-def _version(planned: list[Package], minor: str) -> str:
-    for package in planned:
-        if package.name == f"python{minor}-minimal":
-            return package.version
-    raise DebianUnavailable(f"apt's plan has no python{minor}-minimal")
+def _write_wrapper(
+    bin_dir: Path, minor: str, arch: str, suite: str, emulator: tuple[Path, str] | None
+) -> Path:
+    """`python3.X-debian` beside Debian's `python3.X` (and a copy of the emulator, if any)."""
+    prefix = ""
+    if emulator:
+        shutil.copy2(emulator[0], bin_dir / emulator[0].name)
+        prefix = f'"$here/{emulator[0].name}" '
+    wrapper = bin_dir / f"python{minor}-debian"
+    loader = LOADERS[arch]
+    wrapper.write_text(
+        _WRAPPER.format(
+            suite=suite, emulator=prefix, loader=loader, libdir=Path(loader).parent, minor=minor
+        )
+    )
+    wrapper.chmod(0o755)
+    return wrapper
 
 
 def _emulator(arch: str) -> tuple[Path, str] | None:
