@@ -4,7 +4,8 @@ timeouts are scaled by, measured, never assumed.
 The workload is what a cold start does most: importing modules (their bytecode read, unmarshalled
 and executed). It runs in the emulated interpreter and in a native one of the same Python
 version, the best of a few rounds each (a busy machine slows one round, not the best). The
-measured factor was 30-40 under qemu-user for arm64 here (`import honeyhive`: 23 s vs 0.8 s).
+measured factor was 21-48 under qemu-user for arm64 here, on a busy machine (`import honeyhive`:
+23 s vs 0.8 s).
 """
 
 from __future__ import annotations
