@@ -7,14 +7,16 @@ import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, InfraError
 from infra.sdk import SdkSpec, parse_sdk_spec
-from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME
+from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, LAYER_ZIP
 from infra.stack_config import add_set_argument, parse_overrides, stack_settings
 from layer import import_check, static_checks
 from layer.build import Built, build
 from layer.errors import LayerError, LayerTooLarge
+from layer.manifest import read_manifest
 from layer.static_checks import LayerCheckFailed
 from layer.targets import ARCHES, RECIPES, RUNTIMES, LayerTarget
 from layer.verify import ProbeFailed
@@ -121,19 +123,37 @@ def check(job: Job, built: Built, *, imports: bool) -> None:
     )
 
 
-def check_agreement(done: list[tuple[Job, Built]]) -> None:
-    """Layers of one SDK and architecture for two runtimes hold the same pure-Python files."""
-    for (job, built), (other, other_built) in itertools.combinations(done, 2):
-        if (job.target.arch, job.sdk, job.out) != (other.target.arch, other.sdk, other.out):
-            continue
-        differ = static_checks.pure_python_disagreements(built.archive, other_built.archive)
-        if differ:
-            raise LayerCheckFailed(
-                f"the {job.target.name} and {other.target.name} layers of one SDK hold different "
-                f"pure-Python files: {', '.join(differ[:10])}"
-                f"{f' and {len(differ) - 10} more' if len(differ) > 10 else ''}. Fix: pin one "
-                "version of each package for every runtime (layer/requirements.in)"
-            )
+def check_agreement(done: list[Built]) -> None:
+    """Layers of one SDK and architecture for two runtimes hold the same pure-Python files:
+    each layer built (or reused) now against every other runtime's layer beside it that holds
+    the same SDK and the same package versions (built now or before)."""
+    seen: set[frozenset[Path]] = set()
+    for built in done:
+        arch = built.manifest["arch"]
+        for directory in sorted(built.directory.parent.glob(f"python3.*-{arch}")):
+            pair = frozenset((built.directory.resolve(), directory.resolve()))
+            other = read_manifest(directory)
+            if len(pair) == 1 or pair in seen or other is None or not _same_sdk(built, other):
+                continue
+            seen.add(pair)
+            differ = static_checks.pure_python_disagreements(built.archive, directory / LAYER_ZIP)
+            if differ:
+                more = f" and {len(differ) - 10} more" if len(differ) > 10 else ""
+                raise LayerCheckFailed(
+                    f"the {built.directory.name} and {directory.name} layers of one SDK hold "
+                    f"different pure-Python files: {', '.join(differ[:10])}{more}. Fix: rebuild "
+                    "both (`make layer`); if they still differ, pin one version of each package "
+                    "for every runtime (layer/requirements.in)"
+                )
+
+
+def _same_sdk(built: Built, other: dict[str, Any]) -> bool:
+    mine = built.manifest
+    return bool(
+        other.get("recipe") == mine["recipe"]
+        and other.get("sdk") == mine["sdk"]
+        and other.get("packages") == mine["packages"]
+    )
 
 
 def say(message: str) -> None:
@@ -148,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 "python -m layer: this stack uses no SDK layer; nothing to build", file=sys.stderr
             )
-        done = []
+        done: list[Built] = []
         for job in jobs:
             built = build(
                 job.target,
@@ -159,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.recipe == "lambda":
                 check(job, built, imports=not args.no_import_check)
-                done.append((job, built))
+                done.append(built)
             m = built.manifest
             print(
                 f"{built.archive}  sha256={m['sha256']}  zipped={m['zippedBytes']}  "
