@@ -31,7 +31,14 @@ SDK ?=
 # The SDK the stack deploys a second working_sdk_test with, for the benchmark on AWS (`baseSdk`;
 # a SPEC or `locked`). Empty: the stack's config (default: none).
 BASE_SDK ?=
-SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))$(if $(SNAPSTART), --set snapStart=$(SNAPSTART))
+# RUNTIME=python3.14 / ARCH=arm64: the stack's `runtime` / `architecture` for this run (`make
+# local ARCH=arm64` runs every function through the arm64 RIE under qemu-user). They ride along
+# with the SDK's settings, so the same chain (layer, render, policy, serve) sees them.
+RUNTIME ?=
+ARCH ?=
+SET_SDK := $(if $(SDK), --set sdk=$(SDK))$(if $(BASE_SDK), --set baseSdk=$(BASE_SDK))$(if \
+	$(SNAPSTART), --set snapStart=$(SNAPSTART))$(if \
+	$(RUNTIME), --set runtime=$(RUNTIME))$(if $(ARCH), --set architecture=$(ARCH))
 PROGRAM ?= .
 POLICY_CONFIG ?=
 PYTEST_ARGS ?=
@@ -52,11 +59,15 @@ LOCAL_MAX_WARM_OVERHEAD_MS ?= 1000
 COLD_STARTS ?= 10
 # make local PROACTIVE_INIT=0.5: that share of new local environments is initialized ahead.
 PROACTIVE_INIT ?=
+# The other architecture runs under qemu-user, ~35x slower (an SDK cold start takes 30-50 s):
+# fewer rounds there (PYTEST_ARGS can still ask for more: the last option wins).
+HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+EMULATED_ROUNDS = $(if $(filter-out $(HOST_ARCH),$(or $(ARCH),$(HOST_ARCH))),--cold-starts 2 --warm-invokes 5)
 # make bench: more rounds, 5 at a time, while its verdict is not conclusive (docs/benchmark.md).
 MAX_COLD_STARTS ?= 40
 
-.PHONY: help venv lint check test local post-deploy bench bench-deployed layer render policy \
-	preview up destroy teardown sweep leaks lock
+.PHONY: help venv lint check test local matrix post-deploy bench bench-deployed layer render \
+	policy preview up destroy teardown sweep leaks lock
 
 # uv installs the pinned set in seconds (pip takes minutes); pip itself is installed too, at its
 # pin (tests download sdists with it). The venv is created without pip and uv goes in with
@@ -127,7 +138,14 @@ local: policy
 	$(PY) -m harness suite --local --stack $(STACK)$(SET_SDK) --outputs $(LOCAL_OUTPUTS) \
 		$(if $(PROACTIVE_INIT),--proactive-init $(PROACTIVE_INIT)) \
 		-- --max-cold-overhead-ms $(LOCAL_MAX_COLD_OVERHEAD_MS) \
-		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(PYTEST_ARGS)
+		--max-warm-overhead-ms $(LOCAL_MAX_WARM_OVERHEAD_MS) $(EMULATED_ROUNDS) $(PYTEST_ARGS)
+
+# `make local` over every offered runtime x architecture, one table (build/matrix/matrix.md):
+# the other architecture under qemu-user (about 15 min per runtime), and python3.12 on arm64,
+# which no interpreter here can run, gets its layer's static checks only.
+## make local over every offered runtime x architecture, one table (SDK=)
+matrix: venv
+	$(PY) -m harness matrix --stack $(STACK)$(if $(SDK), --sdk $(SDK))
 
 # The same suite against a deployed stack: report in build/aws/ (and the GitHub job summary).
 ## the post-deploy suite against a deployed STACK (Pulumi CLI, AWS)

@@ -88,16 +88,12 @@ PYTHON_RUNTIMES: Final = MappingProxyType(
     }
 )
 
-# What the test bed offers: the runtimes Lambda still lets you create, whose interpreter these
-# machines have (each layer's bytecode is compiled, and its functions run locally, by the
-# runtime's own interpreter). python3.14 is creatable on Lambda, but no CPython 3.14 can be
-# installed here (no pyenv build, no Debian 12 package; python.org and GitHub are unreachable),
-# so it is not offered yet; docs/settings.md says so.
-OFFERED_RUNTIMES: Final = ("python3.12", "python3.13")
+# What the test bed offers: every runtime Lambda still lets you create. Each layer's bytecode is
+# compiled, and its functions run locally, by the runtime's own interpreter: the installed one
+# (pyenv/PATH) where there is one, else CPython from Debian's packages (`layer.provider`); on
+# arm64, Debian's under qemu-user, and python3.12 on arm64, which no reachable package provides,
+# gets the layer's static checks only.
+OFFERED_RUNTIMES: Final = ("python3.12", "python3.13", "python3.14")
+# Not python3.14: here its interpreter is Debian's build, not an installed CPython, and most of
+# the SDK's users run 3.13; a stack chooses 3.14 with `runtime` or `functionRuntimes`.
 DEFAULT_RUNTIME: Final = "python3.13"
-NOT_OFFERED_REASONS: Final = MappingProxyType(
-    {
-        "python3.14": "Lambda offers it, but no CPython 3.14 interpreter can be installed on "
-        "these machines to compile the layer's bytecode and run the functions locally",
-    }
-)

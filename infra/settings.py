@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from infra.errors import InfraError, ProblemList
 from infra.naming import BRANCH_STACK_PREFIX
-from infra.runtimes import NOT_OFFERED_REASONS, PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
+from infra.runtimes import PYTHON_RUNTIMES, SOURCE_URL, TABLE_REVIEWED
 from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
 from infra.snapstart import SnapStartShape, snapstart_problems
 from infra.spec import (
@@ -181,10 +181,6 @@ def runtime_problem(runtime: str) -> str | None:
             f"Lambda blocks creating {runtime} functions since {known.create_blocked} "
             f"(deprecated {known.deprecated}; {SOURCE_URL}); use {DEFAULT_RUNTIME} "
             f"(offered: {offered})"
-        )
-    if runtime in NOT_OFFERED_REASONS:
-        return (
-            f"not offered by this test bed yet: {NOT_OFFERED_REASONS[runtime]} (offered: {offered})"
         )
     if runtime not in SUPPORTED_RUNTIMES:
         return f"must be one of {offered}"

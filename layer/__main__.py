@@ -7,14 +7,19 @@ import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, InfraError
 from infra.sdk import SdkSpec, parse_sdk_spec
-from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME
+from infra.spec import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, LAYER_ZIP
 from infra.stack_config import add_set_argument, parse_overrides, stack_settings
-from layer.build import build
+from layer import import_check, static_checks
+from layer.build import Built, build
 from layer.errors import LayerError, LayerTooLarge
+from layer.manifest import read_manifest
+from layer.static_checks import LayerCheckFailed
 from layer.targets import ARCHES, RECIPES, RUNTIMES, LayerTarget
+from layer.verify import ProbeFailed
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +54,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     add("--out", type=Path, help="artefact root (default build/layer or build/layer-seed)")
     add("--recipe", choices=RECIPES, default="lambda", help="seed: for benchmarks only")
     add("--no-bytecode", action="store_true", help="skip bytecode (slower cold starts)")
+    add(
+        "--no-import-check",
+        action="store_true",
+        help="skip importing each layer on its runtime and machine (the static checks still run)",
+    )
     args = parser.parse_args(argv)
     if args.stack and (args.runtime or args.arch):
         parser.error("--stack takes the runtimes and architecture from the stack's config")
@@ -93,6 +103,63 @@ def _jobs(args: argparse.Namespace) -> list[Job]:
     ]
 
 
+def check(job: Job, built: Built, *, imports: bool) -> None:
+    """The static checks, then (unless skipped) the import on the layer's own runtime and
+    machine, where an interpreter of it can run here."""
+    static_checks.check(built.archive, job.target)
+    if not imports:
+        return
+    if not import_check.runnable(job.target):
+        say(
+            f"layer {job.target.name}: static checks only (no CPython "
+            f"{job.target.python_version} for {job.target.arch} can run on this machine)"
+        )
+        return
+    checked = import_check.check_imports(built.archive, job.target)
+    emulated = ", emulated under qemu: not Lambda's time" if checked.emulated else ""
+    say(
+        f"layer {job.target.name}: import check passed ({len(checked.modules)} modules on "
+        f"Python {checked.python} in {checked.seconds:.1f} s{emulated})"
+    )
+
+
+def check_agreement(done: list[Built]) -> None:
+    """Layers of one SDK and architecture for two runtimes hold the same pure-Python files:
+    each layer built (or reused) now against every other runtime's layer beside it that holds
+    the same SDK and the same package versions (built now or before)."""
+    seen: set[frozenset[Path]] = set()
+    for built in done:
+        arch = built.manifest["arch"]
+        for directory in sorted(built.directory.parent.glob(f"python3.*-{arch}")):
+            pair = frozenset((built.directory.resolve(), directory.resolve()))
+            other = read_manifest(directory)
+            if len(pair) == 1 or pair in seen or other is None or not _same_sdk(built, other):
+                continue
+            seen.add(pair)
+            differ = static_checks.pure_python_disagreements(built.archive, directory / LAYER_ZIP)
+            if differ:
+                more = f" and {len(differ) - 10} more" if len(differ) > 10 else ""
+                raise LayerCheckFailed(
+                    f"the {built.directory.name} and {directory.name} layers of one SDK hold "
+                    f"different pure-Python files: {', '.join(differ[:10])}{more}. Fix: rebuild "
+                    "both (`make layer`); if they still differ, pin one version of each package "
+                    "for every runtime (layer/requirements.in)"
+                )
+
+
+def _same_sdk(built: Built, other: dict[str, Any]) -> bool:
+    mine = built.manifest
+    return bool(
+        other.get("recipe") == mine["recipe"]
+        and other.get("sdk") == mine["sdk"]
+        and other.get("packages") == mine["packages"]
+    )
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
@@ -101,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 "python -m layer: this stack uses no SDK layer; nothing to build", file=sys.stderr
             )
+        done: list[Built] = []
         for job in jobs:
             built = build(
                 job.target,
@@ -109,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                 compiled=not args.no_bytecode,
                 sdk=job.sdk,
             )
+            if args.recipe == "lambda":
+                check(job, built, imports=not args.no_import_check)
+                done.append(built)
             m = built.manifest
             print(
                 f"{built.archive}  sha256={m['sha256']}  zipped={m['zippedBytes']}  "
@@ -116,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"sdk={m['sdk']['name']} {m['sdk']['version']} ({m['sdk']['kind']})"
                 + ("  (reused)" if built.reused else "")
             )
-    except LayerTooLarge as exc:  # built, but Lambda would refuse it: the gate failed
+        check_agreement(done)
+    # Built, but Lambda would refuse it or it would not work there: the gate failed.
+    except (LayerTooLarge, LayerCheckFailed, ProbeFailed) as exc:
         print(f"python -m layer: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     # SettingsError and ConfigFileError (from --stack) carry the bad value and the fix too.

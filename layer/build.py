@@ -22,8 +22,10 @@ from layer import archive, bytecode, install, pins, prune
 from layer import sdk as sdk_module
 from layer.errors import InterpreterNotFound, LayerError
 from layer.gate import Limits, check_size
-from layer.interpreters import Interpreter, find_interpreter
+from layer.interpreters import Interpreter
 from layer.manifest import Manifest, read_manifest
+from layer.provider import interpreter_for
+from layer.sysroots import host_architecture
 from layer.targets import LayerTarget
 
 DEFAULT_OUT = {
@@ -58,7 +60,8 @@ SHAPES_THE_BYTES = (
 )  # fmt: skip
 DOES_NOT_SHAPE_THE_BYTES = (
     "__init__.py", "__main__.py", "errors.py", "gate.py", "interpreters.py", "lock.py",
-    "probe.py", "verify.py",
+    "probe.py", "verify.py", "provider.py", "sysroots.py", "debian.py", "import_check.py",
+    "static_checks.py",
 )  # fmt: skip
 
 
@@ -134,7 +137,9 @@ def _interpreter(target: LayerTarget, recipe: str, compiled: bool) -> Interprete
     if recipe == "lambda" and not compiled:
         return None
     try:
-        return find_interpreter(target.python_version)
+        # Bytecode does not depend on the machine: this machine's python3.X compiles an arm64
+        # layer too (and python3.12 has no arm64 interpreter here).
+        found = interpreter_for(target.python_version, host_architecture())
     except InterpreterNotFound as exc:
         if recipe == "seed":
             raise
@@ -144,6 +149,21 @@ def _interpreter(target: LayerTarget, recipe: str, compiled: bool) -> Interprete
             "Or build with --no-bytecode (recorded in the manifest; the layer then recompiles "
             "every module it imports on each cold start)."
         ) from None
+    if recipe == "seed" and found.build:
+        minor = target.python_version
+        raise LayerError(
+            f"the seed recipe installs with the runtime's own pip, and python{minor} here is "
+            f"{found.build}, without pip: install a CPython {minor} (`pyenv install {minor}`) "
+            "to build the seed's layer"
+        )
+    return found
+
+
+def _interpreter_record(interp: Interpreter | None) -> str | None:
+    """The compiler in the build key: its version, and a Debian build's exact packages."""
+    if interp is None:
+        return None
+    return " ".join((interp.version, interp.build, *interp.packages)).strip()
 
 
 def build(
@@ -181,7 +201,7 @@ def build(
     inputs = build_inputs(target, sdk, requirements)
     key = build_key(
         target, inputs=inputs, recipe=recipe, compiled=compiled,
-        interpreter=interp.version if interp else None, installer=installer,
+        interpreter=_interpreter_record(interp), installer=installer,
     )  # fmt: skip
     for root in reuse_from:
         found = root / target.name
@@ -234,6 +254,8 @@ def _build_locked(
             bytecode=compiled, recipe=recipe, packages=packages,
             platform=target.pip_platform if recipe == "lambda" else "host",
             interpreter=interp.version if interp else None, installer=installer,
+            interpreterBuild=interp.build if interp and interp.build else None,
+            interpreterPackages=list(interp.packages) if interp else [],
             sdk=inputs.sdk_record(), buildKey=key,
         )  # fmt: skip
         partial.replace(directory / LAYER_ZIP)

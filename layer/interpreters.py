@@ -27,6 +27,18 @@ class Interpreter:
     """The base interpreter (resolved), even when a virtualenv's python was found first."""
     version: str
     """The full version, e.g. 3.11.7."""
+    build: str = ""
+    """Where it comes from when it is not an installed CPython: e.g. `Debian sid packages
+    (index of <date>), not AWS's` (layer.sysroots)."""
+    packages: tuple[str, ...] = ()
+    """The exact Debian packages (`name version`) of such a build, qemu's included."""
+    emulated: bool = False
+    """It runs under qemu-user: every duration it gives is emulated, not Lambda's."""
+
+    @property
+    def prefix(self) -> Path:
+        """`<prefix>/bin/python3.X`: the directory Lambda keeps at /var/lang."""
+        return self.path.parent.parent
 
 
 def _pyenv_roots(on_path: str | None) -> list[Path]:

@@ -23,6 +23,9 @@ class Manifest:
     # Provenance beyond the contract:
     platform: str  # the wheels' platform tag, or "host" for the seed recipe
     interpreter: str | None  # full version of the Python that compiled bytecode / ran seed pip
+    interpreterBuild: str | None
+    """None: an installed CPython; else e.g. `Debian sid packages (...), not AWS's`."""
+    interpreterPackages: list[str]  # a Debian build's exact packages, `name version`
     installer: str  # "uv X.Y.Z" (lambda recipe) or "pip X.Y" (the seed's, the runtime's pip)
     sdk: dict[str, object]
     """The SDK the layer holds: name, version, kind (release|requirement|wheel|tree), the SPEC,

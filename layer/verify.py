@@ -30,7 +30,9 @@ def run_probe(
     root: Path,
     target: LayerTarget,
     modules: tuple[str, ...] = SDK_MODULES,
+    *,
     audit: bool = True,
+    timeout: float = PROBE_TIMEOUT_S,
 ) -> dict[str, Any]:
     """Import `modules` in a fresh interpreter whose sys.path holds only the layer (unpacked at
     root, which stands for /opt) and the stdlib; return the probe's JSON."""
@@ -44,7 +46,7 @@ def run_probe(
         [str(python), "-I", "-S", "-B", "-c", PROBE.read_text(), json.dumps(config)],
         capture_output=True,
         text=True,
-        timeout=PROBE_TIMEOUT_S,
+        timeout=timeout,
         check=False,
         cwd=root,
     )

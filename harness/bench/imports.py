@@ -20,7 +20,7 @@ from harness.bench.series import GOAL_RATIO
 from infra.spec import REPO_ROOT
 from layer import archive
 from layer.build import build, say
-from layer.interpreters import find_interpreter
+from layer.provider import interpreter_for
 from layer.targets import ARCHES, LayerTarget
 from layer.verify import SDK_MODULES, run_probe
 
@@ -42,7 +42,7 @@ def compare(
     """Build (or reuse) both layers for the host's architecture and time the imports."""
     arch = next(name for name, machine in ARCHES.items() if machine == platform.machine())
     target = LayerTarget(runtime, arch)
-    python = find_interpreter(target.python_version)
+    python = interpreter_for(target.python_version, arch)
     ours = build(target, out=ours_out, recipe="lambda")
     seed = build(target, out=seed_out, recipe="seed")
     samples: dict[str, list[float]] = {"ours": [], "seed": []}

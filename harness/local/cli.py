@@ -25,7 +25,7 @@ from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_
 from harness.program.errors import ProgramError, ProgramRefused
 from harness.program.options import add_stack_arguments
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
-from infra.spec import DEFAULT_RUNTIME
+from infra.spec import DEFAULT_RUNTIME, LINUX_MACHINES
 from infra.stack_config import parse_overrides
 
 
@@ -170,6 +170,11 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
         "--runtime", default=DEFAULT_RUNTIME, help=f"python3.X (default {DEFAULT_RUNTIME})"
     )
     parser.add_argument(
+        "--architecture",
+        choices=list(LINUX_MACHINES),
+        help="x86_64 or arm64 (default: this machine's; the other one runs under qemu-user)",
+    )
+    parser.add_argument(
         "--event", default="{}", help="the event: JSON text, or @FILE to read it from a file"
     )
     parser.add_argument(
@@ -210,7 +215,7 @@ def _function_config(args: argparse.Namespace) -> FunctionConfig:
         handler=args.handler,
         code=args.code.resolve(),
         runtime=args.runtime,
-        architecture=host_architecture(),
+        architecture=args.architecture or host_architecture(),
         memory_size=args.memory,
         timeout=args.timeout,
         environment=_pairs(args.env),

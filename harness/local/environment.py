@@ -152,7 +152,11 @@ class Environment:
         self._toolchain = toolchain
         self._sandbox = sandbox
         self._paths: Paths = sandbox_paths(toolchain) if sandbox else host_paths(layout, toolchain)
-        self._init_budget_s = init_budget_s
+        # An emulated runtime is `time_scale` times slower (measured): Lambda's limits are
+        # scaled by it, so only what would time out on Lambda times out here.
+        self._init_budget_s = init_budget_s * toolchain.time_scale
+        self._timeout_s = spec.timeout * toolchain.time_scale
+        self._start_timeout_s = START_TIMEOUT_S * (3 if toolchain.emulated else 1)
         self._init_in_timeout = init_in_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._tree: ProcessTree | None = None
@@ -185,7 +189,8 @@ class Environment:
             self._eof = False
         self.stop()
         raise StartError(
-            f"the RIE for {self.spec.name} did not start listening within {START_TIMEOUT_S} s; "
+            f"the RIE for {self.spec.name} did not start listening within "
+            f"{self._start_timeout_s} s; "
             f"its last lines: {list(self._rie_tail)[-8:]}"
         )
 
@@ -206,12 +211,12 @@ class Environment:
             *command,
         ]
         argv = [
-            paths.rie, "--log-level", "info",
+            *([paths.emulator] if paths.emulator else []), paths.rie, "--log-level", "info",
             "--runtime-interface-emulator-address", f"127.0.0.1:{api_port}",
             "--runtime-api-address", f"127.0.0.1:{runtime_port}",
             *runtime,
         ]  # fmt: skip
-        backstop = int(self._init_budget_s) + 1 + self.spec.timeout + BACKSTOP_MARGIN_S
+        backstop = int(self._init_budget_s) + 1 + int(self._timeout_s) + 1 + BACKSTOP_MARGIN_S
         env = {
             **function_environment(self.spec, paths, log_stream=self.log_stream),
             **rie_only(backstop),
@@ -239,7 +244,7 @@ class Environment:
             self._proc.stdout, f"rie-{self.spec.name}-{self.id[:8]}", self._on_line, self._on_eof
         )
         self._reader.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + self._start_timeout_s
         while time.monotonic() < deadline:
             if port_accepts(api_port):
                 return True
@@ -304,7 +309,7 @@ class Environment:
             self._call = _Call(request_id, trace_id, sent)
             cold = not self._initialized
             if cold:
-                budget = self.spec.timeout if self._init_in_timeout else self._init_budget_s
+                budget = self._timeout_s if self._init_in_timeout else self._init_budget_s
                 self._phases.init_ends = sent + budget
                 self._phases.init_waits_excluded = not self._init_in_timeout
         watch = Watch(tree, self.spec.memory_size * 1024, self._phases)
@@ -368,7 +373,7 @@ class Environment:
         return done
 
     def _post(self, payload: bytes, client_context: str | None) -> tuple[int, bytes]:
-        backstop = self._init_budget_s + self.spec.timeout + 2 * BACKSTOP_MARGIN_S
+        backstop = self._init_budget_s + self._timeout_s + 2 * BACKSTOP_MARGIN_S
         connection = http.client.HTTPConnection("127.0.0.1", self._ports[0], timeout=backstop)
         headers = {"Content-Type": "application/json"}
         if client_context:
@@ -413,7 +418,7 @@ class Environment:
             call = self._call or _Call(str(uuid.uuid4()), "", now)
             call.dispatched = now
             start = call.sent if self._init_in_timeout else now
-            ends = start + self.spec.timeout
+            ends = start + self._timeout_s
             self._phases.handler_ends = ends
         return Dispatch(
             request_id=call.request_id,

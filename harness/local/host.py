@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
 import platform
@@ -10,9 +9,9 @@ from pathlib import Path
 
 from harness.local.errors import HostError
 from infra.spec import LINUX_MACHINES
-from layer import interpreters
 from layer.errors import InterpreterNotFound
 from layer.interpreters import Interpreter
+from layer.provider import interpreter_for
 
 MACHINES = LINUX_MACHINES
 
@@ -24,16 +23,6 @@ def host_architecture() -> str:
         if machine == name:
             return arch
     raise HostError(f"this machine is {machine}: the local runtime needs x86_64 or aarch64")
-
-
-def check_architecture(arch: str) -> None:
-    host = host_architecture()
-    if arch != host:
-        raise HostError(
-            f"architecture {arch} cannot run on this {host} machine (the RIE and awslambdaric "
-            f"run natively, without emulation): set the stack's `architecture` to {host} for "
-            f"local runs (`--set architecture={host}`, or `pulumi config set architecture {host}`)"
-        )
 
 
 def rie_binary(arch: str) -> Path:
@@ -51,13 +40,14 @@ def rie_binary(arch: str) -> Path:
     return binary
 
 
-@functools.cache
-def find_interpreter(python_version: str) -> Interpreter:
-    """The base (non-virtualenv) interpreter of `python_version` (e.g. "3.12"), so nothing from
-    a virtualenv can leak into the runtime. Its path is `<prefix>/bin/python3.X`: the sandbox
-    binds that prefix where Lambda keeps its interpreter (/var/lang)."""
+def find_interpreter(python_version: str, arch: str | None = None) -> Interpreter:
+    """The interpreter of `python_version` (e.g. "3.12") on arch (default: this machine's):
+    never a virtualenv's (nothing from one can leak into the runtime), on the other
+    architecture Debian's under qemu-user (`layer.provider`). Its path is
+    `<prefix>/bin/<name>`: the sandbox binds that prefix where Lambda keeps its interpreter
+    (/var/lang)."""
     try:
-        return interpreters.find_interpreter(python_version)
+        return interpreter_for(python_version, arch or host_architecture())
     except InterpreterNotFound as exc:
         raise HostError(
             f"runtime python{python_version} has no local interpreter: {exc}, "

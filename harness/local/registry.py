@@ -133,6 +133,7 @@ class Registry:
         except BaseException:
             self.close()
             raise
+        self.toolchains: Mapping[tuple[str, str], Toolchain] = toolchains
         self._reaper = threading.Thread(
             target=self._reap, args=(max(1.0, idle_ttl_s / 4),), name="reaper", daemon=True
         )

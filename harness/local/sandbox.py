@@ -120,6 +120,8 @@ class Paths:
     interpreter_name: str
     rie: str
     sandboxed: bool
+    emulator: str | None = None
+    """qemu-user, which runs the RIE of the other architecture (None: native)."""
 
     @property
     def interpreter(self) -> str:
@@ -136,6 +138,7 @@ def host_paths(layout: Layout, toolchain: Toolchain) -> Paths:
         interpreter_name=toolchain.interpreter.name,
         rie=str(toolchain.rie),
         sandboxed=False,
+        emulator=str(toolchain.emulator) if toolchain.emulator else None,
     )
 
 
@@ -148,6 +151,7 @@ def sandbox_paths(toolchain: Toolchain) -> Paths:
         interpreter_name=toolchain.interpreter.name,
         rie=RIE,
         sandboxed=True,
+        emulator=f"{LANG_PREFIX}/bin/{toolchain.emulator.name}" if toolchain.emulator else None,
     )
 
 

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from harness.local.from_capture import specs_from_capture
 from harness.local.paths import LOCAL_BUILD
 from harness.local.progress import progress
 from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_DELAY_S, Registry
+from harness.local.toolchain import Toolchain
 from harness.program.capture import to_jsonable
 from harness.program.render import render
 from infra.spec import ENV_API_KEY, ENV_API_URL, ENV_TEST_MODE, SDK_ENV_PREFIX
@@ -101,6 +102,7 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
             with LambdaApi(registry, host=options.host, port=options.port, region=region) as api:
                 outputs = {**to_jsonable(capture.outputs), "endpointUrl": api.url}
                 outputs["ingestUrl"] = ingest.url
+                outputs["localRuntimes"] = runtime_facts(registry.toolchains.values())
                 _write_atomically(options.outputs, outputs)
                 progress(f"Lambda API listening at {api.url}; wrote {options.outputs}")
                 progress("serving until SIGINT or SIGTERM")
@@ -113,6 +115,20 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
             options.outputs.unlink(missing_ok=True)
     progress("stopped: every environment, the Lambda API and the ingest are down")
     return 0
+
+
+def runtime_facts(toolchains: Iterable[Toolchain]) -> dict[str, dict[str, object]]:
+    """What the report says of each runtime it ran on: the interpreter (a Debian build is not
+    AWS's) and, for the other architecture, the measured emulation factor."""
+    return {
+        f"{t.runtime}-{t.arch}": {
+            "python": t.python_version,
+            "interpreterBuild": t.interpreter_build or None,
+            "emulated": t.emulated,
+            "timeScale": round(t.time_scale, 1),
+        }
+        for t in toolchains
+    }
 
 
 def _stop_on_signals() -> threading.Event:

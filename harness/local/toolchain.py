@@ -1,13 +1,19 @@
-"""Everything one runtime needs on this host: interpreter, runtime dir and RIE binary."""
+"""Everything one runtime needs on this host: interpreter, runtime dir and RIE binary, and, for
+the other architecture, the emulator and how much slower it is."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.local.host import check_architecture, find_interpreter, rie_binary
+from harness.local.emulation import emulation_factor
+from harness.local.errors import HostError
+from harness.local.host import find_interpreter, host_architecture, rie_binary
 from harness.local.runtime_dir import PINS, ensure_runtime_dir
+from layer.interpreters import Interpreter
+from layer.sysroots import emulator_name
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,18 @@ class Toolchain:
     """The interpreter's full version, e.g. 3.13.0."""
     runtime_dir: Path
     rie: Path
+    emulator: Path | None = None
+    """qemu-user for the other architecture: it runs the RIE (the interpreter's wrapper runs
+    it for the runtime). It lives in the interpreter's prefix, so the sandbox sees it too."""
+    time_scale: float = 1.0
+    """How many times slower than this machine's native runtime (measured): the init budget
+    and the function's timeout are multiplied by it, and its durations are not Lambda's."""
+    interpreter_build: str = ""
+    """Where the interpreter comes from when it is not an installed CPython (Debian's)."""
+
+    @property
+    def emulated(self) -> bool:
+        return self.emulator is not None
 
     @property
     def runtime_version(self) -> str:
@@ -33,10 +51,27 @@ class Toolchain:
 
 
 def prepare(runtime: str, arch: str, runtime_root: Path) -> Toolchain:
-    """Check the host can run `runtime` on `arch`, then install its runtime dir if needed.
-    Raises `HostError` (wrong architecture, no interpreter, no RIE) or `RuntimeDirError`."""
-    check_architecture(arch)
+    """Find (or unpack) `runtime`'s interpreter for `arch`, then install its runtime dir if
+    needed. Raises `HostError` (no interpreter, no RIE) or `RuntimeDirError`."""
     rie = rie_binary(arch)
-    found = find_interpreter(runtime.removeprefix("python"))
-    runtime_dir = ensure_runtime_dir(runtime_root, runtime, arch, found.path)
-    return Toolchain(runtime, arch, found.path, found.version, runtime_dir, rie)
+    minor = runtime.removeprefix("python")
+    found = find_interpreter(minor, arch)
+    emulator, scale, compiler = None, 1.0, found.path
+    if arch != host_architecture():
+        emulator = found.prefix / "bin" / emulator_name(arch)
+        if not emulator.is_file():
+            raise HostError(f"{found.path} runs {arch} code, but {emulator} is missing")
+        native = find_interpreter(minor)
+        # Bytecode does not depend on the machine: the native interpreter compiles it.
+        compiler = native.path
+        scale = _factor(found, native)
+    runtime_dir = ensure_runtime_dir(runtime_root, runtime, arch, compiler)
+    return Toolchain(
+        runtime, arch, found.path, found.version, runtime_dir, rie,
+        emulator=emulator, time_scale=scale, interpreter_build=found.build,
+    )  # fmt: skip
+
+
+@functools.cache
+def _factor(emulated: Interpreter, native: Interpreter) -> float:
+    return emulation_factor(emulated.path, native.path)

@@ -41,7 +41,8 @@ def lambda_client(target: Target) -> LambdaClient:
     longest = max((function.timeout for function in target.functions.values()), default=30)
     config = Config(
         connect_timeout=10,
-        read_timeout=longest + READ_MARGIN_S,
+        # An emulated runtime (local, other architecture) takes time_scale times as long.
+        read_timeout=int((longest + READ_MARGIN_S) * target.time_scale),
         retries={"mode": "standard", "max_attempts": 3},
     )
     client: LambdaClient = _client("lambda", target, config)

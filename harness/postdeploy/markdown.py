@@ -54,6 +54,12 @@ def render(report: dict[str, Any]) -> str:
         f"starts and {settings['warmInvokes']} warm invokes per function.",
         "",
     ]
+    if (target.get("timeScale") or 1.0) != 1.0:
+        lines += [
+            f"**Emulated durations**: a runtime ran under qemu-user, {target['timeScale']:g}x "
+            "slower than natively (see Notes): the durations below are not Lambda's.",
+            "",
+        ]
     if report["error"]:
         lines += [f"**The run stopped:** {report['error']}", ""]
     lines += ["## Cold starts (forced by a configuration change)", ""]
@@ -124,6 +130,7 @@ def render(report: dict[str, Any]) -> str:
                  else f"- Spans: {spans['skipped']}")  # fmt: skip
     if target["kind"] == "local":
         lines.append(f"- {LOCAL_NOTE}")
+        lines += _runtime_notes(target.get("runtimes") or {})
     return "\n".join(lines) + "\n"
 
 
@@ -133,6 +140,23 @@ def _init_p50(functions: dict[str, Any]) -> dict[str, float | None]:
     found = {key: (f["cold"]["init"] or {}).get("p50") for key, f in functions.items()}
     found[HOOKED_VARIANT] = found.get(BENCH_FUNCTION)
     return found
+
+
+def _runtime_notes(runtimes: dict[str, Any]) -> list[str]:
+    """Say which runtime ran on what: a Debian build is not AWS's, and an emulated runtime's
+    durations are not Lambda's."""
+    lines = []
+    for name, facts in sorted(runtimes.items()):
+        build = facts.get("interpreterBuild") or "this machine's installed CPython"
+        line = f"- {name}: Python {facts.get('python')}, {build}"
+        if facts.get("emulated"):
+            line += (
+                f"; emulated under qemu-user, {facts.get('timeScale')}x slower than natively "
+                "(measured): its durations are emulated, not Lambda's; init budget, timeouts and "
+                "overhead gates are scaled by that factor"
+            )
+        lines.append(line + ".")
+    return lines
 
 
 def _problems(report: dict[str, Any], functions: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ import functools
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +78,17 @@ class SuiteOptions:
     max_reforces: int = MAX_REFORCES
     """How often one forced cold start is forced again while it lands on a proactively
     initialized environment."""
+
+    def scaled(self, factor: float) -> SuiteOptions:
+        """The gates for a target `factor` times slower than natively (a local runtime of the
+        other architecture, under qemu-user): its overheads grow with it, so do the bounds."""
+        if factor == 1.0:
+            return self
+        return replace(
+            self,
+            max_cold_overhead_ms=self.max_cold_overhead_ms * factor,
+            max_warm_overhead_ms=self.max_warm_overhead_ms * factor,
+        )
 
 
 @dataclass
@@ -154,6 +165,12 @@ def measure(
     *,
     environ: Mapping[str, str] | None = None,
 ) -> RunRecord:
+    if target.time_scale != 1.0:
+        progress(
+            f"emulated runtime(s), {target.time_scale:g}x slower than natively (measured): the "
+            "overhead gates are scaled by it, and durations are emulated, not Lambda's"
+        )
+    settings = settings.scaled(target.time_scale)
     record = RunRecord(target, settings, started_at=_now())
     runs = {key: FunctionRun(output) for key, output in target.functions.items()}
     record.functions = runs

@@ -167,6 +167,8 @@ def build_report(record: RunRecord, outcomes: Sequence[Outcome]) -> dict[str, An
             "source": target.source,
             "region": target.region,
             "endpointUrl": target.endpoint_url,
+            "runtimes": dict(target.local_runtimes),
+            "timeScale": target.time_scale,
         },
         "sdk": {**target.outputs["sdk"], "description": target.sdk_description},
         "startedAt": record.started_at,

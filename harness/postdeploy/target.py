@@ -75,6 +75,19 @@ class Target:
         return str(value) if value else None
 
     @property
+    def local_runtimes(self) -> Mapping[str, Any]:
+        """What the local runtime ran each `<runtime>-<arch>` on (`harness.local.serve`)."""
+        value = self.outputs.get("localRuntimes")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def time_scale(self) -> float:
+        """How many times slower than natively the slowest runtime served is (1: none is
+        emulated): the suite's time limits and overhead gates are multiplied by it."""
+        scales = [float(facts.get("timeScale") or 1.0) for facts in self.local_runtimes.values()]
+        return max([1.0, *scales])
+
+    @property
     def kind(self) -> str:
         """`local` when the outputs name a Lambda endpoint of their own, else `aws`."""
         return "local" if self.endpoint_url else "aws"

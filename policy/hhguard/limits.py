@@ -21,7 +21,7 @@ from . import aws_types as t
 
 NAME_PREFIX: Final = "honeyhive-"
 LAMBDA_LOG_GROUP_PREFIX: Final = "/aws/lambda/"
-ALLOWED_RUNTIMES: Final = ("python3.12", "python3.13")
+ALLOWED_RUNTIMES: Final = ("python3.12", "python3.13", "python3.14")
 DEPRECATION_WARNING_DAYS: Final = 90
 MAX_MEMORY_MB: Final = 1024
 MAX_TIMEOUT_SECONDS: Final = 60

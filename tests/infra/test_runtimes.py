@@ -7,7 +7,6 @@ import re
 
 from infra.runtimes import (
     DEFAULT_RUNTIME,
-    NOT_OFFERED_REASONS,
     OFFERED_RUNTIMES,
     PYTHON_RUNTIMES,
     TABLE_REVIEWED,
@@ -24,11 +23,9 @@ def test_offered_runtimes_are_creatable_on_the_review_day() -> None:
     for runtime, facts in PYTHON_RUNTIMES.items():
         if runtime not in OFFERED_RUNTIMES:
             assert runtime_problem(runtime), runtime
-            assert (
-                not facts.creatable_on(TABLE_REVIEWED)
-                or runtime in NOT_OFFERED_REASONS
-                or (facts.deprecated <= TABLE_REVIEWED)
-            ), f"{runtime} is creatable and current: offer it or say why not"
+            assert not facts.creatable_on(TABLE_REVIEWED) or facts.deprecated <= TABLE_REVIEWED, (
+                f"{runtime} is creatable and current: offer it"
+            )
 
 
 def test_each_runtime_is_deprecated_then_blocked_for_create_then_for_update() -> None:

@@ -28,7 +28,7 @@ from tests.infra.conftest import RenderStack
         (
             "runtime",
             "python3.8",
-            "runtime = 'python3.8': must be one of python3.12, python3.13",
+            "runtime = 'python3.8': must be one of python3.12, python3.13, python3.14",
         ),
         (
             "runtime",
@@ -36,13 +36,8 @@ from tests.infra.conftest import RenderStack
             "runtime = 'python3.11': Lambda blocks creating python3.11 functions since "
             "2026-07-31 (deprecated 2026-06-30; "
             "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); use python3.13 "
-            "(offered: python3.12, python3.13) (fix: `pulumi config set runtime python3.13",
-        ),
-        (
-            "runtime",
-            "python3.14",
-            "runtime = 'python3.14': not offered by this test bed yet: Lambda offers it, but no "
-            "CPython 3.14 interpreter can be installed",
+            "(offered: python3.12, python3.13, python3.14) "
+            "(fix: `pulumi config set runtime python3.13",
         ),
         ("runtime", "nodejs20.x", "runtime = 'nodejs20.x'"),
         ("architecture", "sparc", "architecture = 'sparc': must be one of x86_64, arm64"),
@@ -168,7 +163,7 @@ def test_all_problems_are_reported_together(render_stack: RenderStack) -> None:
     with pytest.raises(ProgramRefused) as excinfo:
         render_stack("ci", runtime="python3.9", architecture="mips", logFormat="yaml")
     assert [line for line in str(excinfo.value).splitlines() if line.startswith("  - ")] == [
-        "  - runtime = 'python3.9': must be one of python3.12, python3.13 "
+        "  - runtime = 'python3.9': must be one of python3.12, python3.13, python3.14 "
         "(fix: `pulumi config set runtime python3.13 --stack ci`)",
         "  - architecture = 'mips': must be one of x86_64, arm64 "
         "(fix: `pulumi config set architecture x86_64 --stack ci`)",

@@ -15,7 +15,8 @@ import pytest
 
 from infra.spec import DEFAULT_RUNTIME, LINUX_MACHINES
 from layer.build import DEFAULT_OUT, Built, build
-from layer.interpreters import Interpreter, find_interpreter
+from layer.interpreters import Interpreter
+from layer.provider import interpreter_for
 from layer.targets import LayerTarget
 
 HOST_ARCH = next(arch for arch, machine in LINUX_MACHINES.items() if machine == platform.machine())
@@ -37,9 +38,9 @@ def unpacked_sdist(version: str, root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def find_python() -> Callable[[LayerTarget], Interpreter]:
-    """The target's interpreter: every supported runtime's must be installed (a missing one
-    fails the test with the finder's message and the fix)."""
-    return lambda target: find_interpreter(target.python_version)
+    """The target's interpreter on this machine: installed, else Debian's (`layer.provider`;
+    one that cannot be had fails the test with the provider's message and the fix)."""
+    return lambda target: interpreter_for(target.python_version, HOST_ARCH)
 
 
 @pytest.fixture(scope="session")

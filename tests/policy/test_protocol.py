@@ -116,7 +116,7 @@ def test_known_values_next_to_unknown_ones_are_still_checked(pack: PackProcess) 
     props = {"name": "honeyhive-dev-fn", "runtime": "python3.8", "role": UNKNOWN}
     assert analyze(pack, FUNCTION, "fn", props) == [
         "lambda-runtime: Lambda functions use an allowed runtime that Lambda still lets anyone "
-        "create\nruntime 'python3.8' is not allowed; use one of python3.12, python3.13"
+        "create\nruntime 'python3.8' is not allowed; use one of python3.12, python3.13, python3.14"
     ]
 
 

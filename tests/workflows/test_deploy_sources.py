@@ -214,11 +214,14 @@ def test_runs_that_deploy_the_same_stack_queue_behind_each_other() -> None:
     `harness stack-name` step), so two runs on one stack never deploy or destroy at once."""
     job = load(DEPLOY)["jobs"]["deploy"]
     named_by = re.findall(r"--\S+ \"\$(\w+)\"", _step("Stack name")["run"])
-    assert named_by == ["STACK_LABEL", "SDK_REF", "SDK_REPOSITORY"]
+    assert named_by == ["STACK_KEY", "SDK_REF", "SDK_REPOSITORY"]
     group = job["concurrency"]["group"]
     expressions = re.findall(r"\$\{\{ (.+?) \}\}", group)
     assert sorted(expressions) == sorted(
-        re.fullmatch(r"\$\{\{ (.+) \}\}", job["env"][name])[1]  # type: ignore[index]
+        expression
         for name in named_by
+        for expression in re.findall(r"\$\{\{ (.+?) \}\}", job["env"][name])
     )
+    # One stack per runtime x architecture of the job matrix.
+    assert {"matrix.runtime", "matrix.architecture"} <= set(expressions)
     assert job["concurrency"]["cancel-in-progress"] is False

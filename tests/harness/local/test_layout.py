@@ -12,8 +12,9 @@ import pytest
 
 from harness.local import host
 from harness.local.errors import HostError, LayoutError
-from harness.local.host import check_architecture, host_architecture, rie_binary
+from harness.local.host import host_architecture, rie_binary
 from harness.local.layout import lay_out
+from layer.provider import interpreter_for
 from tests.harness.local.fixtures import HANDLERS
 
 
@@ -65,15 +66,16 @@ def test_bad_archives_are_named(tmp_path: Path) -> None:
         lay_out({"../escape.py": HANDLERS / "app.py"}, (), tmp_path / "fn2", tmp_path / "cache")
 
 
-def test_another_architecture_is_refused_with_the_fix() -> None:
+def test_the_aws_sam_cli_wheel_carries_an_rie_per_architecture() -> None:
+    for arch in ("x86_64", "arm64"):
+        assert rie_binary(arch).is_file()
+
+
+def test_python3_12_on_the_other_architecture_is_refused_naming_why() -> None:
+    """No reachable package has an arm64 CPython 3.12 (x86_64's on an arm64 machine)."""
     other = "arm64" if host_architecture() == "x86_64" else "x86_64"
-    with pytest.raises(HostError, match=f"architecture {other} cannot run on this") as refused:
-        check_architecture(other)
-    # The fix names the stack setting, which every local command takes as --set (no CLI has an
-    # --architecture flag).
-    assert f"--set architecture={host_architecture()}" in str(refused.value)
-    assert "--architecture" not in str(refused.value)
-    assert rie_binary(host_architecture()).is_file()
+    with pytest.raises(HostError, match=r"no Debian suite has a CPython 3\.12 package"):
+        host.find_interpreter("3.12", other)
 
 
 def test_a_runtime_without_interpreter_is_refused_with_the_fix(
@@ -81,12 +83,12 @@ def test_a_runtime_without_interpreter_is_refused_with_the_fix(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
-    host.find_interpreter.cache_clear()
+    interpreter_for.cache_clear()
     try:
         with pytest.raises(HostError, match=r"runtime python3\.12 has no local interpreter"):
             host.find_interpreter("3.12")
     finally:
-        host.find_interpreter.cache_clear()
+        interpreter_for.cache_clear()
 
 
 def test_the_interpreter_is_the_base_one_not_a_virtualenvs() -> None:

@@ -23,7 +23,7 @@ from harness.local.procs import descendants, port_accepts
 from harness.local.registry import Registry
 from harness.local.serve import local_api_key, with_ingest
 from harness.program.render import render
-from infra.spec import REPO_ROOT
+from infra.spec import DEFAULT_RUNTIME, REPO_ROOT
 from tests.harness.local.fixtures import all_dead, lambda_client, wait_until
 
 pytestmark = pytest.mark.slow
@@ -135,7 +135,12 @@ def test_serve_writes_outputs_and_stops_everything_it_started(
         document = json.loads(outputs.read_text())
         assert set(document) == {
             "functions", "layerArns", "region", "sdk", "endpointUrl", "ingestUrl",
+            "localRuntimes",
         }  # fmt: skip
+        # What the report says each runtime ran on: here the stack's default, natively.
+        (runtime,) = document["localRuntimes"].values()
+        assert runtime["emulated"] is False and runtime["timeScale"] == 1.0
+        assert runtime["python"].startswith(DEFAULT_RUNTIME.removeprefix("python") + ".")
         assert set(document["functions"]) == {
             "working_sdk_test", "cold_start_test", "basic_tracing", "baseline",
         }  # fmt: skip

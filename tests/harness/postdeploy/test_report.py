@@ -214,3 +214,28 @@ def test_where_the_time_goes_per_sdk_function() -> None:
         "KeyError: 'honeyhive'" in markdown
     )
     assert "with `PYTHONPROFILEIMPORTTIME=1`" in markdown
+
+
+def test_an_emulated_runtime_is_named_and_its_durations_are_not_lambdas() -> None:
+    """The local runtime's outputs say what each runtime ran on; the report repeats it, heads
+    its tables with the emulation, and scales the overhead gates by the measured factor."""
+    runtimes = {
+        "python3.13-arm64": {"python": "3.13.5", "emulated": True, "timeScale": 30.0,
+                             "interpreterBuild": "Debian trixie packages (...), not AWS's"},
+    }  # fmt: skip
+    subject = target(endpointUrl="http://127.0.0.1:1", localRuntimes=runtimes)
+    assert subject.time_scale == 30.0
+    options = SuiteOptions(max_cold_overhead_ms=3000.0, max_warm_overhead_ms=1000.0)
+    assert options.scaled(subject.time_scale).max_cold_overhead_ms == 90000.0
+    run = record("arm64")
+    run.target = subject
+    report = build_report(run, [Outcome("t::a", "passed")])
+    assert report["target"]["runtimes"] == runtimes and report["target"]["timeScale"] == 30.0
+    text = render(report)
+    assert "**Emulated durations**: a runtime ran under qemu-user, 30x slower" in text
+    assert (
+        "- python3.13-arm64: Python 3.13.5, Debian trixie packages (...), not AWS's; emulated "
+        "under qemu-user, 30.0x slower than natively (measured): its durations are emulated"
+    ) in text
+    native = render(build_report(record(), []))
+    assert "Emulated" not in native and "not AWS's" not in native

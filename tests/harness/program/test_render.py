@@ -68,7 +68,8 @@ def test_render_refusal_exits_1_quoting_the_program(fixture_layer_dir: Path) -> 
         f"layerArtifactDir={fixture_layer_dir}",
     )
     assert result.returncode == 1
-    assert "runtime = 'python3.8': must be one of python3.12, python3.13" in result.stderr
+    offered = "python3.12, python3.13, python3.14"
+    assert f"runtime = 'python3.8': must be one of {offered}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
