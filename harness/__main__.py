@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "local": ("harness.local.cli", "run the functions locally on AWS's Runtime Interface Emulator"),
     "bench": (
         "harness.bench.cli",
-        "cold-start benchmark: one SDK against another (head vs base), locally or deployed"
+        "cold-start benchmark: one SDK against another (head vs base), locally or deployed",
     ),
     "matrix": (
         "harness.matrix.cli",
