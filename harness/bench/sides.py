@@ -43,13 +43,15 @@ class Side:
             reuse_from=[DEFAULT_OUT[self.recipe]],
         )  # fmt: skip
         facts = {key: built.manifest.get(key) for key in _MANIFEST_KEYS}
-        return BuiltSide(built.directory.parent, facts)
+        return BuiltSide(built.directory.parent, built.archive, facts)
 
 
 @dataclass(frozen=True)
 class BuiltSide:
     root: Path
     """The artefact root to serve the side from (`layerArtifactDir`/`baseLayerArtifactDir`)."""
+    archive: Path
+    """The layer's zip, which the instruction count unpacks."""
     facts: dict[str, Any]
     """What its manifest says: recipe, bytecode, sha256, sizes, SDK."""
 
