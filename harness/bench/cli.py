@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from harness.bench import cachegrind, counting, gate, imports, output, run, series
 from harness.bench.compare import DEFAULT_TOLERANCE, MIN_SAMPLES
 from harness.bench.errors import BenchError
-from harness.bench.sides import SEED, side
+from harness.bench.sides import SEED, given_layer, side
 from harness.errors import HarnessError
 from harness.local.host import host_architecture
 from harness.postdeploy.local_target import local_serve
@@ -121,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
         help="the SDK functions whose init is counted, comma-separated, or `none` for the "
         f"import only (default {','.join(SDK_FUNCTIONS)})",
     )
+    for label in ("head", "base"):
+        add(
+            f"--{label}-layer",
+            type=Path,
+            metavar="ZIP",
+            help=f"with --count-only: count this layer zip as {label} instead of building "
+            f"--{label}'s",
+        )
     counted = parser.add_mutually_exclusive_group()
     counted.add_argument(
         "--count-only",
@@ -165,6 +173,22 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"--import-profiles must be at least 1, got {args.import_profiles}")
     if not 0 <= args.tolerance < 1:
         parser.error(f"--tolerance {args.tolerance}: use a fraction in [0, 1), e.g. 0.10")
+    _check_count(parser, args)
+    if args.runs < 5:
+        parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
+    remote = [name for name in ("deployed", "outputs") if getattr(args, name)]
+    if len(remote) > 1:
+        parser.error("pass --deployed or --outputs, not both")
+    if remote and args.count_only:
+        parser.error(f"--count-only counts local layers; it does not take --{remote[0]}")
+    if remote and (args.head is not None or args.base or args.overrides):
+        parser.error(
+            f"--{remote[0]} measures the SDKs the stack was deployed with: its sdk and baseSdk "
+            "config; --head, --base and --set apply to local runs"
+        )
+
+
+def _check_count(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.count_rounds < 1:
         parser.error(f"--count-rounds must be at least 1, got {args.count_rounds}")
     if not 0 < args.count_tolerance < 1:
@@ -177,17 +201,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"{','.join(SDK_FUNCTIONS)} or `none`"
         )
     args.count_functions = keys
-    if args.runs < 5:
-        parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
-    remote = [name for name in ("deployed", "outputs") if getattr(args, name)]
-    if len(remote) > 1:
-        parser.error("pass --deployed or --outputs, not both")
-    if remote and args.count_only:
-        parser.error(f"--count-only counts local layers; it does not take --{remote[0]}")
-    if remote and (args.head is not None or args.base or args.overrides):
+    given = [f"--{label}-layer" for label in ("head", "base") if getattr(args, f"{label}_layer")]
+    if given and not args.count_only:
         parser.error(
-            f"--{remote[0]} measures the SDKs the stack was deployed with: its sdk and baseSdk "
-            "config; --head, --base and --set apply to local runs"
+            f"{' and '.join(given)} {'need' if len(given) > 1 else 'needs'} --count-only (the "
+            "wall time serves built SDKs)"
         )
 
 
@@ -207,6 +225,10 @@ def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
     target = LayerTarget(args.runtime or settings.runtime, host_architecture())
     built = {}
     for one in (head, base):
+        given = getattr(args, f"{one.label}_layer")
+        if given is not None:
+            built[one.label] = given_layer(given)
+            continue
         progress(f"{one.label}: the layer of {one.sdk.label} ({one.recipe} recipe)")
         built[one.label] = one.build(target)
     count = None if args.no_count else _count(args, settings, target, built)
@@ -215,7 +237,10 @@ def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
             "target": {"kind": "local", "source": "count only", "region": settings.region},
             "runtime": target.runtime,
             "architecture": target.arch,
-            "sdks": {"head": head.sdk.label, "base": base.sdk.label},
+            "sdks": {
+                label: str(getattr(args, f"{label}_layer") or one.sdk.label)
+                for label, one in (("head", head), ("base", base))
+            },
         }
     else:
         overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
