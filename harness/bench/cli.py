@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pulumi
 
 BENCH_STACK = "bench"
-DEFAULT_COUNT_ROUNDS = 3
+DEFAULT_COUNT_ROUNDS = 2
 PLACEHOLDER_KEY = "hh-bench-placeholder-key"
 DEFAULT_MAX_COLD_STARTS = 40
 progress = reporter("bench")
