@@ -68,17 +68,20 @@ def _compile(python: Path, source: Path, dfile: str) -> None:
     )  # fmt: skip
 
 
-def instructions_per_iteration(python: Path, work: Path) -> float:
-    """Ir of one iteration of LOOP, measured: two runs under cachegrind, 200k iterations apart."""
+def instructions_per_iteration(python: Path, work: Path, iterations: int = 200_000) -> float:
+    """Ir of one iteration of LOOP, measured: two runs under cachegrind, `iterations` apart."""
     tools = cachegrind.require_tools()
     counts = []
-    for iterations in (0, 200_000):
-        out, log = work / f"calibrate-{iterations}.out", work / f"calibrate-{iterations}.log"
+    for iterations_run in (0, iterations):
+        out, log = (
+            work / f"calibrate-{iterations_run}.out",
+            work / f"calibrate-{iterations_run}.log",
+        )
         command = cachegrind.command(tools, out, log, cache_sim=False)
-        source = LOOP.format(iterations=iterations)
+        source = LOOP.format(iterations=iterations_run)
         subprocess.run([*command, str(python), "-S", "-c", source], check=True, env={})
         counts.append(cachegrind.parse_counts(out.read_text()).instructions)
-    return (counts[1] - counts[0]) / 200_000
+    return (counts[1] - counts[0]) / iterations
 
 
 def make_head(
