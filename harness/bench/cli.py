@@ -1,13 +1,16 @@
-"""`python -m harness bench`: one SDK's cold start against another's, interleaved in one run.
+"""`python -m harness bench`: one SDK against another, by instruction counts and by cold starts.
 
-Local (the default): builds the head and base layers (reused when unchanged), serves one stack
-with the head SDK as `sdk` and the base SDK as `baseSdk` on the local runtime, and measures it.
-AWS: `--deployed STACK` (or `--outputs FILE`) measures a stack deployed with `baseSdk`.
+Local (the default): builds the head and base layers (reused when unchanged); counts both
+sides' instructions and runs the guards (counting.py, gate.py: the instruction gate, unless
+`--no-count`); then, unless `--count-only`, serves one stack with the head SDK as `sdk` and the
+base SDK as `baseSdk` on the local runtime and measures its cold starts. AWS: `--deployed STACK`
+(or `--outputs FILE`) measures the cold starts of a stack deployed with `baseSdk` (no count).
 Writes bench.json and bench.md and prints the markdown.
 
-Exit 0 with a verdict (1 with `--fail-on-regression` when it is `regression`), 1 when a sample
-or profile failed or there is no verdict, 2 when the benchmark could not run. `--imports` keeps
-the layer recipe's import-time comparison (harness/bench/imports.py).
+Exit 0 with verdicts (1 with `--fail-on-regression` when the instruction gate or the wall time
+says `regression`), 1 when a sample, profile or count failed or a verdict is missing, 2 when the
+benchmark could not run (valgrind missing included). `--imports` keeps the layer recipe's
+import-time comparison (harness/bench/imports.py).
 """
 
 from __future__ import annotations
@@ -329,7 +332,7 @@ def main(argv: list[str]) -> int:
     except (HarnessError, LayerError, InfraError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    document = {"schema": 2, **document}
+    document = {"schema": 3, **document}  # 3: `count` (the instruction gate)
     json_path, md_path, markdown = output.write(document, args.out)
     print(markdown)
     progress(f"wrote {md_path} and {json_path}")
