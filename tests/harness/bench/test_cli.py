@@ -110,7 +110,8 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     count = document["count"]
     assert count["verdict"] == count["instructionVerdict"] == "regression", count
     assert count["phases"][0]["phase"] == "import"
-    assert count["phases"][0]["headOverBase"] > 1.1  # 2 CPU seconds of a Python loop
+    # 2 CPU seconds of a timed loop: under valgrind, some 6% more instructions (its speed varies)
+    assert count["phases"][0]["headOverBase"] > 1.02
     assert count["attribution"][0]["totalDelta"] > 0
     assert "head loads 1 more modules at import: honeyhive._slow_import" in [
         finding["text"] for finding in count["guardFindings"]
