@@ -31,7 +31,8 @@ def headline(count: dict[str, Any] | None) -> list[str]:
     lines = [
         f"Instruction gate: **{count['verdict']}**: instructions **{count['instructionVerdict']}** "
         f"(largest change: {worst['phase']}, head/base {worst['headOverBase']:.4f}, median of "
-        f"{count['rounds']} rounds; tolerance {count['tolerance']:.1%}, this run's noise: rounds "
+        f"{count['rounds']} round{'s' if count['rounds'] != 1 else ''}; tolerance "
+        f"{count['tolerance']:.1%}, this run's noise: rounds "
         f"of a side within {count['roundSpread']:.3%}); guards: "
         f"{sum(f['gates'] for f in count['guardFindings'])} gating findings.",
         "",
