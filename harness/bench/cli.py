@@ -290,7 +290,9 @@ def _count(
         f"at once, {python}"
     )
     try:
-        results = counting.measure(setup, spaces, planned, args.count_rounds, progress)
+        results = counting.measure(
+            setup, spaces, planned, args.count_rounds, progress, simulated=attributed
+        )
     except BenchError as exc:
         return {"verdict": None, "reason": str(exc), "tolerance": args.count_tolerance}
     return gate.judge(results, names, args.count_tolerance, attributed)

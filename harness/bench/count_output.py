@@ -113,7 +113,8 @@ def details(count: dict[str, Any] | None) -> list[str]:
         "",
         "Each phase runs under valgrind's cachegrind in the runtime's interpreter, fixed "
         "environment, head and base at once; the verdict takes instructions (Ir), estimated "
-        "cycles (Ir + 10 L1 misses + 100 LL misses, round 1) are beside them.",
+        "cycles (Ir + 10 L1 misses + 100 LL misses, round 1; for the import and the bench "
+        "function's init) are beside them.",
         "",
         *_phases(count),
         "",

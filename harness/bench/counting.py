@@ -11,7 +11,9 @@ randomisation) and runs count_probe.py.
 Phases: `import` (the SDK's import) and `init <function>` for each SDK function (importing the
 handler module, which imports the SDK and makes the tracer at module scope). Per round, each
 phase of head and base runs under cachegrind at the same time (two processes, one per core);
-round 1 simulates the cache as well (estimated cycles), the others count instructions only.
+round 1 simulates the cache as well (estimated cycles) for the phases the report attributes
+(the import and the bench function's init: the other inits run the same code), the others
+count instructions only.
 Before the rounds, one plain run per side and phase records the guards (count_probe.py).
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,11 +159,13 @@ class Counted:
     syscalls: dict[str, int]
 
 
-def count(setup: Setup, space: Workspace, phase: Phase, round_number: int) -> Counted:
-    """One run of the phase under cachegrind (round 1 with the cache simulation)."""
+def count(
+    setup: Setup, space: Workspace, phase: Phase, round_number: int, *, cache_sim: bool
+) -> Counted:
+    """One run of the phase under cachegrind, with the cache simulation or without."""
     stem = space.root / f"cachegrind-{phase.slug}-{round_number}"
     out, log = stem.with_suffix(".out"), stem.with_suffix(".log")
-    prefix = cachegrind.command(setup.tools, out, log, cache_sim=round_number == 1)
+    prefix = cachegrind.command(setup.tools, out, log, cache_sim=cache_sim)
     argv = [*prefix, *_probe_command(setup, space, phase, None)]
     what = f"{space.label}: counting {phase.name} (round {round_number}, log {log})"
     _run(argv, environment(setup, space, phase.function), space.task, COUNT_TIMEOUT_S, what)
@@ -194,9 +198,12 @@ def measure(
     planned: Sequence[Phase],
     rounds: int,
     progress: Callable[[str], None],
+    *,
+    simulated: Collection[str] | None = None,
 ) -> dict[str, SideResult]:
-    """Guards, then `rounds` rounds of counts; head and base of a phase run at once.
-    BenchError on the first run that fails (an init that fails is not a measurement)."""
+    """Guards, then `rounds` rounds of counts; head and base of a phase run at once. Round 1
+    simulates the cache for the phases named in `simulated` (default: all), which doubles its
+    time. BenchError on the first run that fails (an init that fails is not a measurement)."""
     lengths = {len(str(space.root)) for space in spaces}
     if len(lengths) != 1:
         raise BenchError(f"workspaces {[str(s.root) for s in spaces]} differ in path length")
@@ -209,7 +216,11 @@ def measure(
         progress(f"guards recorded for {len(planned)} phases")
         for round_number in range(1, rounds + 1):
             for phase in planned:
-                jobs = {s.label: pool.submit(count, setup, s, phase, round_number) for s in spaces}
+                cache_sim = round_number == 1 and (simulated is None or phase.name in simulated)
+                jobs = {
+                    s.label: pool.submit(count, setup, s, phase, round_number, cache_sim=cache_sim)
+                    for s in spaces
+                }
                 shown = []
                 for label, job in jobs.items():
                     counted = job.result()

@@ -27,9 +27,8 @@ DEFAULT_COUNT_TOLERANCE = 0.01
 """1%: the largest A/A difference measured between two builds of the same tree was 0.13%, the
 round-to-round spread 0.04-0.07%; 1% is 7x the first and a third of the 3% the gate must see."""
 SYSCALL_SLACK = (5, 0.02)
-"""A kind's count (the main thread's) may move by this many calls or this fraction of base's,
-whichever is more: at init, locks shared with the tracer's threads (futex) and the clock reads
-of a thread pool's timeouts vary by up to a dozen between runs of the same layer."""
+"""A kind's count (the main thread's, less cachegrind.TIMING_CALLS) may move by this many calls
+or this fraction of base's, whichever is more."""
 MEMORY_SLACK = (1 << 20, 0.02)
 """Resident memory at the end of the phase: 1 MiB or 2%, whichever is more."""
 TOP_FUNCTIONS = 15

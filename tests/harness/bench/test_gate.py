@@ -110,12 +110,13 @@ def test_a_cachegrind_file_gives_totals_cycles_and_functions() -> None:
         cachegrind.parse_counts("events: Ir\nfl=x\n")
 
 
-def test_the_syscall_log_counts_the_main_threads_calls_less_the_vdso() -> None:
+def test_the_syscall_log_counts_the_main_threads_calls_less_timing_ones() -> None:
     log = """\
 SYSCALL[10,1](257) sys_openat ( 4294967196, 0x1(/a), 524288 ) --> [async] ...
 SYSCALL[10,1](257) ... [async] --> Success(0x4)
 SYSCALL[10,1](  0) sys_read ( 4, 0x1ffefff2f8, 832 ) --> Success(0x340)
 SYSCALL[10,1](228) sys_clock_gettime ( 1, 0x1 ) --> Success(0x0)
+SYSCALL[10,1](202) sys_futex ( 0x1, 128, 0 ) --> Success(0x0)
 SYSCALL[10,2](202) sys_futex ( 0x1, 128, 0 ) --> Success(0x0)
 """
     assert cachegrind.parse_syscalls(log) == {"openat": 1, "read": 1}
