@@ -1,4 +1,7 @@
-"""`python -m harness bench`: the cold-start benchmark of our layer against the seed's recipe.
+"""`python -m harness bench`: two SDKs compared by instruction counts (the gate) and cold starts.
+
+The instruction gate: `counting` runs both layers' import and inits under cachegrind and the
+guard probe (`count_probe`, `cachegrind`), `gate` judges, `count_output` renders.
 
 On the local runtime, in one run: forced cold starts of working_sdk_test with our layer, of the
 same function with the seed-recipe layer, and of baseline (no layer), interleaved so that a busy

@@ -1,13 +1,16 @@
-"""`python -m harness bench`: one SDK's cold start against another's, interleaved in one run.
+"""`python -m harness bench`: one SDK against another, by instruction counts and by cold starts.
 
-Local (the default): builds the head and base layers (reused when unchanged), serves one stack
-with the head SDK as `sdk` and the base SDK as `baseSdk` on the local runtime, and measures it.
-AWS: `--deployed STACK` (or `--outputs FILE`) measures a stack deployed with `baseSdk`.
+Local (the default): builds the head and base layers (reused when unchanged); counts both
+sides' instructions and runs the guards (counting.py, gate.py: the instruction gate, unless
+`--no-count`); then, unless `--count-only`, serves one stack with the head SDK as `sdk` and the
+base SDK as `baseSdk` on the local runtime and measures its cold starts. AWS: `--deployed STACK`
+(or `--outputs FILE`) measures the cold starts of a stack deployed with `baseSdk` (no count).
 Writes bench.json and bench.md and prints the markdown.
 
-Exit 0 with a verdict (1 with `--fail-on-regression` when it is `regression`), 1 when a sample
-or profile failed or there is no verdict, 2 when the benchmark could not run. `--imports` keeps
-the layer recipe's import-time comparison (harness/bench/imports.py).
+Exit 0 with verdicts (1 with `--fail-on-regression` when the instruction gate or the wall time
+says `regression`), 1 when a sample, profile or count failed or a verdict is missing, 2 when the
+benchmark could not run (valgrind missing included). `--imports` keeps the layer recipe's
+import-time comparison (harness/bench/imports.py).
 """
 
 from __future__ import annotations
@@ -15,23 +18,32 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from harness.bench import imports, output, run, series
+from harness.bench import cachegrind, counting, gate, imports, output, run, series
 from harness.bench.compare import DEFAULT_TOLERANCE, MIN_SAMPLES
-from harness.bench.sides import SEED, side
+from harness.bench.errors import BenchError
+from harness.bench.sides import SEED, given_layer, side
 from harness.errors import HarnessError
 from harness.local.host import host_architecture
 from harness.postdeploy.local_target import local_serve
 from harness.postdeploy.target import Target, from_outputs_file, from_stack, parse_outputs
 from harness.progress import reporter
 from infra.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, InfraError
-from infra.spec import DEFAULT_RUNTIME, REPO_ROOT
+from infra.settings import StackSettings
+from infra.spec import BENCH_FUNCTION, DEFAULT_RUNTIME, REPO_ROOT, SDK_FUNCTIONS
+from infra.stack import sdk_environment
 from infra.stack_config import add_set_argument, parse_overrides, stack_settings
 from layer.errors import LayerError
+from layer.interpreters import find_interpreter
 from layer.targets import RUNTIMES, LayerTarget
 
+if TYPE_CHECKING:
+    import pulumi
+
 BENCH_STACK = "bench"
+DEFAULT_COUNT_ROUNDS = 2
+PLACEHOLDER_KEY = "hh-bench-placeholder-key"
 DEFAULT_MAX_COLD_STARTS = 40
 progress = reporter("bench")
 
@@ -90,7 +102,51 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_TOLERANCE,
         help="regression when the CI's lower bound exceeds 1 + this (default 0.10)",
     )
-    add("--fail-on-regression", action="store_true", help="exit 1 on a `regression` verdict")
+    add(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when the instruction gate (instructions or a guard) or the wall time "
+        "says `regression`",
+    )
+    add(
+        "--count-rounds",
+        type=int,
+        default=DEFAULT_COUNT_ROUNDS,
+        help=f"rounds of instruction counts per side and phase (default {DEFAULT_COUNT_ROUNDS}; "
+        "the verdict takes the median head/base ratio)",
+    )
+    add(
+        "--count-tolerance",
+        type=float,
+        default=gate.DEFAULT_COUNT_TOLERANCE,
+        help="instruction verdict: regression when head/base exceeds 1 + this (default 0.01)",
+    )
+    add(
+        "--count-functions",
+        default=",".join(SDK_FUNCTIONS),
+        metavar="KEYS",
+        help="the SDK functions whose init is counted, comma-separated, or `none` for the "
+        f"import only (default {','.join(SDK_FUNCTIONS)})",
+    )
+    for label in ("head", "base"):
+        add(
+            f"--{label}-layer",
+            type=Path,
+            metavar="ZIP",
+            help=f"with --count-only: count this layer zip as {label} instead of building "
+            f"--{label}'s",
+        )
+    counted = parser.add_mutually_exclusive_group()
+    counted.add_argument(
+        "--count-only",
+        action="store_true",
+        help="local: count instructions and run the guards, without the wall-time cold starts",
+    )
+    counted.add_argument(
+        "--no-count",
+        action="store_true",
+        help="wall time only: no instruction count, no guards (no valgrind needed)",
+    )
     add(
         "--runtime",
         choices=RUNTIMES,
@@ -124,15 +180,39 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"--import-profiles must be at least 1, got {args.import_profiles}")
     if not 0 <= args.tolerance < 1:
         parser.error(f"--tolerance {args.tolerance}: use a fraction in [0, 1), e.g. 0.10")
+    _check_count(parser, args)
     if args.runs < 5:
         parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
     remote = [name for name in ("deployed", "outputs") if getattr(args, name)]
     if len(remote) > 1:
         parser.error("pass --deployed or --outputs, not both")
+    if remote and args.count_only:
+        parser.error(f"--count-only counts local layers; it does not take --{remote[0]}")
     if remote and (args.head is not None or args.base or args.overrides):
         parser.error(
             f"--{remote[0]} measures the SDKs the stack was deployed with: its sdk and baseSdk "
             "config; --head, --base and --set apply to local runs"
+        )
+
+
+def _check_count(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.count_rounds < 1:
+        parser.error(f"--count-rounds must be at least 1, got {args.count_rounds}")
+    if not 0 < args.count_tolerance < 1:
+        parser.error(f"--count-tolerance {args.count_tolerance}: use a fraction in (0, 1)")
+    keys = [] if args.count_functions == "none" else args.count_functions.split(",")
+    unknown = [key for key in keys if key not in SDK_FUNCTIONS]
+    if unknown:
+        parser.error(
+            f"--count-functions: {', '.join(unknown)} is not an SDK function; use some of "
+            f"{','.join(SDK_FUNCTIONS)} or `none`"
+        )
+    args.count_functions = keys
+    given = [f"--{label}-layer" for label in ("head", "base") if getattr(args, f"{label}_layer")]
+    if given and not args.count_only:
+        parser.error(
+            f"{' and '.join(given)} {'need' if len(given) > 1 else 'needs'} --count-only (the "
+            "wall time serves built SDKs)"
         )
 
 
@@ -152,26 +232,74 @@ def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
     target = LayerTarget(args.runtime or settings.runtime, host_architecture())
     built = {}
     for one in (head, base):
+        given = getattr(args, f"{one.label}_layer")
+        if given is not None:
+            built[one.label] = given_layer(given)
+            continue
         progress(f"{one.label}: the layer of {one.sdk.label} ({one.recipe} recipe)")
         built[one.label] = one.build(target)
-    overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
-    overrides += [
-        f"runtime={target.runtime}",
-        f"architecture={target.arch}",
-        f"sdk={head.stack_value}",
-        f"layerArtifactDir={built['head'].root}",
-        f"baseSdk={base.stack_value}",
-        f"baseLayerArtifactDir={built['base'].root}",
-    ]
-    files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
-    progress(f"serving stack {BENCH_STACK}: head and base side by side")
-    with local_serve(BENCH_STACK, *files, overrides) as outputs:
-        target_ = parse_outputs(outputs, f"stack {BENCH_STACK} (local)")
-        document = run.measure(target_, plan, progress)
+    count = None if args.no_count else _count(args, settings, target, built)
+    if args.count_only:
+        document: dict[str, Any] = {
+            "target": {"kind": "local", "source": "count only", "region": settings.region},
+            "runtime": target.runtime,
+            "architecture": target.arch,
+            "sdks": {
+                label: str(getattr(args, f"{label}_layer") or one.sdk.label)
+                for label, one in (("head", head), ("base", base))
+            },
+        }
+    else:
+        overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
+        overrides += [
+            f"runtime={target.runtime}",
+            f"architecture={target.arch}",
+            f"sdk={head.stack_value}",
+            f"layerArtifactDir={built['head'].root}",
+            f"baseSdk={base.stack_value}",
+            f"baseLayerArtifactDir={built['base'].root}",
+        ]
+        files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
+        progress(f"serving stack {BENCH_STACK}: head and base side by side")
+        with local_serve(BENCH_STACK, *files, overrides) as outputs:
+            target_ = parse_outputs(outputs, f"stack {BENCH_STACK} (local)")
+            document = run.measure(target_, plan, progress)
     document["layers"] = {label: one.facts for label, one in built.items()}
-    if base.recipe == SEED:
+    if count is not None:
+        document["count"] = count
+    if base.recipe == SEED and "comparison" in document:
         document["seedGoal"] = _seed_goal(document)
     return document
+
+
+def _count(
+    args: argparse.Namespace, settings: StackSettings, target: LayerTarget, built: dict[str, Any]
+) -> dict[str, Any]:
+    """Instruction counts and guards of both sides' layers (counting.py, gate.py); a run that
+    failed (an init that raised, a probe that crashed) is recorded as the count's reason."""
+    tools = cachegrind.require_tools()
+    python = find_interpreter(target.python_version).path
+    parent = args.out / "count"
+    spaces = [counting.prepare(parent, label, built[label].archive) for label in ("head", "base")]
+    # The key is a secret Output in the program; the init needs only a non-empty value.
+    environment = sdk_environment(settings, cast("pulumi.Output[str]", PLACEHOLDER_KEY))
+    setup = counting.Setup(
+        python, tools, target, {k: str(v) for k, v in environment.items()}, settings.region
+    )
+    planned = counting.phases(args.count_functions, BENCH_FUNCTION)
+    names = [phase.name for phase in planned]
+    attributed = [name for name in (counting.IMPORT, f"init {BENCH_FUNCTION}") if name in names]
+    progress(
+        f"counting instructions: {', '.join(names)}; {args.count_rounds} rounds, head and base "
+        f"at once, {python}"
+    )
+    try:
+        results = counting.measure(
+            setup, spaces, planned, args.count_rounds, progress, simulated=attributed
+        )
+    except BenchError as exc:
+        return {"verdict": None, "reason": str(exc), "tolerance": args.count_tolerance}
+    return gate.judge(results, names, args.count_tolerance, attributed)
 
 
 def _seed_goal(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -192,6 +320,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     _check(parser, args)
     try:
+        if not args.no_count and not (args.deployed or args.outputs or args.imports):
+            cachegrind.require_tools()
         if args.imports:
             imports.run(
                 [args.runtime or DEFAULT_RUNTIME],
@@ -208,7 +338,7 @@ def main(argv: list[str]) -> int:
     except (HarnessError, LayerError, InfraError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    document = {"schema": 2, **document}
+    document = {"schema": 3, **document}  # 3: `count` (the instruction gate)
     json_path, md_path, markdown = output.write(document, args.out)
     print(markdown)
     progress(f"wrote {md_path} and {json_path}")
@@ -217,7 +347,8 @@ def main(argv: list[str]) -> int:
         progress(f"FAILED: {problem}")
     if problems:
         return EXIT_FAILED
-    if args.fail_on_regression and document["comparison"]["verdict"] == "regression":
-        progress("FAILED: head is slower than base beyond the tolerance (--fail-on-regression)")
+    regressed = run.regressions(document)
+    if args.fail_on_regression and regressed:
+        progress(f"FAILED: regression ({'; '.join(regressed)}) (--fail-on-regression)")
         return EXIT_FAILED
     return EXIT_OK

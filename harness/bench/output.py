@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.bench import count_output
 from harness.postdeploy.blocks import mermaid_bars, ms, table
 from harness.postdeploy.report import SUMMARY_VARIABLE
 
@@ -30,20 +31,24 @@ def _delta(value: Any) -> str:
 
 
 def _headline(document: dict[str, Any]) -> list[str]:
-    sdks, compared = document["sdks"], document["comparison"]
+    sdks, compared = document["sdks"], document.get("comparison")
     lines = [
         f"# SDK cold-start benchmark: {document['target']['kind']}, {document['runtime']} "
         f"{document['architecture']}",
         "",
         f"Head: **{sdks['head']}** · Base: **{sdks['base']}**",
         "",
+        *count_output.headline(document.get("count")),
     ]
+    if compared is None:
+        return [*lines, "Wall time: **not measured** (`--count-only`).", ""]
     if compared.get("verdict") is None:
-        return [*lines, f"Verdict: **not measured**: {compared.get('reason')}", ""]
+        return [*lines, f"Wall-time verdict: **not measured**: {compared.get('reason')}", ""]
     low, high = compared["confidenceInterval"]
     lines += [
-        f"Verdict: **{compared['verdict']}**: head/base {compared['headOverBase']:.3f} of the "
-        f"cold inits' {compared['statistic']}, {compared['confidenceLevel']:.0%} CI "
+        f"Wall-time verdict: **{compared['verdict']}**: head/base "
+        f"{compared['headOverBase']:.3f} of the cold inits' {compared['statistic']}, "
+        f"{compared['confidenceLevel']:.0%} CI "
         f"[{low:.3f}, {high:.3f}] "
         f"({compared['method']} bootstrap); tolerance {compared['tolerance']:.0%}.",
         "",
@@ -114,8 +119,10 @@ def _extended(document: dict[str, Any]) -> str:
 
 
 def render(document: dict[str, Any]) -> str:
-    series, compared = document["series"], document["comparison"]
     lines = _headline(document)
+    if "comparison" not in document:
+        return "\n".join([*lines, *count_output.details(document.get("count"))]) + "\n"
+    series, compared = document["series"], document["comparison"]
     lines += [
         f"{document['coldStarts']} forced cold starts per side{_extended(document)}, "
         "interleaved (head, base, baseline, then base, head, baseline, ...), plus "
@@ -143,6 +150,7 @@ def render(document: dict[str, Any]) -> str:
             f"Goal with the seed recipe as base: head <= {goal['maxHeadOverSeed']} x seed: "
             f"**{'met' if goal['met'] else 'MISSED'}**.",
         ]
+    lines += count_output.details(document.get("count"))
     lines += _import_diff(document)
     errors = [error for one in series.values() for error in one["errors"]]
     if errors:

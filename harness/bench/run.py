@@ -180,8 +180,31 @@ def measure(target: Target, plan: Plan, progress: Progress) -> dict[str, Any]:
 
 
 def failed(document: dict[str, Any]) -> list[str]:
-    """Why the run cannot be trusted: any failed sample or profile, or no verdict."""
-    problems = [e for one in document["series"].values() for e in one["errors"]]
-    if document["comparison"].get("verdict") is None:
+    """Why the run cannot be trusted: any failed sample or profile, a verdict missing (wall
+    time's, or the instruction count's when it ran)."""
+    problems = [e for one in document.get("series", {}).values() for e in one["errors"]]
+    if "comparison" in document and document["comparison"].get("verdict") is None:
         problems.append(f"no verdict: {document['comparison'].get('reason')}")
+    count = document.get("count")
+    if count is not None and count.get("verdict") is None:
+        reasons = [count.get("reason")] + [p.get("reason") for p in count.get("phases", [])]
+        shown = "; ".join(str(reason) for reason in reasons if reason)
+        problems.append(f"no instruction verdict: {shown}")
     return problems
+
+
+def regressions(document: dict[str, Any]) -> list[str]:
+    """What says `regression`: the instruction gate (its instructions or a gating guard) and
+    the wall time."""
+    found = []
+    count = document.get("count") or {}
+    if count.get("instructionVerdict") == "regression":
+        worst = max(count["phases"], key=lambda phase: phase["headOverBase"])
+        found.append(
+            f"instructions: {worst['phase']} head/base {worst['headOverBase']:.4f} > "
+            f"1 + {count['tolerance']:g}"
+        )
+    found += [f["text"] for f in count.get("guardFindings", []) if f["gates"]]
+    if (document.get("comparison") or {}).get("verdict") == "regression":
+        found.append("wall time: cold init beyond its tolerance")
+    return found

@@ -9,12 +9,14 @@ each other (or build/layer) and an unchanged side is reused.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.bench.errors import BenchError
 from infra.sdk import SdkSpec, SdkSpecError, parse_sdk_spec
+from infra.spec import LAYER_MANIFEST
 from layer.build import DEFAULT_OUT, build
 from layer.targets import LayerTarget
 
@@ -43,13 +45,15 @@ class Side:
             reuse_from=[DEFAULT_OUT[self.recipe]],
         )  # fmt: skip
         facts = {key: built.manifest.get(key) for key in _MANIFEST_KEYS}
-        return BuiltSide(built.directory.parent, facts)
+        return BuiltSide(built.directory.parent, built.archive, facts)
 
 
 @dataclass(frozen=True)
 class BuiltSide:
     root: Path
     """The artefact root to serve the side from (`layerArtifactDir`/`baseLayerArtifactDir`)."""
+    archive: Path
+    """The layer's zip, which the instruction count unpacks."""
     facts: dict[str, Any]
     """What its manifest says: recipe, bytecode, sha256, sizes, SDK."""
 
@@ -64,3 +68,14 @@ def side(label: str, text: str, layers: Path) -> Side:
     except SdkSpecError as exc:
         raise BenchError(f"--{label}: {exc} (or `seed` for the seed recipe's layer)") from exc
     return Side(label, sdk, "lambda", layers / label)
+
+
+def given_layer(layer_zip: Path) -> BuiltSide:
+    """A layer zip given as it is (`--head-layer`), with the manifest beside it if there is one."""
+    if not layer_zip.is_file():
+        raise BenchError(
+            f"layer {layer_zip} does not exist: pass a layer.zip (`make layer` builds one)"
+        )
+    manifest = layer_zip.with_name(LAYER_MANIFEST)
+    facts = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    return BuiltSide(layer_zip.parent, layer_zip, {key: facts.get(key) for key in _MANIFEST_KEYS})

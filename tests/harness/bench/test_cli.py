@@ -31,6 +31,12 @@ def bench(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         (["--import-profiles", "0"], "--import-profiles must be at least 1"),
         (["--deployed", "s", "--outputs", "o.json"], "pass --deployed or --outputs, not both"),
         (["--deployed", "s", "--head", "honeyhive==1.6.1"], "--deployed measures the SDKs"),
+        (["--count-rounds", "0"], "--count-rounds must be at least 1, got 0"),
+        (["--count-tolerance", "0"], "--count-tolerance 0.0: use a fraction in (0, 1)"),
+        (["--count-functions", "baseline"], "--count-functions: baseline is not an SDK function"),
+        (["--head-layer", "h.zip"], "--head-layer needs --count-only"),
+        (["--count-only", "--deployed", "s"], "--count-only counts local layers"),
+        (["--count-only", "--no-count"], "not allowed with argument"),
     ],
 )
 def test_usage_errors(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,10 +102,20 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     served from it as `make bench` does after `make layer`; only the head tree is built."""
     done = bench(
         "--base", "locked", "--head", str(slower_sdk), "--cold-starts", "5",
-        "--max-cold-starts", "10", "--import-profiles", "1", "--out", str(tmp_path), timeout=1200,
+        "--max-cold-starts", "10", "--import-profiles", "1", "--out", str(tmp_path),
+        "--count-rounds", "1", "--count-functions", "none", timeout=1200,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     document = json.loads((tmp_path / "bench.json").read_text())
+    count = document["count"]
+    assert count["verdict"] == count["instructionVerdict"] == "regression", count
+    assert count["phases"][0]["phase"] == "import"
+    # 2 CPU seconds of a timed loop: under valgrind, some 6% more instructions (its speed varies)
+    assert count["phases"][0]["headOverBase"] > 1.02
+    assert count["attribution"][0]["totalDelta"] > 0
+    assert "head loads 1 more modules at import: honeyhive._slow_import" in [
+        finding["text"] for finding in count["guardFindings"]
+    ]
     assert document["comparison"]["verdict"] == "regression", document["comparison"]
     assert document["comparison"]["confidenceInterval"][0] > 1.1
     top = document["importDiff"]["modules"][0]
@@ -111,6 +127,7 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     assert all(one["errors"] == [] for one in series.values())
     lines = (tmp_path / "bench.md").read_text().splitlines()
     assert lines[2].startswith("Head: **honeyhive ") and "(tree)** · Base: **honeyhive " in lines[2]
-    assert lines[4].startswith("Verdict: **regression**")
+    assert lines[4].startswith("Instruction gate: **regression**: instructions **regression**")
+    assert any(line.startswith("Wall-time verdict: **regression**") for line in lines)
     assert "bench: round 5/5: head init" in done.stderr
     assert f"the same build is in {sdk_layer.parent}, using it" in done.stderr

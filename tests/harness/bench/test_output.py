@@ -64,9 +64,10 @@ def test_the_first_lines_name_both_sdks_then_the_verdict() -> None:
         "Head: **honeyhive 1.8.0.dev1 (tree 0a1b2c3d4e5f+dirty)** · Base: **honeyhive 1.7.0 "
         "(release)**"
     )
-    assert lines[4] == (
-        "Verdict: **regression**: head/base 1.240 of the cold inits' 20%-trimmed geometric "
-        "means, 95% CI [1.170, 1.310] (BCa bootstrap); tolerance 10%."
+    assert lines[4] == "Instruction gate: **not run** (`--no-count`, or a deployed stack)."
+    assert lines[6] == (
+        "Wall-time verdict: **regression**: head/base 1.240 of the cold inits' 20%-trimmed "
+        "geometric means, 95% CI [1.170, 1.310] (BCa bootstrap); tolerance 10%."
     )
 
 
@@ -87,7 +88,7 @@ def test_the_medians_are_a_chart_and_a_table() -> None:
 
 def test_no_verdict_and_errors_are_shown() -> None:
     markdown = render(document(verdict=None, errors=["head: request r1 answered 500"]))
-    assert "Verdict: **not measured**: head has 2 cold-start samples" in markdown
+    assert "Wall-time verdict: **not measured**: head has 2 cold-start samples" in markdown
     assert "## Errors\n\n- head: request r1 answered 500" in markdown
 
 
@@ -103,12 +104,12 @@ def test_the_markdown_goes_to_the_job_summary(tmp_path: Path) -> None:
 
 def test_an_inconclusive_no_change_says_so_and_how_many_rounds_ran() -> None:
     lines = render(document("no change", conclusive=False, rounds=(40, 10, 40))).splitlines()
-    assert lines[6] == (
+    assert lines[8] == (
         "Inconclusive: after 40 cold starts per side the interval still crosses 0.90 or 1.10; a "
         "difference within it cannot be told from this machine's noise (raise "
         "`--max-cold-starts`)."
     )
-    assert lines[8].startswith(
+    assert lines[10].startswith(
         "40 forced cold starts per side (10, then more until the verdict was conclusive, at "
         "most 40), interleaved"
     )
