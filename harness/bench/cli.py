@@ -277,6 +277,16 @@ def _count(
 ) -> dict[str, Any]:
     """Instruction counts and guards of both sides' layers (counting.py, gate.py); a run that
     failed (an init that raised, a probe that crashed) is recorded as the count's reason."""
+    host = host_architecture()
+    if target.arch != host:
+        # The provider's other-architecture interpreter runs under qemu-user, where valgrind
+        # cannot count: no silent fallback to this machine's interpreter (it cannot load the
+        # layer's extensions).
+        raise BenchError(
+            f"the instruction gate counts the {target.arch} layer's init natively, and this "
+            f"machine is {host} (valgrind does not run under qemu-user): count with "
+            f"`--set architecture={host}`, or pass --no-count"
+        )
     tools = cachegrind.require_tools()
     python = find_interpreter(target.python_version).path
     parent = args.out / "count"

@@ -3,6 +3,7 @@ serves head and base side by side and compares them."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.bench import cli
 from harness.bench.cli import main
+from harness.bench.errors import BenchError
+from harness.local.host import host_architecture
 from infra.spec import REPO_ROOT
 from layer.pins import read_pins
+from layer.targets import LayerTarget
 from tests.layer.build_fixtures import unpacked_sdist
 
 
@@ -131,3 +136,13 @@ def test_a_slower_sdk_is_a_regression_with_its_culprit_first(
     assert any(line.startswith("Wall-time verdict: **regression**") for line in lines)
     assert "bench: round 5/5: head init" in done.stderr
     assert f"the same build is in {sdk_layer.parent}, using it" in done.stderr
+
+
+def test_the_instruction_gate_refuses_a_layer_of_the_other_architecture() -> None:
+    """valgrind cannot count under qemu-user, and this machine's interpreter cannot load the
+    other architecture's extensions: the gate says so instead of counting something else."""
+    other = "arm64" if host_architecture() == "x86_64" else "x86_64"
+    target = LayerTarget("python3.13", other)
+    with pytest.raises(BenchError, match=f"counts the {other} layer's init natively") as refused:
+        cli._count(argparse.Namespace(), None, target, {})  # type: ignore[arg-type]
+    assert f"--set architecture={host_architecture()}" in str(refused.value)
