@@ -209,6 +209,22 @@ def test_the_aws_benchmark_runs_with_a_base_sdk_before_destroy() -> None:
     assert scheduled["base-sdk"] == "locked" and scheduled["sdk-ref"] == "main"
 
 
+def test_the_instruction_gate_runs_with_a_base_sdk_without_credentials() -> None:
+    """The nightly (base-sdk: locked) and the SDK repository's calls (base-sdk-ref) gate on the
+    instruction verdict: valgrind installed first, exit 1 on a regression, and no token in a
+    job that runs the SDKs' build backends."""
+    job = load(DEPLOY)["jobs"]["instructions"]
+    assert job["if"] == "inputs.base-sdk != '' || inputs.base-sdk-ref != ''"
+    assert "id-token" not in job["permissions"] and job["env"]["ARCH"] == "x86_64"
+    runs = [step.get("run", "") for step in job["steps"]]
+    valgrind = next(i for i, run in enumerate(runs) if "install" in run and "valgrind" in run)
+    gate = next(i for i, run in enumerate(runs) if run.startswith("make bench-count"))
+    assert valgrind < gate
+    assert 'SDK="$SDK"' in runs[gate] and 'BASE="$BASE_SDK"' in runs[gate]
+    assert "FAIL_ON_REGRESSION=1" in runs[gate]
+    assert "secrets." not in str(job)
+
+
 def test_runs_that_deploy_the_same_stack_queue_behind_each_other() -> None:
     """The concurrency group holds exactly the values the stack name is made of (the
     `harness stack-name` step), so two runs on one stack never deploy or destroy at once."""
