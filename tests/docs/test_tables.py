@@ -11,8 +11,9 @@ from typing import cast
 import pulumi
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
-from harness.bench.cli import DEFAULT_MAX_COLD_STARTS
+from harness.bench.cli import DEFAULT_COUNT_ROUNDS, DEFAULT_MAX_COLD_STARTS
 from harness.bench.compare import DEFAULT_TOLERANCE
+from harness.bench.gate import DEFAULT_COUNT_TOLERANCE, MEMORY_SLACK, SYSCALL_SLACK
 from harness.bench.run import EXTRA_ROUNDS
 from harness.postdeploy.measure import SuiteOptions
 from infra.settings import DEFAULTS, KNOWN_KEYS, parse_settings
@@ -234,3 +235,21 @@ def test_the_bench_s_documented_defaults_are_its_own() -> None:
     assert _makefile_default("MAX_COLD_STARTS") == str(DEFAULT_MAX_COLD_STARTS)
     readme = " ".join((REPO_ROOT / "README.md").read_text().split())
     assert f"more than {DEFAULT_TOLERANCE:.0%}" in readme
+
+
+def test_the_instruction_gate_s_documented_defaults_are_its_own() -> None:
+    text = _prose("benchmark.md")
+    calls, calls_share = SYSCALL_SLACK
+    memory, memory_share = MEMORY_SLACK
+    for shown in (
+        f"`--count-rounds N` (`COUNT_ROUNDS`, {_makefile_default('COUNT_ROUNDS')})",
+        f"`--count-tolerance F` ({DEFAULT_COUNT_TOLERANCE:g})",
+        f"more than {calls} calls and {calls_share:.0%} of base's count",
+        f"more than {memory >> 20} MiB and {memory_share:.0%}",
+        "`LOCAL_MAX_COLD_STARTS` (default `COLD_STARTS`",
+    ):
+        assert shown in text, shown
+    assert _makefile_default("COUNT_ROUNDS") == str(DEFAULT_COUNT_ROUNDS)
+    assert _makefile_default("LOCAL_MAX_COLD_STARTS") == "$(COLD_STARTS)"
+    readme = " ".join((REPO_ROOT / "README.md").read_text().split())
+    assert f"{DEFAULT_COUNT_TOLERANCE:.0%} tolerance" in readme
