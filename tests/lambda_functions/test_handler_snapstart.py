@@ -1,6 +1,7 @@
 """The SDK under SnapStart, on the local runtime with the real layer: environments restored from
 one image draw the same trace and span ids (the SDK's behaviour today), and the hooked variant,
-which reseeds `random` after restore, draws its own in each."""
+which reseeds `random` after restore, draws its own in each; so does the plain function on an SDK
+patched to draw its ids from `os.urandom`, without hooks."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from harness.local.toolchain import Toolchain
 from harness.postdeploy.snapstart import EnvironmentIds, uniqueness_problem
 from infra.snapstart import HOOKED_HANDLER
 from infra.spec import DEFAULT_RUNTIME, FUNCTIONS
+from layer.interpreters import find_interpreter
+from tests.harness.bench.synthetic import make_head
 from tests.harness.local.fixtures import make_pool
 from tests.lambda_functions.environments import MEMORY_MB, TASK_ROOT, TIMEOUT_S, sdk_env
 
@@ -106,3 +109,35 @@ def test_restored_environments_draw_their_own_ids_only_with_the_hooks(
         assert problem is not None, "the locked release draws ids from the snapshot's state"
         shared = {t for env in ids for t in env.trace_ids}
         assert len(shared) == 1 and shared.pop() in problem, problem
+
+
+def test_an_sdk_that_draws_its_ids_from_urandom_needs_no_hooks(
+    tools: Toolchain,
+    sdk_layer: Path,
+    layer_cache: Path,
+    ingest: IngestServer,
+    api_key: str,
+    tmp_path: Path,
+) -> None:
+    """The fix an SDK can ship: the locked release with OpenTelemetry's id generator drawing from
+    `os.urandom` (its bytecode rebuilt), under the plain handler that registers no hooks."""
+    version = DEFAULT_RUNTIME.removeprefix("python")
+    patched = make_head(
+        "urandom_ids",
+        sdk_layer,
+        tmp_path / "patched" / "layer.zip",
+        find_interpreter(version).path,
+        site_packages=f"python/lib/python{version}/site-packages",
+    )
+    handler = FUNCTIONS["working_sdk_test"].handler
+    bodies, ids = restored(
+        handler,
+        tools=tools,
+        sdk_layer=patched,
+        layer_cache=layer_cache,
+        ingest=ingest,
+        api_key=api_key,
+        workdir=tmp_path / "fn",
+    )
+    assert uniqueness_problem(handler, ids) is None, uniqueness_problem(handler, ids)
+    assert not any("snapStartHooks" in b for b in bodies), "the plain handler registers no hooks"

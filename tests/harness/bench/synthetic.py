@@ -5,7 +5,8 @@ old pyc would change nothing).
 Kinds: `slower` (imports a module that runs a pure-Python loop of PERCENT of the base import's
 instructions, calibrated under cachegrind), `version` (the same tree, another version string of
 the same length), `socket` (opens a socket and connects it), `process` (starts `true`), `thread`
-(starts a thread that outlives the import).
+(starts a thread that outlives the import), `urandom_ids` (OpenTelemetry's ids drawn from
+`os.urandom` instead of `random`: an SDK whose ids SnapStart's restores cannot share).
 
     python -m tests.harness.bench.synthetic KIND BASE_ZIP OUT_ZIP [--package honeyhive]
         [--percent 3] [--base-instructions N]
@@ -23,7 +24,7 @@ from pathlib import Path
 from harness.bench import cachegrind
 from layer import archive
 
-KINDS = ("slower", "version", "socket", "process", "thread")
+KINDS = ("slower", "version", "socket", "process", "thread", "urandom_ids")
 MODULE = "_synthetic_head"
 LOOP = """\
 _total = 0
@@ -51,6 +52,23 @@ import threading as _threading
 import time as _time
 
 _threading.Thread(target=_time.sleep, args=(60,), name="synthetic-head", daemon=True).start()
+""",
+    "urandom_ids": """\
+import os as _os
+
+from opentelemetry.sdk.trace import id_generator as _ids
+
+
+def _span_id(self):
+    return int.from_bytes(_os.urandom(8), "big") or 1
+
+
+def _trace_id(self):
+    return int.from_bytes(_os.urandom(16), "big") or 1
+
+
+_ids.RandomIdGenerator.generate_span_id = _span_id
+_ids.RandomIdGenerator.generate_trace_id = _trace_id
 """,
 }
 
