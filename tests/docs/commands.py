@@ -227,7 +227,8 @@ def make_problems(command: Command, makefile: Makefile) -> tuple[list[str], list
 
 def help_argv(text: str) -> tuple[str, ...]:
     """`python -m X sub ... --flag` -> (X, sub, ...): the module and the words before the first
-    option or placeholder; a path that exists in the repository (pytest's) stays too."""
+    option or placeholder. A path stays only for pytest, and only one under tests/: build/ outputs
+    appear while other workers run, and the argv must not change between collecting and checking."""
     for prefix in PYTHON_PREFIXES:
         if text.startswith(prefix):
             text = text.removeprefix(prefix)
@@ -237,11 +238,16 @@ def help_argv(text: str) -> tuple[str, ...]:
     for word in words[1:]:
         if _PLACEHOLDER.match(word) or word.startswith("-"):
             break
-        if _WORD.match(word) or (REPO_ROOT / word).exists():
+        if _WORD.match(word) or (argv[0] == "pytest" and _is_test_path(word)):
             argv.append(word)
         else:
             break
     return tuple(argv)
+
+
+def _is_test_path(word: str) -> bool:
+    path = word.split("::", maxsplit=1)[0]
+    return path.startswith("tests/") and (REPO_ROOT / path).exists()
 
 
 def flags_used(text: str) -> list[str]:

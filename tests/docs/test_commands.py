@@ -102,6 +102,12 @@ def test_a_fenced_line_is_read_as_a_shell_would() -> None:
     assert help_argv(text) == ("harness", "local", "invoke")
     assert flags_used(text) == ["--code", "--event"]
     assert help_argv("python -m pytest tests/deployed --outputs f") == ("pytest", "tests/deployed")
+    # A build output in the argv would change it once another worker builds the file.
+    assert help_argv("python -m tests.harness.bench.synthetic slower build/layer/a.zip x") == (
+        "tests.harness.bench.synthetic",
+        "slower",
+    )
+    assert help_argv("python -m harness bench README.md") == ("harness", "bench")
 
 
 def test_the_makefile_is_read_for_what_callers_may_set() -> None:
