@@ -52,6 +52,7 @@ from typing import Final
 from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
+from harness.local.extensions import check_supported, external_extensions
 from harness.local.layout import Layout
 from harness.local.output_reader import OutputReader
 from harness.local.procs import command_line, free_port, port_accepts, release_port
@@ -143,6 +144,8 @@ class Environment:
                 f"{spec.name}: SnapStart's local mode runs without the sandbox (a restored "
                 "environment is forked from the image, outside the sandbox's namespaces)"
             )
+        self._extensions = external_extensions(layout.opt)
+        check_supported(spec, self._extensions, sandbox=sandbox)
         self.spec = spec
         self.id = uuid.uuid4().hex
         version = PUBLISHED_VERSION if spec.snap_start else LATEST
@@ -239,6 +242,7 @@ class Environment:
             self._proc,
             namespaced=self._sandbox,
             pipe_inode=os.fstat(self._proc.stdout.fileno()).st_ino,
+            extensions_api=f"127.0.0.1:{runtime_port}",
         )
         self._reader = OutputReader(
             self._proc.stdout, f"rie-{self.spec.name}-{self.id[:8]}", self._on_line, self._on_eof
@@ -321,6 +325,8 @@ class Environment:
             self.stop()  # the runtime is gone or wedged; stopping also drains its output
         else:
             self._await_report(capture)
+            if self._extensions:  # the RIE answers once every extension asked for the next event
+                tree.freeze()
         with self._cond:
             self._capture, call, self._call = None, self._call, None
             self._phases.init_ends = self._phases.handler_ends = None
@@ -396,13 +402,18 @@ class Environment:
     # --- the Runtime API proxy's events (runtime_api.Listener) ----------------------------------
 
     def runtime_waiting(self) -> None:
+        """Init ends here, and the environment is frozen here after an answer, unless it has
+        extensions: then init ends when the invocation is handed out (every extension is
+        ready) and the freeze waits for the RIE's answer (every extension asked for the next
+        event); until then the extensions may still be working, as on Lambda."""
         with self._cond:
             if not self._initialized:
                 self._initialized = True
-                self._phases.init_ends = None
+                if not self._extensions:
+                    self._phases.init_ends = None
                 return
             tree = self._tree
-        if tree is not None:
+        if tree is not None and not self._extensions:
             tree.freeze()
 
     def dispatching(self) -> Dispatch | None:
@@ -419,6 +430,7 @@ class Environment:
             call.dispatched = now
             start = call.sent if self._init_in_timeout else now
             ends = start + self._timeout_s
+            self._phases.init_ends = None
             self._phases.handler_ends = ends
         return Dispatch(
             request_id=call.request_id,
@@ -428,8 +440,11 @@ class Environment:
         )
 
     def answered(self) -> None:
+        """The handler's Duration ends here; its timeout also covers the extensions' work after
+        the answer ("the function and all extensions need to complete within" the timeout)."""
         with self._cond:
-            self._phases.handler_ends = None
+            if not self._extensions:
+                self._phases.handler_ends = None
             if self._call is not None:
                 self._call.answered = time.monotonic()
 
