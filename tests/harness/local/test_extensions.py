@@ -112,3 +112,20 @@ def test_an_exec_wrapper_is_refused(tools: Toolchain, tmp_path: Path) -> None:
     layout = lay_out(function.code, function.layers, tmp_path / "fn", tmp_path / "cache")
     with pytest.raises(StartError, match=r"AWS_LAMBDA_EXEC_WRAPPER=/opt/wrap .*unset"):
         Environment(function, layout, tools, sandbox=True)
+
+
+@needs_sandbox
+def test_with_extensions_no_environment_is_initialized_ahead(pools: Any, tmp_path: Path) -> None:
+    """Initializing ahead sends the RIE an invocation of the environment's own, which the RIE
+    would also show the extensions as an INVOKE: such environments start on their first one."""
+    pool = pools(
+        "ext-ahead-fn",
+        "extension_log",
+        {"proactive_init": 1.0},
+        layers=(extension_layer(tmp_path),),
+        timeout=5,
+    )
+    first = pool.invoke(b"{}")
+    assert first.function_error is None, first.payload
+    assert first.report.init_duration_ms is not None  # an ordinary cold start
+    assert not any(line.startswith("DONE ") for line in json.loads(first.payload)["lines"])
