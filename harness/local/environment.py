@@ -32,7 +32,8 @@ What is measured (the RIE's own REPORT is not used: its Init Duration times an a
 its Max Memory Used echoes the configuration, `printEndReports` in
 aws-lambda-runtime-interface-emulator internal/lambda/rie/handlers.go):
 - init: the RIE's `INIT REPORT(durationMs: ...)`, from starting the runtime to its first `next`;
-- duration: from handing the invocation to the runtime to its answer (the proxy's clock);
+- duration: from handing the invocation to the runtime to its answer (the proxy's clock), or,
+  with extensions, to the RIE's answer (every extension asked for the next event);
 - memory: the peak of the environment's processes (watch.py).
 """
 
@@ -91,7 +92,8 @@ class RawResult:
     init_in_timeout: bool = False
     """Init ran inside the invoke's timeout (a retried init): it is part of the duration."""
     duration_ms: float | None = None
-    """From handing the invocation to the runtime to its answer (None: no answer)."""
+    """From handing the invocation to the runtime to its answer, or with extensions to the RIE's
+    answer (None: no answer)."""
     wall_ms: float = 0.0
     """From sending the invoke to the RIE's response, less init."""
     verdict: Verdict | None = None
@@ -334,7 +336,10 @@ class Environment:
         assert call is not None
         duration = None
         if call.dispatched is not None and call.answered is not None:
-            duration = (call.answered - call.dispatched) * 1000
+            # Lambda's Duration also counts the extensions' work after the answer: the invoke
+            # ends when each of them asked for the next event, which the RIE's answer waits for
+            ended = received if self._extensions else call.answered
+            duration = (ended - call.dispatched) * 1000
         wall = (received - (call.dispatched or sent)) * 1000
         if call.dispatched is None:
             wall = max(wall - (capture.init_ms or 0.0), 0.0)

@@ -50,6 +50,8 @@ def test_an_extension_registers_in_init_works_after_the_answer_and_counts_in_mem
     # init waits for the extension's registration, as Lambda's Extension init phase does
     assert first.report.init_duration_ms is not None
     assert first.report.init_duration_ms >= 500
+    # Duration counts the extension's work after the answer, as Lambda's does
+    assert first.report.duration_ms >= 500
     # the extension is a member of the environment: its memory counts (an idle runtime ~16 MB)
     assert first.report.max_memory_used_mb >= PROBE_MB + 10
     second = pool.invoke(b"{}")
