@@ -9,7 +9,9 @@ extensions enabled, aws-lambda-runtime-interface-emulator internal/lambda/rie/ru
 sandbox, where the layers are at /opt, they run as on Lambda: init includes their registration,
 they are members of the environment (its memory, its freeze), and an invocation ends when the
 runtime and every extension have asked for the next event (environment.py). Without the
-sandbox the RIE would read this machine's /opt/extensions instead of the layers': refused.
+sandbox the RIE would read this machine's /opt/extensions instead of the layers': a function
+whose layers carry extensions is refused, and so is every function while this machine's
+/opt/extensions holds any (the RIE would start them as the function's).
 
 Internal extensions: a wrapper script named by AWS_LAMBDA_EXEC_WRAPPER, which Lambda's runtime
 bootstrap execs with the runtime's command line. The local runtime starts awslambdaric itself,
@@ -25,6 +27,7 @@ from harness.local.config import FunctionConfig
 from harness.local.errors import StartError
 
 EXTENSIONS_DIR: Final = "extensions"
+HOST_OPT: Final = Path("/opt")
 EXEC_WRAPPER: Final = "AWS_LAMBDA_EXEC_WRAPPER"
 
 
@@ -37,9 +40,22 @@ def external_extensions(opt: Path) -> tuple[str, ...]:
     return tuple(sorted(entry.name for entry in folder.iterdir() if not entry.is_dir()))
 
 
-def check_supported(spec: FunctionConfig, extensions: tuple[str, ...], *, sandbox: bool) -> None:
+def check_supported(
+    spec: FunctionConfig,
+    extensions: tuple[str, ...],
+    *,
+    sandbox: bool,
+    host_opt: Path = HOST_OPT,
+) -> None:
     """Refuse what would run differently here than on Lambda: external extensions without the
-    sandbox, and an exec wrapper (internal extension) anywhere."""
+    sandbox (the layers' or this machine's), and an exec wrapper (internal extension)."""
+    if not sandbox and (foreign := external_extensions(host_opt)):
+        raise StartError(
+            f"{spec.name}: without the local runtime's sandbox the RIE would start this "
+            f"machine's {host_opt / EXTENSIONS_DIR} ({', '.join(foreign)}) as the function's "
+            "extensions: run where user namespaces are allowed "
+            "(troubleshooting.md#user-namespaces-denied), or empty that folder"
+        )
     if extensions and not sandbox:
         raise StartError(
             f"{spec.name}: its layers carry Lambda extensions in /opt/extensions "

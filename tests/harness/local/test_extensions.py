@@ -14,6 +14,7 @@ import pytest
 
 from harness.local.environment import Environment
 from harness.local.errors import StartError
+from harness.local.extensions import check_supported
 from harness.local.layout import lay_out
 from harness.local.procs import command_line
 from harness.local.toolchain import Toolchain
@@ -112,6 +113,19 @@ def test_without_the_sandbox_an_extension_layer_is_refused(
     layout = lay_out(function.code, function.layers, tmp_path / "fn", tmp_path / "cache")
     with pytest.raises(StartError, match=r"ext-host-fn: .*/opt/extensions \(my-ext\).*sandbox"):
         Environment(function, layout, tools, sandbox=False)
+
+
+def test_without_the_sandbox_this_machine_s_extensions_refuse_every_function(
+    tmp_path: Path,
+) -> None:
+    host_opt = tmp_path / "opt"
+    (host_opt / "extensions" / "a-folder").mkdir(parents=True)
+    function = spec("plain-fn", "echo")
+    check_supported(function, (), sandbox=False, host_opt=host_opt)  # folders are not started
+    (host_opt / "extensions" / "host-agent").write_text("#!/bin/sh\n")
+    with pytest.raises(StartError, match=r"plain-fn: .*extensions \(host-agent\)"):
+        check_supported(function, (), sandbox=False, host_opt=host_opt)
+    check_supported(function, (), sandbox=True, host_opt=host_opt)  # the sandbox hides them
 
 
 def test_an_exec_wrapper_is_refused(tools: Toolchain, tmp_path: Path) -> None:
