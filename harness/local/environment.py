@@ -21,7 +21,10 @@ init that ran out of its budget (`init_in_timeout`) counts init in the timeout i
 Lambda's suppressed init does.
 
 Freeze: the runtime's `next` after an answer freezes every process of the environment but the
-RIE (tree.py); handing out the next invocation, or stopping, thaws them.
+RIE (tree.py); handing out the next invocation, or stopping, thaws them. With extensions in
+the layers (extensions.py) the invocation lasts until each of them asked for the next event
+too: the freeze, the timeout and Duration then end at the RIE's answer, which waits for them,
+and init at the first hand-out.
 
 Proactive init (`initialize_ahead`): Lambda may initialize an environment before any invocation
 needs it; the first invocation then reports no Init Duration. Here the environment sends itself
