@@ -150,7 +150,7 @@ class Environment:
                 "environment is forked from the image, outside the sandbox's namespaces)"
             )
         self._extensions = external_extensions(layout.opt)
-        check_supported(spec, self._extensions, sandbox=sandbox)
+        check_supported(spec, self._extensions, sandbox=sandbox, emulated=toolchain.emulated)
         self.spec = spec
         self.id = uuid.uuid4().hex
         version = PUBLISHED_VERSION if spec.snap_start else LATEST

@@ -11,7 +11,9 @@ they are members of the environment (its memory, its freeze), and an invocation 
 runtime and every extension have asked for the next event (environment.py). Without the
 sandbox the RIE would read this machine's /opt/extensions instead of the layers': a function
 whose layers carry extensions is refused, and so is every function while this machine's
-/opt/extensions holds any (the RIE would start them as the function's).
+/opt/extensions holds any (the RIE would start them as the function's). On the other
+architecture the RIE runs under qemu-user, which cannot exec the extensions' own executables
+("exec format error": no binfmt registration): refused too.
 
 Internal extensions: a wrapper script named by AWS_LAMBDA_EXEC_WRAPPER, which Lambda's runtime
 bootstrap execs with the runtime's command line. The local runtime starts awslambdaric itself,
@@ -45,10 +47,12 @@ def check_supported(
     extensions: tuple[str, ...],
     *,
     sandbox: bool,
+    emulated: bool = False,
     host_opt: Path = HOST_OPT,
 ) -> None:
     """Refuse what would run differently here than on Lambda: external extensions without the
-    sandbox (the layers' or this machine's), and an exec wrapper (internal extension)."""
+    sandbox (the layers' or this machine's) or under emulation, and an exec wrapper (internal
+    extension)."""
     if not sandbox and (foreign := external_extensions(host_opt)):
         raise StartError(
             f"{spec.name}: without the local runtime's sandbox the RIE would start this "
@@ -63,6 +67,13 @@ def check_supported(
             "it the RIE would start this machine's /opt/extensions instead; SnapStart's local "
             "mode has no sandbox either): run where user namespaces are allowed "
             "(troubleshooting.md#user-namespaces-denied), or without the extension layer"
+        )
+    if extensions and emulated:
+        raise StartError(
+            f"{spec.name}: its layers carry Lambda extensions ({', '.join(extensions)}), which "
+            f"cannot run on the emulated {spec.architecture} (the RIE runs under qemu-user, "
+            "which cannot exec their executables): run the function on this machine's "
+            "architecture, or on AWS"
         )
     wrapper = spec.environment.get(EXEC_WRAPPER)
     if wrapper is not None:

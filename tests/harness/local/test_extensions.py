@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,16 @@ def test_without_the_sandbox_this_machine_s_extensions_refuse_every_function(
     with pytest.raises(StartError, match=r"plain-fn: .*extensions \(host-agent\)"):
         check_supported(function, (), sandbox=False, host_opt=host_opt)
     check_supported(function, (), sandbox=True, host_opt=host_opt)  # the sandbox hides them
+
+
+def test_on_the_emulated_architecture_an_extension_layer_is_refused(
+    tools: Toolchain, tmp_path: Path
+) -> None:
+    function = spec("ext-arm-fn", "echo", layers=(extension_layer(tmp_path, "my-ext"),))
+    layout = lay_out(function.code, function.layers, tmp_path / "fn", tmp_path / "cache")
+    emulated = replace(tools, emulator=Path("/usr/bin/qemu-aarch64-static"))
+    with pytest.raises(StartError, match=r"ext-arm-fn: .*\(my-ext\).*qemu-user"):
+        Environment(function, layout, emulated, sandbox=True)
 
 
 def test_an_exec_wrapper_is_refused(tools: Toolchain, tmp_path: Path) -> None:
