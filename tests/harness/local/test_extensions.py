@@ -19,7 +19,7 @@ from harness.local.extensions import check_supported
 from harness.local.layout import lay_out
 from harness.local.procs import command_line
 from harness.local.toolchain import Toolchain
-from tests.harness.local.fixtures import extension_layer, needs_sandbox, spec
+from tests.harness.local.fixtures import extension_layer, needs_sandbox, spec, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +56,9 @@ def test_an_extension_registers_in_init_works_after_the_answer_and_counts_in_mem
     assert first.report.duration_ms >= 500
     # the extension is a member of the environment: its memory counts (an idle runtime ~16 MB)
     assert first.report.max_memory_used_mb >= PROBE_MB + 10
+    # between invocations the extension is frozen with the rest of the environment
+    (extension,) = [pid for pid in pool.pids() if "probe-extension" in command_line(pid)]
+    wait_until(lambda: _state(extension) == "T", 2, "the extension to be stopped")
     second = pool.invoke(b"{}")
     assert second.function_error is None, second.payload
     lines = json.loads(second.payload)["lines"]
@@ -144,3 +147,8 @@ def test_an_exec_wrapper_is_refused(tools: Toolchain, tmp_path: Path) -> None:
     layout = lay_out(function.code, function.layers, tmp_path / "fn", tmp_path / "cache")
     with pytest.raises(StartError, match=r"AWS_LAMBDA_EXEC_WRAPPER=/opt/wrap .*unset"):
         Environment(function, layout, tools, sandbox=True)
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (/proc/<pid>/stat field 3: T is stopped)."""
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
