@@ -21,7 +21,10 @@ init that ran out of its budget (`init_in_timeout`) counts init in the timeout i
 Lambda's suppressed init does.
 
 Freeze: the runtime's `next` after an answer freezes every process of the environment but the
-RIE (tree.py); handing out the next invocation, or stopping, thaws them.
+RIE (tree.py); handing out the next invocation, or stopping, thaws them. With extensions in
+the layers (extensions.py) the invocation lasts until each of them asked for the next event
+too: the freeze, the timeout and Duration then end at the RIE's answer, which waits for them,
+and init at the first hand-out.
 
 Proactive init (`initialize_ahead`): Lambda may initialize an environment before any invocation
 needs it; the first invocation then reports no Init Duration. Here the environment sends itself
@@ -32,7 +35,8 @@ What is measured (the RIE's own REPORT is not used: its Init Duration times an a
 its Max Memory Used echoes the configuration, `printEndReports` in
 aws-lambda-runtime-interface-emulator internal/lambda/rie/handlers.go):
 - init: the RIE's `INIT REPORT(durationMs: ...)`, from starting the runtime to its first `next`;
-- duration: from handing the invocation to the runtime to its answer (the proxy's clock);
+- duration: from handing the invocation to the runtime to its answer (the proxy's clock), or,
+  with extensions, to the RIE's answer (every extension asked for the next event);
 - memory: the peak of the environment's processes (watch.py).
 """
 
@@ -52,6 +56,7 @@ from typing import Final
 from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
+from harness.local.extensions import check_supported, external_extensions
 from harness.local.layout import Layout
 from harness.local.output_reader import OutputReader
 from harness.local.procs import command_line, free_port, port_accepts, release_port
@@ -90,7 +95,8 @@ class RawResult:
     init_in_timeout: bool = False
     """Init ran inside the invoke's timeout (a retried init): it is part of the duration."""
     duration_ms: float | None = None
-    """From handing the invocation to the runtime to its answer (None: no answer)."""
+    """From handing the invocation to the runtime to its answer, or with extensions to the RIE's
+    answer (None: no answer)."""
     wall_ms: float = 0.0
     """From sending the invoke to the RIE's response, less init."""
     verdict: Verdict | None = None
@@ -143,6 +149,8 @@ class Environment:
                 f"{spec.name}: SnapStart's local mode runs without the sandbox (a restored "
                 "environment is forked from the image, outside the sandbox's namespaces)"
             )
+        self._extensions = external_extensions(layout.opt)
+        check_supported(spec, self._extensions, sandbox=sandbox, emulated=toolchain.emulated)
         self.spec = spec
         self.id = uuid.uuid4().hex
         version = PUBLISHED_VERSION if spec.snap_start else LATEST
@@ -239,6 +247,7 @@ class Environment:
             self._proc,
             namespaced=self._sandbox,
             pipe_inode=os.fstat(self._proc.stdout.fileno()).st_ino,
+            extensions_api=f"127.0.0.1:{runtime_port}",
         )
         self._reader = OutputReader(
             self._proc.stdout, f"rie-{self.spec.name}-{self.id[:8]}", self._on_line, self._on_eof
@@ -321,6 +330,8 @@ class Environment:
             self.stop()  # the runtime is gone or wedged; stopping also drains its output
         else:
             self._await_report(capture)
+            if self._extensions:  # the RIE answers once every extension asked for the next event
+                tree.freeze()
         with self._cond:
             self._capture, call, self._call = None, self._call, None
             self._phases.init_ends = self._phases.handler_ends = None
@@ -328,7 +339,10 @@ class Environment:
         assert call is not None
         duration = None
         if call.dispatched is not None and call.answered is not None:
-            duration = (call.answered - call.dispatched) * 1000
+            # Lambda's Duration also counts the extensions' work after the answer: the invoke
+            # ends when each of them asked for the next event, which the RIE's answer waits for
+            ended = received if self._extensions else call.answered
+            duration = (ended - call.dispatched) * 1000
         wall = (received - (call.dispatched or sent)) * 1000
         if call.dispatched is None:
             wall = max(wall - (capture.init_ms or 0.0), 0.0)
@@ -396,13 +410,18 @@ class Environment:
     # --- the Runtime API proxy's events (runtime_api.Listener) ----------------------------------
 
     def runtime_waiting(self) -> None:
+        """Init ends here, and the environment is frozen here after an answer, unless it has
+        extensions: then init ends when the invocation is handed out (every extension is
+        ready) and the freeze waits for the RIE's answer (every extension asked for the next
+        event); until then the extensions may still be working, as on Lambda."""
         with self._cond:
             if not self._initialized:
                 self._initialized = True
-                self._phases.init_ends = None
+                if not self._extensions:
+                    self._phases.init_ends = None
                 return
             tree = self._tree
-        if tree is not None:
+        if tree is not None and not self._extensions:
             tree.freeze()
 
     def dispatching(self) -> Dispatch | None:
@@ -419,6 +438,7 @@ class Environment:
             call.dispatched = now
             start = call.sent if self._init_in_timeout else now
             ends = start + self._timeout_s
+            self._phases.init_ends = None
             self._phases.handler_ends = ends
         return Dispatch(
             request_id=call.request_id,
@@ -428,8 +448,11 @@ class Environment:
         )
 
     def answered(self) -> None:
+        """The handler's Duration ends here; its timeout also covers the extensions' work after
+        the answer ("the function and all extensions need to complete within" the timeout)."""
         with self._cond:
-            self._phases.handler_ends = None
+            if not self._extensions:
+                self._phases.handler_ends = None
             if self._call is not None:
                 self._call.answered = time.monotonic()
 

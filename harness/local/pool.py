@@ -28,6 +28,7 @@ from harness.local import sandbox
 from harness.local.config import FunctionConfig
 from harness.local.environment import INIT_BUDGET_S, Environment
 from harness.local.errors import PoolClosed, ServiceError, TooManyEnvironments
+from harness.local.extensions import external_extensions
 from harness.local.invocation import EmulatedInvocation, build, init_timeout_prelude
 from harness.local.layout import Layout
 from harness.local.progress import progress
@@ -62,6 +63,9 @@ class FunctionPool:
         if not 0.0 <= proactive_init <= 1.0:
             raise ValueError(f"proactive_init={proactive_init!r} is not a share from 0 to 1")
         self._proactive_init = proactive_init
+        # The RIE would send the layers' extensions an INVOKE for an environment's own
+        # invocation: with extensions, every new environment starts on its first invocation.
+        self._may_init_ahead = proactive_init > 0 and not external_extensions(layout.opt)
         self._random = random.Random()  # noqa: S311 - which environments, not a secret
         self._spec = spec
         self._toolchain = toolchain
@@ -189,7 +193,7 @@ class FunctionPool:
             self._forget(env)
         if warm is not None:
             return warm
-        if self._proactive_init and self._random.random() < self._proactive_init:
+        if self._may_init_ahead and self._random.random() < self._proactive_init:
             return self._start_ahead(spec, generation)
         return self._start(spec, generation)
 

@@ -119,6 +119,20 @@ def command_line(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
+def environment_value(pid: int, name: str) -> str | None:
+    """The value of `name` in the environment the process was started with (None: unset, or
+    the process is gone)."""
+    try:
+        raw = (_PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return None
+    prefix = f"{name}=".encode()
+    for entry in raw.split(b"\0"):
+        if entry.startswith(prefix):
+            return entry[len(prefix) :].decode(errors="replace")
+    return None
+
+
 def pipe_holders(inode: int) -> list[int]:
     """Every other process with an end of the pipe `inode` open: what a child left behind that
     inherited it (a daemon that left the session still holds its parent's stdout)."""

@@ -3,16 +3,19 @@
 - the launcher: what the harness started; `unshare`, which forks the RIE into the new PID
   namespace (without namespaces, the RIE itself, in a session of its own);
 - the RIE: Lambda's platform stand-in; never frozen, never counted against the memory limit;
-- the members: the runtime (the RIE's oldest child, which the RIE puts in a process group of
-  its own) and every other process under the RIE. In a PID namespace a daemon that leaves its
-  session is re-parented to the RIE (PID 1 there), so it stays a member; without namespaces, a
-  process that still holds the environment's output pipe is a member too (a daemon inherits
-  it; finding one scans /proc, so the memory samples skip it), but one that also closed that
-  pipe cannot be found.
+- the members: the runtime (the RIE's oldest child that is no extension, which the RIE puts
+  in a process group of its own), the layers' extensions (the RIE starts them before the
+  runtime; they talk to the RIE's own Runtime API address, the runtime to the proxy's, and
+  that is how they are told apart) and every other process under the RIE. In a PID namespace
+  a daemon that leaves its session is re-parented to the RIE (PID 1 there), so it stays a
+  member; without namespaces, a process that still holds the environment's output pipe is a
+  member too (a daemon inherits it; finding one scans /proc, so the memory samples skip it),
+  but one that also closed that pipe cannot be found.
 
-Freezing stops every member (SIGSTOP: the process group, then each process, repeated until no
-new process appears); thawing continues what was stopped. Lambda freezes the whole sandbox with
-a cgroup freezer; this machine's cgroups are not ours to change, and signals reach every member.
+Freezing stops every member, the extensions included (SIGSTOP: the process group, then each
+process, repeated until no new process appears); thawing continues what was stopped. Lambda
+freezes the whole sandbox with a cgroup freezer; this machine's cgroups are not ours to
+change, and signals reach every member.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from harness.local.procs import (
     children,
     descendants,
+    environment_value,
     is_alive,
     kill_tree,
     peak_rss_kb,
@@ -44,9 +48,17 @@ _SAMPLE_TRIES = 3
 
 class ProcessTree:
     def __init__(
-        self, launcher: subprocess.Popen[bytes], *, namespaced: bool, pipe_inode: int
+        self,
+        launcher: subprocess.Popen[bytes],
+        *,
+        namespaced: bool,
+        pipe_inode: int,
+        extensions_api: str = "",
     ) -> None:
+        """`extensions_api`: the RIE's Runtime API address, which the RIE gives the extensions
+        it starts (the runtime is given the proxy's)."""
         self._launcher = launcher
+        self._extensions_api = extensions_api
         self._namespaced = namespaced
         self._pipe_inode = pipe_inode
         self._rie: int | None = None if namespaced else launcher.pid
@@ -75,10 +87,20 @@ class ProcessTree:
         return sorted(pid for pid in found if is_alive(pid))
 
     def runtime(self) -> int | None:
-        """The process the RIE started for the runtime (its oldest live child)."""
+        """The process the RIE started for the runtime (its oldest live child that is no
+        extension)."""
         rie = self.rie()
         found = [pid for pid in children(rie) if is_alive(pid)] if rie is not None else []
+        found = [pid for pid in found if not self._is_extension(pid)]
         return min(found, key=_start_time, default=None)
+
+    def extensions(self) -> list[int]:
+        """The members that are the layers' extensions or were started by one."""
+        return [pid for pid in self.members() if self._is_extension(pid)]
+
+    def _is_extension(self, pid: int) -> bool:
+        api = self._extensions_api
+        return bool(api) and environment_value(pid, "AWS_LAMBDA_RUNTIME_API") == api
 
     def pids(self) -> list[int]:
         """The launcher, the RIE and every member (tests check none survives a stop)."""
@@ -120,9 +142,10 @@ class ProcessTree:
         return max((peak_rss_kb(pid) or 0 for pid in self.members(detached=False)), default=0)
 
     def leftovers(self) -> list[int]:
-        """Members other than the runtime process: what the function started and left."""
-        runtime = self.runtime()
-        return [pid for pid in self.members() if pid != runtime]
+        """Members other than the runtime and the extensions: what the function started and
+        left."""
+        runtime, extensions = self.runtime(), set(self.extensions())
+        return [pid for pid in self.members() if pid != runtime and pid not in extensions]
 
     # --- signals -------------------------------------------------------------------------------
 

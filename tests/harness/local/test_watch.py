@@ -48,3 +48,15 @@ def test_pages_a_fork_shares_with_its_parent_count_once(pools: Any) -> None:
     forked = pool.invoke(b'{"mb": 70, "seconds": 1}')
     assert forked.function_error is None, forked.payload
     assert forked.report.max_memory_used_mb < 128
+
+
+def test_max_memory_used_counts_a_child_process(pools: Any) -> None:
+    """Lambda's Max Memory Used is the whole sandbox's: a child holding 64 MiB adds about that
+    much to it (the runtime alone is ~16 MB here)."""
+    pool = pools("child-memory-fn", "child_holds", memory_size=256)
+    bare = pool.invoke(b'{"mb": 0}')
+    holding = pool.invoke(b'{"mb": 64}')
+    assert bare.function_error is None, bare.payload
+    assert holding.function_error is None, holding.payload
+    grown = holding.report.max_memory_used_mb - bare.report.max_memory_used_mb
+    assert 56 <= grown <= 72, (bare.report.max_memory_used_mb, holding.report.max_memory_used_mb)
