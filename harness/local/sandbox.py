@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from harness.local import netns
 from harness.local.layout import Layout
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain
@@ -160,8 +161,11 @@ def _prefix(toolchain: Toolchain) -> Path:
     return toolchain.interpreter.parent.parent
 
 
-def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int) -> list[str]:
-    """`argv` (the RIE's command line, with sandbox paths) run inside the namespaces."""
+def sandboxed(
+    argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int, *, own_network: bool = False
+) -> list[str]:
+    """`argv` (the RIE's command line, with sandbox paths) run inside the namespaces;
+    `own_network`: in a network namespace too, its loopback up (netns.py)."""
     unshare = shutil.which("unshare") or "unshare"
     sources = [
         layout.task_root,
@@ -170,8 +174,10 @@ def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int
         _prefix(toolchain),
         toolchain.rie,
     ]
+    network = netns.UNSHARE_NET if own_network else ()
+    setup = netns.bring_up_loopback() + SETUP if own_network else SETUP
     return [
-        unshare, *UNSHARE, "/bin/sh", "-c", SETUP, "lambda-sandbox",
+        unshare, *UNSHARE, *network, "/bin/sh", "-c", setup, "lambda-sandbox",
         *(str(path) for path in sources), str(tmp_mb), " ".join(_tools()), *argv,
     ]  # fmt: skip
 
