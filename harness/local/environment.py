@@ -11,6 +11,9 @@ The command, from the outside in:
   <python3.X> -S -m awslambdaric <handler>`: `env` (coreutils) execs the interpreter, so the
   runtime keeps its pid; it drops the variable only the RIE reads and points the runtime at
   the Runtime API proxy on P3 (runtime_api.py), which forwards to the RIE's on P2.
+In the sandbox the environment has a loopback of its own (netns.py): P1 and P2 are fixed ports
+inside it, the proxy serves P3 = 9001 (Lambda's) there, and the harness reaches both through
+sockets made inside.
 
 Init gets its own budget, as in Lambda: the RIE starts its invoke clock before a lazy init and
 counts init in the function's timeout, so it is told a longer timeout (init budget + timeout

@@ -10,6 +10,7 @@ storage size, and everything else read-only. Each environment gets that view fro
 - a PID namespace in which the RIE is PID 1: every process the function starts, a daemon that
   left its session included, stays in it and is killed with it (`--kill-child`: when the
   `unshare` process dies, so does the RIE, and with it the whole namespace).
+- where this machine allows it, a network namespace: a loopback of its own (netns.py).
 
 The setup script runs inside the namespaces, then execs the RIE. Its order matters:
 1. a tmpfs over /var (the host's /var is hidden) holding the mount points;
