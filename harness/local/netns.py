@@ -290,9 +290,12 @@ def unavailable() -> str | None:
         return "iproute2's `ip` is not installed"
     if not Path("/proc/self/ns/net").exists():
         return "this kernel has no network namespaces"
+    # What an environment's start does: `lo` up, then the helper's interpreter run inside.
+    script = '"$1" link set lo up && exec "$2" -I -S -c pass'
+    argv = [unshare, "--user", "--map-root-user", *UNSHARE_NET, "/bin/sh", "-c", script]
     try:
         probe = subprocess.run(
-            [unshare, "--user", "--map-root-user", *UNSHARE_NET, _ip(), "link", "set", "lo", "up"],
+            [*argv, "netns-probe", _ip(), sys.executable],
             capture_output=True,
             text=True,
             timeout=_PROBE_TIMEOUT_S,
@@ -302,5 +305,7 @@ def unavailable() -> str | None:
         return f"`unshare --net` could not run: {exc}"
     if probe.returncode != 0:
         detail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
-        return f"`unshare --user --net` with `ip link set lo up` failed: {detail}"
+        return (
+            f"`unshare --user --net` with `ip link set lo up` and {sys.executable} failed: {detail}"
+        )
     return None
