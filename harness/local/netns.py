@@ -12,8 +12,8 @@ hands the harness TCP sockets made there, over a Unix socket pair (SCM_RIGHTS). 
 in the namespace it was made in, whoever uses it. With them the harness
 - reaches the RIE's invoke and Runtime API ports, fixed ports inside the namespace;
 - serves the Runtime API proxy at 127.0.0.1:9001 inside it, Lambda's address;
-- relays the port of a loopback `HH_API_URL` (the local HoneyHive ingest: on AWS the SDK
-  reaches HoneyHive's public API) to the same port on the host's loopback.
+- relays the port of a loopback HoneyHive API URL (`HH_API_URL`, `HH_OTLP_ENDPOINT`...: the
+  local ingest; on AWS the SDK reaches HoneyHive's public API) to the same port on the host's.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from harness.local.errors import StartError
 from harness.local.progress import progress
-from infra.spec import ENV_API_URL, LOOPBACK_HOSTS
+from infra.spec import API_URL_VARIABLES, LOOPBACK_HOSTS
 
 RUNTIME_API_PORT: Final = 9001
 """Where a function finds the Runtime API on Lambda (AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001)."""
@@ -64,15 +64,23 @@ def bring_up_loopback() -> str:
 
 def forwarded_ports(environment: Mapping[str, str]) -> list[int]:
     """The host ports the function reaches as it reaches them on AWS: the HoneyHive API's, when
-    the harness points it at a local ingest (a loopback URL never works on AWS, where the pack
-    refuses it, so a loopback HH_API_URL here is always a service of this machine)."""
-    url = environment.get(ENV_API_URL, "")
+    the harness points the SDK at a local ingest (the pack refuses a loopback API URL on every
+    deployed stack, so one here always names a service of this machine)."""
+    ports: list[int] = []
+    for name in API_URL_VARIABLES:
+        port = _loopback_port(environment.get(name, ""))
+        if port is not None and port not in ports:
+            ports.append(port)
+    return ports
+
+
+def _loopback_port(url: str) -> int | None:
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        return []
-    return [port] if parts.hostname in LOOPBACK_HOSTS else []
+        return None
+    return port if parts.hostname in LOOPBACK_HOSTS else None
 
 
 class HelperGoneError(OSError):

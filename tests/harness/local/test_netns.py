@@ -112,6 +112,16 @@ def test_only_a_loopback_honeyhive_url_is_relayed(url: str, ports: list[int]) ->
     assert netns.forwarded_ports({ENV_API_URL: url} if url else {}) == ports
 
 
+def test_every_api_url_variable_is_relayed_once_per_port() -> None:
+    environment = {
+        "HH_OTLP_ENDPOINT": "http://127.0.0.1:4318/v1/traces",
+        "HH_SERVER_URL": "http://localhost:8123",
+        ENV_API_URL: "http://127.0.0.1:8123",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317",  # the function's own collector
+    }
+    assert sorted(netns.forwarded_ports(environment)) == [4318, 8123]
+
+
 def test_a_process_without_a_namespace_of_its_own_is_refused() -> None:
     with pytest.raises(StartError, match=r"made no network namespace within 0\.05 s"):
         netns.Loopback(os.getpid(), 0.05)
