@@ -181,7 +181,10 @@ class Loopback:
         if self._helper.poll() is None:
             return "the helper in it does not answer"
         assert self._helper.stderr is not None
-        said = self._helper.stderr.read().decode(errors="replace").strip()
+        try:
+            said = self._helper.stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):  # closed: the environment was stopped meanwhile
+            said = ""
         return f"`nsenter` exited {self._helper.returncode}: {said or 'nothing said'}"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -140,3 +141,50 @@ def test_without_network_namespaces_the_environments_say_so_once(
     said = capsys.readouterr().err
     assert said.count("no own loopback for the functions (iproute2's `ip` is not installed") == 1
     assert f"install: {netns.INSTALL}" in said
+
+
+@pytest.fixture
+def namespace() -> Iterator[subprocess.Popen[bytes]]:
+    """A process in a network namespace of its own, its loopback up (as the sandbox makes it)."""
+    script = netns.bring_up_loopback() + "exec sleep 60"
+    unshare = ["unshare", "--user", "--map-root-user", *netns.UNSHARE_NET]
+    process = subprocess.Popen([*unshare, "/bin/sh", "-c", script])
+    yield process
+    process.kill()
+    process.wait()
+
+
+@needs_own_loopback
+def test_the_relay_carries_a_large_exchange_both_ways(namespace: Any) -> None:
+    upload, reply = os.urandom(3 * 1024 * 1024), os.urandom(1024 * 1024)
+    received: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as host:
+        port = host.getsockname()[1]
+
+        def answer() -> None:
+            connection, _ = host.accept()
+            with connection:
+                chunks = []
+                while chunk := connection.recv(65536):
+                    chunks.append(chunk)
+                received.append(b"".join(chunks))
+                connection.sendall(reply)
+
+        server = threading.Thread(target=answer, daemon=True)
+        server.start()
+        loopback = netns.Loopback(namespace.pid, 5)
+        try:
+            assert not loopback.accepts(port)  # inside, nothing listens on the host's port
+            loopback.relay(port)
+            with loopback.connect(port, 10) as inside:
+                inside.sendall(upload)
+                inside.shutdown(socket.SHUT_WR)
+                answered = b""
+                while chunk := inside.recv(65536):
+                    answered += chunk
+            server.join(10)
+        finally:
+            loopback.close()
+    assert received == [upload]
+    assert answered == reply
+    assert namespace.poll() is None  # closing the loopback leaves the environment to its owner
