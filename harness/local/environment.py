@@ -216,9 +216,8 @@ class Environment:
 
     def _spawn(self) -> bool:
         if self._own_network:
-            api_port, runtime_port, proxy_port = (
-                RIE_INVOKE_PORT, RIE_RUNTIME_API_PORT, RUNTIME_API_PORT
-            )  # fmt: skip
+            api_port, runtime_port = RIE_INVOKE_PORT, RIE_RUNTIME_API_PORT
+            proxy_port = RUNTIME_API_PORT  # served once the RIE listens (_serve_inside)
         else:
             api_port, runtime_port = free_port(), free_port()
             self._ports = (api_port, runtime_port)

@@ -17,7 +17,7 @@ import pytest
 from harness.local import netns
 from harness.local.errors import StartError
 from harness.local.invocation import EmulatedInvocation
-from infra.spec import ENV_API_URL
+from infra.spec import ENV_API_URL, REPO_ROOT
 from tests.harness.local.fixtures import needs_sandbox
 
 COLLECTOR_PORT = 4318
@@ -121,6 +121,13 @@ def test_every_api_url_variable_is_relayed_once_per_port() -> None:
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317",  # the function's own collector
     }
     assert sorted(netns.forwarded_ports(environment)) == [4318, 8123]
+
+
+def test_what_differs_names_the_ports_held_inside() -> None:
+    page = (REPO_ROOT / "docs" / "local-runtime.md").read_text()
+    (row,) = [line for line in page.splitlines() if line.startswith("| network |")]
+    assert f"`127.0.0.1:{netns.RUNTIME_API_PORT}`" in row
+    assert f"ports {netns.RIE_INVOKE_PORT} and {netns.RIE_RUNTIME_API_PORT}" in row
 
 
 def test_a_process_without_a_namespace_of_its_own_is_refused() -> None:
