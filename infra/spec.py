@@ -83,6 +83,13 @@ ENV_PROJECT: Final = "HH_PROJECT"
 ENV_SOURCE: Final = "HH_SOURCE"
 ENV_TEST_MODE: Final = "HH_TEST_MODE"
 SDK_ENV_PREFIX: Final = "HH_"
+# The SDK's variables that name where it sends requests with the key (the pack's copy is pinned).
+API_URL_VARIABLES: Final = (
+    ENV_API_URL,
+    "HH_SERVER_URL",
+    "HONEYHIVE_SERVER_URL",
+    "HH_OTLP_ENDPOINT",
+)
 FLUSH_TIMEOUT_ENV: Final = "FLUSH_TIMEOUT_MS"
 # The handlers' own default when FLUSH_TIMEOUT_MS is unset, and the config's bounds.
 DEFAULT_FLUSH_TIMEOUT_MS: Final = 5000

@@ -11,6 +11,9 @@ The command, from the outside in:
   <python3.X> -S -m awslambdaric <handler>`: `env` (coreutils) execs the interpreter, so the
   runtime keeps its pid; it drops the variable only the RIE reads and points the runtime at
   the Runtime API proxy on P3 (runtime_api.py), which forwards to the RIE's on P2.
+In the sandbox the environment has a loopback of its own (netns.py): P1 and P2 are fixed ports
+inside it, the proxy serves P3 = 9001 (Lambda's) there, and the harness reaches both through
+sockets made inside.
 
 Init gets its own budget, as in Lambda: the RIE starts its invoke clock before a lazy init and
 counts init in the function's timeout, so it is told a longer timeout (init budget + timeout
@@ -53,11 +56,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from harness.local import netns
 from harness.local.config import LATEST, PUBLISHED_VERSION, FunctionConfig
 from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
 from harness.local.extensions import check_supported, external_extensions
 from harness.local.layout import Layout
+from harness.local.netns import (
+    RIE_INVOKE_PORT,
+    RIE_RUNTIME_API_PORT,
+    RUNTIME_API_PORT,
+    HelperGoneError,
+    Loopback,
+    UpstreamConnection,
+    forwarded_ports,
+)
 from harness.local.output_reader import OutputReader
 from harness.local.procs import command_line, free_port, port_accepts, release_port
 from harness.local.progress import progress
@@ -159,6 +172,8 @@ class Environment:
         self._layout = layout
         self._toolchain = toolchain
         self._sandbox = sandbox
+        self._own_network = sandbox and netns.enabled()
+        self._loopback: Loopback | None = None
         self._paths: Paths = sandbox_paths(toolchain) if sandbox else host_paths(layout, toolchain)
         # An emulated runtime is `time_scale` times slower (measured): Lambda's limits are
         # scaled by it, so only what would time out on Lambda times out here.
@@ -188,7 +203,12 @@ class Environment:
 
     def start(self) -> None:
         for _attempt in range(_STARTS):
-            if self._spawn():
+            try:
+                spawned = self._spawn()
+            except (StartError, HelperGoneError) as exc:
+                self.stop()
+                raise StartError(f"{self.spec.name}: {exc}") from exc
+            if spawned:
                 return
             in_use = any("address already in use" in line for line in self._rie_tail)
             self._terminate()
@@ -203,10 +223,14 @@ class Environment:
         )
 
     def _spawn(self) -> bool:
-        api_port, runtime_port = free_port(), free_port()
-        self._ports = (api_port, runtime_port)
-        self._proxy = RuntimeApiProxy(runtime_port, self)
-        proxy_port = self._proxy.start()
+        if self._own_network:
+            api_port, runtime_port = RIE_INVOKE_PORT, RIE_RUNTIME_API_PORT
+            proxy_port = RUNTIME_API_PORT  # served once the RIE listens (_serve_inside)
+        else:
+            api_port, runtime_port = free_port(), free_port()
+            self._ports = (api_port, runtime_port)
+            self._proxy = RuntimeApiProxy(runtime_port, self)
+            proxy_port = self._proxy.start()
         paths = self._paths
         command = [paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler]
         if self._image is not None:
@@ -232,7 +256,13 @@ class Environment:
         if self._image is not None:
             env[INITIALIZATION_TYPE_ENV] = SNAPSTART_INITIALIZATION_TYPE
         if self._sandbox:
-            argv = sandboxed(argv, self._layout, self._toolchain, self.spec.ephemeral_storage)
+            argv = sandboxed(
+                argv,
+                self._layout,
+                self._toolchain,
+                self.spec.ephemeral_storage,
+                own_network=self._own_network,
+            )
         self._proc = subprocess.Popen(
             argv,
             cwd="/" if self._sandbox else self._layout.task_root,
@@ -254,13 +284,28 @@ class Environment:
         )
         self._reader.start()
         deadline = time.monotonic() + self._start_timeout_s
+        if self._own_network:
+            self._loopback = Loopback(self._proc.pid, self._start_timeout_s)
         while time.monotonic() < deadline:
-            if port_accepts(api_port):
-                return True
+            if self._accepts(api_port):
+                return self._serve_inside(runtime_port)
             if self._proc.poll() is not None:
                 return False
             time.sleep(0.01)
         return False
+
+    def _accepts(self, port: int) -> bool:
+        return self._loopback.accepts(port) if self._loopback else port_accepts(port)
+
+    def _serve_inside(self, runtime_port: int) -> bool:
+        """With a loopback of its own: the Runtime API proxy and the relays, inside it."""
+        if self._loopback is None:
+            return True
+        self._proxy = RuntimeApiProxy(runtime_port, self, self._loopback)
+        self._proxy.start()
+        for port in forwarded_ports(self.spec.environment):
+            self._loopback.relay(port)
+        return True
 
     def pids(self) -> list[int]:
         """The launcher, the RIE and every process under it (the runtime, what it started)."""
@@ -293,10 +338,13 @@ class Environment:
             reader.stop()
         if self._proxy is not None:
             self._proxy.stop()
+        if self._loopback is not None:
+            self._loopback.close()
         for port in self._ports:
             if port:
                 release_port(port)
-        self._tree = self._reader = self._proxy = None
+        self._ports = (0, 0)
+        self._tree = self._reader = self._proxy = self._loopback = None
 
     # --- invoke -------------------------------------------------------------------------------
 
@@ -388,7 +436,12 @@ class Environment:
 
     def _post(self, payload: bytes, client_context: str | None) -> tuple[int, bytes]:
         backstop = self._init_budget_s + self._timeout_s + 2 * BACKSTOP_MARGIN_S
-        connection = http.client.HTTPConnection("127.0.0.1", self._ports[0], timeout=backstop)
+        loopback = self._loopback
+        connection = (
+            UpstreamConnection(loopback, RIE_INVOKE_PORT, timeout=backstop)
+            if loopback is not None
+            else http.client.HTTPConnection("127.0.0.1", self._ports[0], timeout=backstop)
+        )
         headers = {"Content-Type": "application/json"}
         if client_context:
             headers["X-Amz-Client-Context"] = client_context

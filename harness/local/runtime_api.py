@@ -18,7 +18,8 @@ talks to this proxy (its AWS_LAMBDA_RUNTIME_API points here) and the proxy to th
 - a proactive init (the environment's own invocation, which only starts the runtime): the
   proxy answers it to the RIE itself, and the runtime's first `next` waits for the next one.
 The listener (the environment) is told of each moment, on the proxy's thread, before the
-message goes on.
+message goes on. In an environment with a loopback of its own (netns.py), the proxy listens at
+Lambda's 127.0.0.1:9001 inside it and reaches the RIE there.
 
 HTTP is handled at the byte level: the runtime's error post may carry an X-Ray cause header of
 up to 1 MB, beyond what `http.server` accepts.
@@ -35,6 +36,8 @@ import socketserver
 import threading
 from dataclasses import dataclass
 from typing import Final, Protocol
+
+from harness.local.netns import RUNTIME_API_PORT, Loopback, UpstreamConnection
 
 NEXT: Final = "/2018-06-01/runtime/invocation/next"
 # SnapStart's (awslambdaric's on_init_complete): the RIE serves them only in an internal mode, so
@@ -77,11 +80,15 @@ class Listener(Protocol):
 
 
 class RuntimeApiProxy:
-    """`start()` listens on a free 127.0.0.1 port (`port`); `stop()` closes every connection."""
+    """`start()` listens on a free 127.0.0.1 port (`port`), or on RUNTIME_API_PORT inside
+    `loopback`; `stop()` closes every connection."""
 
-    def __init__(self, upstream_port: int, listener: Listener) -> None:
+    def __init__(
+        self, upstream_port: int, listener: Listener, loopback: Loopback | None = None
+    ) -> None:
         self._upstream_port = upstream_port
         self._listener = listener
+        self._loopback = loopback
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -98,7 +105,8 @@ class RuntimeApiProxy:
         return int(self._server.server_address[1])
 
     def start(self) -> int:
-        self._server = _Server(self)
+        inside = self._loopback.listener(RUNTIME_API_PORT) if self._loopback else None
+        self._server = _Server(self, inside)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -119,6 +127,12 @@ class RuntimeApiProxy:
         self._server = self._thread = None
 
     # --- one message -------------------------------------------------------------------------
+
+    def upstream(self) -> http.client.HTTPConnection:
+        """A connection to the RIE's Runtime API (made on first use)."""
+        if self._loopback is not None:
+            return UpstreamConnection(self._loopback, self._upstream_port)
+        return http.client.HTTPConnection("127.0.0.1", self._upstream_port)
 
     def forward(self, upstream: http.client.HTTPConnection, request: _Message) -> _Message:
         """Send the runtime's request on to the RIE; the RIE's answer, as the runtime sees it."""
@@ -263,7 +277,7 @@ class _Connection(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         self.server.track(self.connection)
-        upstream = http.client.HTTPConnection("127.0.0.1", self.server.proxy.upstream_port)
+        upstream = self.server.proxy.upstream()
         try:
             while (request := _read_message(self.rfile)) is not None:
                 reply = self.server.proxy.forward(upstream, request)
@@ -281,8 +295,12 @@ class _Server(socketserver.ThreadingTCPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, proxy: RuntimeApiProxy) -> None:
-        super().__init__(("127.0.0.1", 0), _Connection)
+    def __init__(self, proxy: RuntimeApiProxy, listening: socket.socket | None) -> None:
+        super().__init__(("127.0.0.1", 0), _Connection, bind_and_activate=listening is None)
+        if listening is not None:
+            self.socket.close()
+            self.socket = listening
+            self.server_address = listening.getsockname()
         self.proxy = proxy
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()

@@ -10,6 +10,7 @@ storage size, and everything else read-only. Each environment gets that view fro
 - a PID namespace in which the RIE is PID 1: every process the function starts, a daemon that
   left its session included, stays in it and is killed with it (`--kill-child`: when the
   `unshare` process dies, so does the RIE, and with it the whole namespace).
+- where this machine allows it, a network namespace: a loopback of its own (netns.py).
 
 The setup script runs inside the namespaces, then execs the RIE. Its order matters:
 1. a tmpfs over /var (the host's /var is hidden) holding the mount points;
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from harness.local import netns
 from harness.local.layout import Layout
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain
@@ -160,8 +162,11 @@ def _prefix(toolchain: Toolchain) -> Path:
     return toolchain.interpreter.parent.parent
 
 
-def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int) -> list[str]:
-    """`argv` (the RIE's command line, with sandbox paths) run inside the namespaces."""
+def sandboxed(
+    argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int, *, own_network: bool = False
+) -> list[str]:
+    """`argv` (the RIE's command line, with sandbox paths) run inside the namespaces;
+    `own_network`: in a network namespace too, its loopback up (netns.py)."""
     unshare = shutil.which("unshare") or "unshare"
     sources = [
         layout.task_root,
@@ -170,8 +175,10 @@ def sandboxed(argv: list[str], layout: Layout, toolchain: Toolchain, tmp_mb: int
         _prefix(toolchain),
         toolchain.rie,
     ]
+    network = netns.UNSHARE_NET if own_network else ()
+    setup = netns.bring_up_loopback() + SETUP if own_network else SETUP
     return [
-        unshare, *UNSHARE, "/bin/sh", "-c", SETUP, "lambda-sandbox",
+        unshare, *UNSHARE, *network, "/bin/sh", "-c", setup, "lambda-sandbox",
         *(str(path) for path in sources), str(tmp_mb), " ".join(_tools()), *argv,
     ]  # fmt: skip
 

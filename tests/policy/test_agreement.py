@@ -9,6 +9,7 @@ from infra import snapstart as program
 from infra.naming import BRANCH_STACK_PREFIX
 from infra.runtimes import PYTHON_RUNTIMES
 from infra.spec import (
+    API_URL_VARIABLES,
     ENV_API_KEY,
     ENV_API_URL,
     ENV_PROJECT,
@@ -49,6 +50,7 @@ def test_where_the_key_may_go() -> None:
     assert limits.HONEYHIVE_API_HOSTS == HONEYHIVE_API_HOSTS
     assert limits.LOOPBACK_HOSTS == LOOPBACK_HOSTS
     assert ENV_API_URL in limits.API_URL_VARIABLES
+    assert limits.API_URL_VARIABLES == API_URL_VARIABLES
 
 
 def test_expiry() -> None:
