@@ -59,7 +59,8 @@ def render(document: dict[str, Any]) -> str:
              _stat(snap["firstCall"], "p95"),
              _stat(snap["startMs"]) if reported else "not emulated",
              _stat(snap["coldStartMs"]) if reported else "not emulated",
-             _stat(snap["billedMs"]), _stat(snap["billedRestoreMs"]),
+             _stat(snap["billedMs"]) if reported else "not emulated",
+             _stat(snap["billedRestoreMs"]),
              _usd(snap["costs"]["coldPer1kUsd"], "not emulated")],
         ],
     )  # fmt: skip

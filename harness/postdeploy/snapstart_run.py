@@ -268,8 +268,8 @@ def pricing_note() -> list[str]:
     return [
         "Restore Duration and Billed Restore Duration come from AWS's REPORT lines only (the local "
         "runtime does not emulate them). SnapStart adds a charge per restore (memory GB x "
-        f"${prices.snapstart_restore_usd_per_gb}) and for caching the snapshot (memory GB x "
-        f"${prices.snapstart_cache_usd_per_gb_second} per second while the version exists), "
+        f"${prices.snapstart_restore_usd_per_gb:.10f}) and for caching the snapshot (memory GB x "
+        f"${prices.snapstart_cache_usd_per_gb_second:.10f} per second while the version exists), "
         f"{prices.basis}. Cold / 1k: 1,000 first invocations of restored environments, each "
         "(Billed Duration + Billed Restore Duration) x memory x GB-second price + request + "
         f"restore, plus the cache spread over {CACHE_INVOCATIONS_PER_HOUR:,} invocations an hour "
