@@ -5,7 +5,8 @@ sides' instructions and runs the guards (counting.py, gate.py: the instruction g
 `--no-count`); then, unless `--count-only`, serves one stack with the head SDK as `sdk` and the
 base SDK as `baseSdk` on the local runtime and measures its cold starts. AWS: `--deployed STACK`
 (or `--outputs FILE`) measures the cold starts of a stack deployed with `baseSdk` (no count).
-Writes bench.json and bench.md and prints the markdown.
+Writes bench.json and bench.md and prints the markdown. `--snapstart` compares one SDK instead:
+`$LATEST` on demand against its SnapStart alias, locally or `--deployed` (snapstart.py).
 
 Exit 0 with verdicts (1 with `--fail-on-regression` when the instruction gate or the wall time
 says `regression`), 1 when a sample, profile or count failed or a verdict is missing, 2 when the
