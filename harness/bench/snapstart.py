@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from botocore.exceptions import ClientError
+
 from harness.bench import compare, series
 from harness.bench.errors import BenchError
 from harness.postdeploy.client import lambda_client
@@ -143,6 +145,19 @@ def burst(restores: Restores) -> int:
     return sum(_record(restores, answer) for answer in answers)
 
 
+def _throttled_fix(exc: Exception, restores: Restores) -> str:
+    """What to do when Lambda refused a burst for lack of concurrency."""
+    if not isinstance(exc, ClientError):
+        return ""
+    if exc.response.get("Error", {}).get("Code") != "TooManyRequestsException":
+        return ""
+    return (
+        f" (a burst of {len(restores.environments) + 1} concurrent invocations: the account's "
+        "unreserved concurrency must cover the alias's environments plus the rounds; lower "
+        "--cold-starts, or ask AWS for a higher concurrency quota)"
+    )
+
+
 def restore(restores: Restores) -> None:
     """Bursts until one restores a new environment, at most MAX_EMPTY_BURSTS in a row."""
     for _ in range(MAX_EMPTY_BURSTS):
@@ -150,7 +165,8 @@ def restore(restores: Restores) -> None:
             if burst(restores):
                 return
         except series.FAILURES as exc:
-            restores.errors.append(f"snapstart: a burst failed: {type(exc).__name__}: {exc}")
+            restores.errors.append(f"snapstart: a burst failed: {type(exc).__name__}: {exc}"
+                                   f"{_throttled_fix(exc, restores)}")  # fmt: skip
             return
     restores.errors.append(
         f"snapstart: {MAX_EMPTY_BURSTS} bursts in a row restored no new environment (each "

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import numpy as np
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from harness.bench import compare, series, snapstart
@@ -206,6 +207,24 @@ def test_an_alias_that_does_not_restore_or_runs_another_sdk_is_an_error(
     monkeypatch.setattr(snapstart, "invoke", wrong)
     problems = snapstart.failed(measured(rounds=2))
     assert any("reports sdkVersion '1.6.1', not '1.7.0'" in p for p in problems), problems
+
+
+def test_a_throttled_burst_says_how_much_concurrency_it_needs(
+    alias: Alias, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    throttled = ClientError(
+        {"Error": {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."}}, "Invoke"
+    )
+
+    def refuse(_client: object, _name: str, _event: object) -> Invocation:
+        raise throttled
+
+    monkeypatch.setattr(snapstart, "invoke", refuse)
+    problems = snapstart.failed(measured(rounds=2))
+    assert any(
+        "a burst of 1 concurrent invocations: the account's unreserved concurrency" in p
+        for p in problems
+    ), problems
 
 
 def test_errors_carry_no_api_key(alias: Alias, monkeypatch: pytest.MonkeyPatch) -> None:
