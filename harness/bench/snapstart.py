@@ -5,14 +5,17 @@ On a stack with `snapStart` on (served locally, or deployed), BENCH_FUNCTION run
 version, every new environment restored from its snapshot. Each round takes one forced cold start
 of `$LATEST` and one restore of the alias, alternating which goes first.
 
-A restore sample is the first invocation of a new restored environment. Nothing makes Lambda retire
-a version's environments (a configuration change only touches `$LATEST`), so a burst sends as many
-invocations at once as the alias has environments already, plus one: one of them must land in a
-new environment. An invocation that lands in a known one (`logStream`) is counted as reused, not
-sampled; a burst that restores nothing is tried again, at most MAX_EMPTY_BURSTS times in a row.
-So the alias needs as much concurrency as the environments it already has plus the rounds. A
-first restore primes the alias and is not sampled (the local runtime makes its image then; Lambda
-runs init when the version is published).
+A restore sample is the first invocation of a new restored environment: the handler's first call
+there (`coldStart`; AWS gives a SnapStart function no log stream name to tell environments by).
+Nothing makes Lambda retire a version's environments (a configuration change only touches
+`$LATEST`), so a burst sends as many invocations at once as the alias is known to have
+environments, plus one: one of them must land in a new environment. An invocation that lands in an
+environment restored before is counted as reused, not sampled. A burst that restores nothing shows
+the alias has at least that many environments (left by an earlier run, or the suite's), so the next
+burst is twice as large, at most MAX_EMPTY_BURSTS times in a row. So the alias needs as much
+concurrency as the environments it already has plus the rounds. A first restore primes the alias
+and is not sampled (the local runtime makes its image then; Lambda runs init when the version is
+published).
 
 Compared: the first call as the caller sees it (the invoke's round trip, both sides), SnapStart
 over on demand with the bench's interval (compare.py: `improvement` means SnapStart is faster).
@@ -51,7 +54,8 @@ from infra.spec import BENCH_FUNCTION
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
-MAX_EMPTY_BURSTS: Final = 3
+MAX_EMPTY_BURSTS: Final = 4
+"""Empty bursts in a row before giving up: sizes k, 2k, 4k, 8k."""
 LOCAL_NOTE: Final = (
     "Local: Restore Duration is not emulated (a restore is a fork of the post-init image); the "
     "first call's round trip shows the init SnapStart takes out of a new environment's first "
@@ -66,7 +70,11 @@ class Restores:
     arn: str
     client: LambdaClient
     sdk_version: str | None
-    environments: set[str] = field(default_factory=set)
+    expect_restore_report: bool = True
+    """On AWS a restored environment's REPORT carries Restore Duration (not emulated locally)."""
+    known: int = 0
+    """Environments the alias has at least: those restored here, or an empty burst's size."""
+    restored: int = 0
     roundtrip_ms: list[float] = field(default_factory=list)
     duration_ms: list[float] = field(default_factory=list)
     billed_ms: list[int] = field(default_factory=list)
@@ -114,13 +122,10 @@ def _record(restores: Restores, invocation: Invocation) -> bool:
     if problem is not None:
         restores.errors.append(f"snapstart: request {invocation.request_id} {problem}")
         return False
-    body = invocation.body or {}
-    stream = str(body.get("logStream") or invocation.request_id)
-    if stream in restores.environments or body.get("coldStart") is not True:
+    if (invocation.body or {}).get("coldStart") is not True:
         restores.reused += 1
-        restores.environments.add(stream)
         return False
-    restores.environments.add(stream)
+    restores.restored += 1
     restores.roundtrip_ms.append(invocation.roundtrip_ms)
     if invocation.report is not None:
         restores.duration_ms.append(invocation.report.duration_ms)
@@ -130,19 +135,28 @@ def _record(restores: Restores, invocation: Invocation) -> bool:
         restores.restore_ms.append(restore)
     if billed is not None:
         restores.billed_restore_ms.append(billed)
+    if restores.expect_restore_report and (restore is None or billed is None):
+        restores.errors.append(
+            f"snapstart: request {invocation.request_id}: the first call of a restored "
+            "environment has no Restore Duration and Billed Restore Duration in its REPORT: "
+            f"{invocation.log.strip().splitlines()[-1:]}"
+        )
     return True
 
 
 def burst(restores: Restores) -> int:
-    """As many invocations at once as the alias has environments, plus one; the new restored
-    environments they found."""
-    size = len(restores.environments) + 1
+    """As many invocations at once as the alias is known to have environments, plus one; the new
+    restored environments they found."""
+    size = restores.known + 1
     restores.bursts += 1
     with ThreadPoolExecutor(size) as executor:
         answers = list(
             executor.map(lambda _: invoke(restores.client, restores.arn, SEED_EVENT), range(size))
         )
-    return sum(_record(restores, answer) for answer in answers)
+    found = sum(_record(restores, answer) for answer in answers)
+    # None new: the alias has at least `size` environments; the next burst is twice as large.
+    restores.known = restores.known + found if found else max(restores.known, 2 * size - 1)
+    return found
 
 
 def _throttled_fix(exc: Exception, restores: Restores) -> str:
@@ -152,7 +166,7 @@ def _throttled_fix(exc: Exception, restores: Restores) -> str:
     if exc.response.get("Error", {}).get("Code") != "TooManyRequestsException":
         return ""
     return (
-        f" (a burst of {len(restores.environments) + 1} concurrent invocations: the account's "
+        f" (a burst of {restores.known + 1} concurrent invocations: the account's "
         "unreserved concurrency must cover the alias's environments plus the rounds; lower "
         "--cold-starts, or ask AWS for a higher concurrency quota)"
     )
@@ -169,9 +183,9 @@ def restore(restores: Restores) -> None:
                                    f"{_throttled_fix(exc, restores)}")  # fmt: skip
             return
     restores.errors.append(
-        f"snapstart: {MAX_EMPTY_BURSTS} bursts in a row restored no new environment (each "
-        f"landed on the {len(restores.environments)} known ones): raise the alias's "
-        "concurrency, or wait for idle environments to be retired"
+        f"snapstart: {MAX_EMPTY_BURSTS} bursts in a row restored no new environment (the last "
+        f"{(restores.known + 1) // 2} invocations at once all landed on environments restored "
+        "before): raise the alias's concurrency, or wait for its idle environments to be retired"
     )
 
 
@@ -202,6 +216,8 @@ def rounds(on_demand: series.Series, restores: Restores, count: int, progress: P
     alternating which goes first; they stop at the first restore that fails (more bursts would
     not help)."""
     prime(restores, progress)
+    if restores.errors:
+        return
     for i in range(1, count + 1):
         for side in ("on-demand", "snapstart") if i % 2 else ("snapstart", "on-demand"):
             progress(f"round {i}/{count}: {side} first call {_sampled(side, on_demand, restores)}")
@@ -222,6 +238,14 @@ def _sums(a: list[float], b: list[float]) -> list[float]:
 def comparison(on_demand: series.Series, restores: Restores, tolerance: float) -> dict[str, Any]:
     """SnapStart over on demand: the first call's round trip (the verdict), and AWS's cold start
     where Restore Duration was reported."""
+    for side, samples in (("on demand", on_demand.roundtrip_ms),
+                          ("SnapStart", restores.roundtrip_ms)):  # fmt: skip
+        if len(samples) < compare.MIN_SAMPLES:
+            return {
+                "verdict": None,
+                "reason": f"{side} has {len(samples)} first calls; comparing needs at least "
+                f"{compare.MIN_SAMPLES} per side (--cold-starts)",
+            }
     try:
         result = compare.compare(on_demand.roundtrip_ms, restores.roundtrip_ms, tolerance)
     except BenchError as exc:
@@ -272,7 +296,7 @@ def document(
             **_side(restores.roundtrip_ms, restores.restore_ms, restores.duration_ms,
                     restores.billed_ms),
             "billedRestoreMs": _summary([float(b) for b in restores.billed_restore_ms]),
-            "environments": len(restores.environments),
+            "environments": restores.restored,
             "reused": restores.reused,
             "bursts": restores.bursts,
             "costs": costs,
@@ -296,7 +320,8 @@ def measure(target: Target, count: int, tolerance: float, progress: Progress) ->
     subject = series.Subject(
         "on-demand", output.key, output.name, output.log_group, client, output.sdk_version
     )
-    on_demand, restores = series.Series(subject), Restores(arn, client, output.sdk_version)
+    on_demand = series.Series(subject)
+    restores = Restores(arn, client, output.sdk_version, target.kind != "local")
     started = _now()
     key: list[Secret] = []
     with preserved_configurations(

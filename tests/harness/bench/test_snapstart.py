@@ -80,6 +80,7 @@ class Alias:
         self.restores: list[tuple[float, int, float]] = []
         """(Restore Duration, Billed Restore Duration, round trip) of each restore."""
         self.on_demand_inits: list[float] = []
+        self.reports_restores = True
 
     def invoke(self, _client: object, name: str, _event: object) -> Invocation:
         assert name == ALIAS
@@ -98,8 +99,9 @@ class Alias:
         with self.lock:
             self.idle.append(stream)
         if fresh:
+            shown = restore if self.reports_restores else None
             return answer(str(uuid.uuid4()), cold=True, stream=stream, roundtrip=roundtrip,
-                          duration=40.0, restore=restore)  # fmt: skip
+                          duration=40.0, restore=shown)  # fmt: skip
         return answer(str(uuid.uuid4()), cold=False, stream=stream, roundtrip=30.0, duration=8.0)
 
 
@@ -123,7 +125,7 @@ def alias(monkeypatch: pytest.MonkeyPatch) -> Alias:
 
     def burst(restores: snapstart.Restores) -> int:
         if stand_in.overlapping:
-            stand_in.barrier = threading.Barrier(len(restores.environments) + 1)
+            stand_in.barrier = threading.Barrier(restores.known + 1)
         return original(restores)
 
     monkeypatch.setattr(snapstart, "invoke", stand_in.invoke)
@@ -194,7 +196,34 @@ def test_bursts_that_land_on_known_environments_fail_naming_the_fix(alias: Alias
         and "raise the alias's concurrency" in p
         for p in problems
     ), problems
-    assert document["snapStart"]["snapStart"]["bursts"] == 1 + snapstart.MAX_EMPTY_BURSTS
+    snap = document["snapStart"]["snapStart"]
+    assert snap["bursts"] == 1 + snapstart.MAX_EMPTY_BURSTS
+    # sizes after the priming burst: 2, then twice as large after each empty one
+    assert snap["reused"] == sum(2 * 2**i for i in range(snapstart.MAX_EMPTY_BURSTS))
+
+
+def test_environments_left_by_an_earlier_run_are_outgrown_by_doubling_the_burst(
+    alias: Alias,
+) -> None:
+    """Three idle environments before the bench: bursts of 1 and 2 reuse them, 4 restores one."""
+    alias.idle = [f"earlier-{i}" for i in range(3)]
+    document = measured(rounds=5)
+    assert snapstart.failed(document) == []
+    snap = document["snapStart"]["snapStart"]
+    assert alias.made == 6 and snap["environments"] == 6
+    # priming: 1 and 2 reused, then 3 of 4; round i: 4 + i - 1 reused of 4 + i
+    assert snap["bursts"] == 3 + 5 and snap["reused"] == sum(range(1, 9))
+    assert len(snap["firstCallMs"]) == 5
+
+
+def test_on_aws_a_first_call_without_restore_duration_is_an_error(alias: Alias) -> None:
+    alias.reports_restores = False
+    problems = snapstart.failed(measured(rounds=2))
+    assert any(
+        "the first call of a restored environment has no Restore Duration and Billed Restore "
+        "Duration in its REPORT" in p
+        for p in problems
+    ), problems
 
 
 def test_an_alias_that_does_not_restore_or_runs_another_sdk_is_an_error(
@@ -207,6 +236,7 @@ def test_an_alias_that_does_not_restore_or_runs_another_sdk_is_an_error(
     monkeypatch.setattr(snapstart, "invoke", wrong)
     problems = snapstart.failed(measured(rounds=2))
     assert any("reports sdkVersion '1.6.1', not '1.7.0'" in p for p in problems), problems
+    assert problems[-1].startswith("no verdict: on demand has 0 first calls"), "stops at priming"
 
 
 def test_a_throttled_burst_says_how_much_concurrency_it_needs(
