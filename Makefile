@@ -71,6 +71,11 @@ MAX_COLD_STARTS ?= 40
 LOCAL_MAX_COLD_STARTS ?= $(COLD_STARTS)
 # Rounds of instruction counts per side and phase (the verdict takes the median head/base).
 COUNT_ROUNDS ?= 2
+# make bench / bench-deployed COMPARE=snapstart: one SDK on demand against SnapStart
+# (docs/benchmark.md); empty: two SDKs.
+COMPARE ?=
+SNAPSTART_COMPARE = $(if $(filter snapstart,$(COMPARE)), --snapstart)
+check_compare = @$(if $(filter-out snapstart,$(COMPARE)),echo "COMPARE=$(COMPARE): use COMPARE=snapstart (or no COMPARE to compare two SDKs)" >&2; exit 2,:)
 
 .PHONY: help venv lint check test local matrix post-deploy bench bench-count bench-deployed \
 	layer render policy preview up destroy teardown sweep leaks lock
@@ -165,11 +170,14 @@ post-deploy: venv
 # confidence interval, and where the import time and the instructions moved. BASE=SPEC, `locked`
 # (default) or `seed`; HEAD=SPEC (default: SDK, else the stack's sdk). Writes
 # build/bench/bench.json and bench.md. FAIL_ON_REGRESSION=1 exits 1 on a regression. Needs
-# valgrind (exit 2 without it).
-## one SDK against another: instruction gate and cold starts (HEAD=, BASE=, FAIL_ON_REGRESSION=1)
+# valgrind (exit 2 without it). COMPARE=snapstart instead: one SDK (HEAD, else SDK, else the
+# stack's sdk), working_sdk_test's $LATEST on demand against its SnapStart alias, served with
+# snapStart on (no instruction count, no valgrind).
+## one SDK against another: instruction gate and cold starts (HEAD=, BASE=; COMPARE=snapstart)
 bench: venv
+	$(check_compare)
 	$(PY) -m harness bench --stack $(STACK)$(SET_SDK)$(if $(BASE), --base $(BASE))$(if $(HEAD), --head $(HEAD)) \
-		--cold-starts $(COLD_STARTS) --max-cold-starts $(LOCAL_MAX_COLD_STARTS) --count-rounds $(COUNT_ROUNDS)$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
+		--cold-starts $(COLD_STARTS) --max-cold-starts $(LOCAL_MAX_COLD_STARTS) --count-rounds $(COUNT_ROUNDS)$(if $(FAIL_ON_REGRESSION), --fail-on-regression)$(SNAPSTART_COMPARE)
 
 # The instruction gate alone (no local runtime, no cold starts): what CI runs on every SDK change.
 ## the instruction gate alone, no cold starts (HEAD=, BASE=, FAIL_ON_REGRESSION=1; valgrind)
@@ -177,12 +185,14 @@ bench-count: venv
 	$(PY) -m harness bench --count-only --stack $(STACK)$(SET_SDK)$(if $(BASE), --base $(BASE))$(if $(HEAD), --head $(HEAD)) \
 		--count-rounds $(COUNT_ROUNDS)$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
 
-# The same against a stack deployed with baseSdk (its working_sdk_test and the base copy on AWS).
-## the same on a STACK deployed with baseSdk (Pulumi CLI, AWS)
+# The same against a stack deployed with baseSdk (its working_sdk_test and the base copy on AWS);
+# COMPARE=snapstart: a stack deployed with snapStart on, $LATEST against the alias.
+## the same on a STACK deployed with baseSdk (Pulumi CLI, AWS; COMPARE=snapstart)
 bench-deployed: venv
 	$(require_pulumi)
+	$(check_compare)
 	$(PY) -m harness bench --deployed $(STACK) --cold-starts $(COLD_STARTS) --max-cold-starts $(MAX_COLD_STARTS) \
-		$(if $(FAIL_ON_REGRESSION), --fail-on-regression)
+		$(if $(FAIL_ON_REGRESSION), --fail-on-regression)$(SNAPSTART_COMPARE)
 
 # The SDK layer for the runtimes and architecture STACK uses (reused when unchanged).
 ## build the SDK layer STACK uses (SDK=, reused when unchanged)

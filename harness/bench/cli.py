@@ -5,7 +5,8 @@ sides' instructions and runs the guards (counting.py, gate.py: the instruction g
 `--no-count`); then, unless `--count-only`, serves one stack with the head SDK as `sdk` and the
 base SDK as `baseSdk` on the local runtime and measures its cold starts. AWS: `--deployed STACK`
 (or `--outputs FILE`) measures the cold starts of a stack deployed with `baseSdk` (no count).
-Writes bench.json and bench.md and prints the markdown.
+Writes bench.json and bench.md and prints the markdown. `--snapstart` compares one SDK instead:
+`$LATEST` on demand against its SnapStart alias, locally or `--deployed` (snapstart.py).
 
 Exit 0 with verdicts (1 with `--fail-on-regression` when the instruction gate or the wall time
 says `regression`), 1 when a sample, profile or count failed or a verdict is missing, 2 when the
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from harness.bench import cachegrind, counting, gate, imports, output, run, series
+from harness.bench import cachegrind, counting, gate, imports, output, run, series, snapstart
 from harness.bench.compare import DEFAULT_TOLERANCE, MIN_SAMPLES
 from harness.bench.errors import BenchError
 from harness.bench.sides import SEED, given_layer, side
@@ -153,6 +154,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="local runs only (default: --stack's runtime, else " + DEFAULT_RUNTIME + ")",
     )
+    add(
+        "--snapstart",
+        action="store_true",
+        help="instead of two SDKs: one SDK (--head, default the stack's sdk), "
+        f"{BENCH_FUNCTION}'s `$LATEST` on demand against its SnapStart alias, --cold-starts "
+        "rounds (locally served with snapStart on; with --deployed, a stack deployed with it; "
+        "no instruction count)",
+    )
     add("--out", type=Path, default=REPO_ROOT / "build" / "bench", help="default build/bench")
     add(
         "--imports",
@@ -181,6 +190,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not 0 <= args.tolerance < 1:
         parser.error(f"--tolerance {args.tolerance}: use a fraction in [0, 1), e.g. 0.10")
     _check_count(parser, args)
+    if args.snapstart:
+        _check_snapstart(parser, args)
     if args.runs < 5:
         parser.error(f"--runs {args.runs}: use at least 5 so the median means something")
     remote = [name for name in ("deployed", "outputs") if getattr(args, name)]
@@ -193,6 +204,24 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"--{remote[0]} measures the SDKs the stack was deployed with: its sdk and baseSdk "
             "config; --head, --base and --set apply to local runs"
         )
+
+
+def _check_snapstart(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """One SDK, two ways of starting it: nothing that compares two SDKs or counts."""
+    given = [
+        option
+        for option, value in (
+            ("--base", args.base), ("--count-only", args.count_only), ("--imports", args.imports),
+            ("--fail-on-regression", args.fail_on_regression),
+        )
+        if value
+    ]  # fmt: skip
+    if given:
+        parser.error(
+            f"--snapstart compares one SDK on demand against SnapStart; {', '.join(given)} "
+            "compare two SDKs: leave them out"
+        )
+    args.no_count = True
 
 
 def _check_count(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -218,11 +247,40 @@ def _check_count(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 
 SERVED_KEYS = (
     "runtime", "architecture", "sdk", "layerArtifactDir", "baseSdk", "baseLayerArtifactDir",
+    "snapStart",
 )  # fmt: skip
 """Config the bench sets on the stack it serves; the rest of --set passes through."""
 
 
+def _local_snapstart(args: argparse.Namespace) -> dict[str, Any]:
+    """One SDK served with snapStart on: `$LATEST` on demand against the alias (snapstart.py)."""
+    user = parse_overrides(args.overrides)
+    settings = stack_settings(args.stack, overrides=user)
+    head = side("head", settings.sdk.text if args.head is None else args.head, args.out / "layers")
+    target = LayerTarget(args.runtime or settings.runtime, host_architecture())
+    progress(f"head: the layer of {head.sdk.label} ({head.recipe} recipe)")
+    built = head.build(target)
+    overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
+    overrides += [
+        f"runtime={target.runtime}",
+        f"architecture={target.arch}",
+        f"sdk={head.stack_value}",
+        f"layerArtifactDir={built.root}",
+        "snapStart=true",
+        "baseSdk=",  # one SDK: no base function, whatever the stack's config says
+    ]
+    files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
+    progress(f"serving stack {BENCH_STACK} with snapStart on")
+    with local_serve(BENCH_STACK, *files, overrides) as outputs:
+        served = parse_outputs(outputs, f"stack {BENCH_STACK} (local)")
+        document = snapstart.measure(served, args.cold_starts, args.tolerance, progress)
+    document["layers"] = {"head": built.facts}
+    return document
+
+
 def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
+    if args.snapstart:
+        return _local_snapstart(args)
     user = parse_overrides(args.overrides)
     settings = stack_settings(args.stack, overrides=user)
     base_default = settings.base_sdk.text if settings.base_sdk is not None else ""
@@ -322,6 +380,8 @@ def _seed_goal(document: dict[str, Any]) -> dict[str, Any] | None:
 
 def _remote(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
     target: Target = from_stack(args.deployed) if args.deployed else from_outputs_file(args.outputs)
+    if args.snapstart:
+        return snapstart.measure(target, plan.cold_starts, plan.tolerance, progress)
     return run.measure(target, plan, progress)
 
 
@@ -352,7 +412,7 @@ def main(argv: list[str]) -> int:
     json_path, md_path, markdown = output.write(document, args.out)
     print(markdown)
     progress(f"wrote {md_path} and {json_path}")
-    problems = run.failed(document)
+    problems = snapstart.failed(document) if args.snapstart else run.failed(document)
     for problem in problems:
         progress(f"FAILED: {problem}")
     if problems:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.bench import count_output
+from harness.bench import count_output, snapstart_output
 from harness.postdeploy.blocks import mermaid_bars, ms, table
 from harness.postdeploy.report import SUMMARY_VARIABLE
 
@@ -119,6 +119,8 @@ def _extended(document: dict[str, Any]) -> str:
 
 
 def render(document: dict[str, Any]) -> str:
+    if "snapStart" in document:
+        return snapstart_output.render(document)
     lines = _headline(document)
     if "comparison" not in document:
         return "\n".join([*lines, *count_output.details(document.get("count"))]) + "\n"

@@ -60,6 +60,10 @@ class Subject:
 class Series:
     subject: Subject
     init_ms: list[float] = field(default_factory=list)
+    roundtrip_ms: list[float] = field(default_factory=list)
+    """Per valid sample: the invoke as the caller saw it (the SnapStart comparison's measure)."""
+    duration_ms: list[float] = field(default_factory=list)
+    billed_ms: list[int] = field(default_factory=list)
     sdk_import_ms: list[float] = field(default_factory=list)
     import_profiles: list[importtime.ImportProfile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -134,6 +138,10 @@ def sample(series: Series) -> None:
     if init is None:
         return
     series.init_ms.append(init)
+    series.roundtrip_ms.append(invocation.roundtrip_ms)
+    if invocation.report is not None:
+        series.duration_ms.append(invocation.report.duration_ms)
+        series.billed_ms.append(invocation.report.billed_duration_ms)
     timings = (invocation.body or {}).get("timingsMs")
     if isinstance(timings, dict) and isinstance(timings.get("sdkImport"), int | float):
         series.sdk_import_ms.append(float(timings["sdkImport"]))

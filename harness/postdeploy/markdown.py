@@ -121,7 +121,9 @@ def render(report: dict[str, Any]) -> str:
             rows.append([key, metric, ms(goal["p50Ms"]), f"{goal['targetMs']:g} ({option})",
                          "met" if goal["met"] else "not met"])  # fmt: skip
     lines += table(["function", "metric", "p50 ms", "target ms", "result"], rows)
-    lines += snapstart_run.render(report.get("snapStart") or {}, _init_p50(functions))
+    lines += snapstart_run.render(
+        report.get("snapStart") or {}, _init_p50(functions), _cold_cost(functions)
+    )
     lines += attribution.render(functions)
     lines += _problems(report, functions)
     lines += ["", "## Notes", ""]
@@ -138,6 +140,14 @@ def _init_p50(functions: dict[str, Any]) -> dict[str, float | None]:
     """Each function's on-demand (`$LATEST`) Init Duration p50; the hooked variant gets its
     function's."""
     found = {key: (f["cold"]["init"] or {}).get("p50") for key, f in functions.items()}
+    found[HOOKED_VARIANT] = found.get(BENCH_FUNCTION)
+    return found
+
+
+def _cold_cost(functions: dict[str, Any]) -> dict[str, float | None]:
+    """Each function's on-demand cold cost per 1,000 (init billed); the hooked variant gets its
+    function's."""
+    found = {key: f["cold"].get("costPer1000Usd") for key, f in functions.items()}
     found[HOOKED_VARIANT] = found.get(BENCH_FUNCTION)
     return found
 

@@ -12,13 +12,20 @@ invocation after a restore, the hooks, `OptimizationStatus: On`, and Restore Dur
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from harness.postdeploy import spans
 from harness.postdeploy.checks import EXPECTED_SPANS
+from harness.postdeploy.cost import (
+    CACHE_INVOCATIONS_PER_HOUR,
+    LAMBDA_PRICES,
+    snapstart_cache_per_hour_usd,
+    snapstart_cold_per_1000_usd,
+    snapstart_restores_per_1000_usd,
+)
 from harness.postdeploy.invoke import Invocation, invoke
 from harness.postdeploy.snapstart import EnvironmentIds
 from infra.snapstart import HOOKED_VARIANT, SNAPSTART_INITIALIZATION_TYPE
@@ -42,6 +49,8 @@ class Variant:
     """The SDK function whose spans it exports (the hooked variant's is BENCH_FUNCTION's)."""
     qualified_arn: str
     optimization_status: str | None = None
+    architecture: str = "x86_64"
+    """The published version's (GetFunctionConfiguration), for its price."""
     invocations: list[Invocation] = field(default_factory=list)
     ids: list[EnvironmentIds] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -51,13 +60,23 @@ class Variant:
 
     def restore_ms(self) -> list[tuple[float, int | None]]:
         """(Restore Duration, Billed Restore Duration) of each REPORT that has them."""
-        found = []
-        for invocation in self.invocations:
-            restore = _RESTORE.search(invocation.log)
-            billed = _BILLED_RESTORE.search(invocation.log)
-            if restore:
-                found.append((float(restore[1]), int(billed[1]) if billed else None))
-        return found
+        found = [restore_durations(i.log) for i in self.invocations]
+        return [(restore, billed) for restore, billed in found if restore is not None]
+
+    def restored_billed_ms(self) -> list[int]:
+        """Billed Duration of each invocation whose REPORT has a Restore Duration."""
+        return [
+            i.report.billed_duration_ms
+            for i in self.invocations
+            if i.report is not None and restore_durations(i.log)[0] is not None
+        ]
+
+
+def restore_durations(log: str) -> tuple[float | None, int | None]:
+    """A REPORT's (Restore Duration, Billed Restore Duration): None for what it lacks (an
+    on-demand or warm invocation, or the local runtime, which does not emulate them)."""
+    restore, billed = _RESTORE.search(log), _BILLED_RESTORE.search(log)
+    return (float(restore[1]) if restore else None, int(billed[1]) if billed else None)
 
 
 def variants(outputs: Mapping[str, Any]) -> list[Variant]:
@@ -82,6 +101,7 @@ def measure_variant(
     try:
         configuration = client.get_function_configuration(FunctionName=variant.qualified_arn)
         variant.optimization_status = configuration.get("SnapStart", {}).get("OptimizationStatus")
+        variant.architecture = str((configuration.get("Architectures") or ["x86_64"])[0])
     except Exception as exc:  # noqa: BLE001 - recorded and reported by the tests
         variant.errors.append(f"GetFunctionConfiguration failed: {exc}")
     call: Callable[[int], Invocation] = lambda _: invoke(client, variant.qualified_arn, EVENT)  # noqa: E731
@@ -124,11 +144,14 @@ def environment_problems(variant: Variant) -> list[str]:
                 f"{variant.key}: {invocation.request_id} ran in a {kind!r} environment, not "
                 f"{SNAPSTART_INITIALIZATION_TYPE!r}"
             )
-    streams = {b.get("logStream") for b in bodies}
-    if len(streams) != len(bodies):
+    # Each environment's first call says coldStart: true, so a call that does not landed in an
+    # environment another call used first. (Not the log stream: AWS gives SnapStart functions
+    # no AWS_LAMBDA_LOG_STREAM_NAME, so context.log_stream_name is None there.)
+    shared = sum(1 for b in bodies if b and b.get("coldStart") is not True)
+    if shared:
         problems.append(
-            f"{variant.key}: {len(bodies)} concurrent invocations ran in {len(streams)} "
-            "environment(s); each must land in one of its own"
+            f"{variant.key}: {shared} of {len(bodies)} concurrent invocations were not the first "
+            "call of their environment (coldStart not true); each must land in one of its own"
         )
     return problems
 
@@ -149,20 +172,21 @@ def restore_report_problems(variant: Variant) -> list[str]:
 
 # --- the report's SnapStart section -----------------------------------------------------------
 
-# us-east-1 list prices for SnapStart on Python (https://aws.amazon.com/lambda/pricing/, "Lambda
-# SnapStart pricing"; AWS's page renders its rates client-side, these are as transcribed in
-# 2026): the snapshot's cache per GB-second of the function's memory while the version exists,
-# and each restore per GB of memory.
-SNAPSTART_CACHE_USD_PER_GB_SECOND: Final = 0.0000015046
-SNAPSTART_RESTORE_USD_PER_GB: Final = 0.0001397998
 
-
-def snapstart_costs(memory_mb: int) -> dict[str, float]:
-    """What SnapStart adds to a version of `memory_mb`: per 1,000 restores, and per hour cached."""
-    gb = memory_mb / 1024
+def snapstart_costs(
+    memory_mb: int,
+    architecture: str,
+    billed_ms: Sequence[float] = (),
+    billed_restore_ms: Sequence[float] = (),
+) -> dict[str, float | None]:
+    """What SnapStart adds to a version of `memory_mb` (per 1,000 restores, per hour cached), and
+    what 1,000 first invocations of restored environments like these cost, restore and cache
+    included (cost.py; None without Billed Restore Duration: AWS only)."""
+    cold = snapstart_cold_per_1000_usd(billed_ms, billed_restore_ms, memory_mb, architecture)
     return {
-        "restoresPer1kUsd": round(1000 * gb * SNAPSTART_RESTORE_USD_PER_GB, 6),
-        "cachePerHourUsd": round(3600 * gb * SNAPSTART_CACHE_USD_PER_GB_SECOND, 6),
+        "restoresPer1kUsd": round(snapstart_restores_per_1000_usd(memory_mb), 6),
+        "cachePerHourUsd": round(snapstart_cache_per_hour_usd(memory_mb), 6),
+        "coldPer1kUsd": None if cold is None else round(cold, 6),
     }
 
 
@@ -190,19 +214,30 @@ def summary(found: Mapping[str, Variant], memory_mb: Mapping[str, int]) -> dict[
             "restoreMs": [r for r, _ in restores],
             "billedRestoreMs": [b for _, b in restores if b is not None],
             "uniqueness": uniqueness_problem(key, variant.ids),
-            "costs": snapstart_costs(memory_mb.get(variant.function, 0)),
+            "costs": snapstart_costs(
+                memory_mb.get(variant.function, 0),
+                variant.architecture,
+                variant.restored_billed_ms(),
+                [b for _, b in restores if b is not None],
+            ),
         }
     return report
 
 
-def render(report: Mapping[str, Any], init_p50_ms: Mapping[str, float | None]) -> list[str]:
-    """The markdown section; `init_p50_ms`: `$LATEST`'s on-demand Init Duration, same run."""
+def render(
+    report: Mapping[str, Any],
+    init_p50_ms: Mapping[str, float | None],
+    on_demand_cold_per_1k: Mapping[str, float | None],
+) -> list[str]:
+    """The markdown section; `init_p50_ms` and `on_demand_cold_per_1k`: `$LATEST`'s on-demand
+    Init Duration p50 and cold cost per 1,000 (init billed), same run."""
     if not report:
         return []
     lines = ["", "## SnapStart (restored environments)", ""]
     header = (
         "variant", "optimization", "environments", "ids shared", "restore ms",
         "on-demand init p50 ms", "restores / 1k", "cache / hour",
+        "cold / 1k (restore, cache incl.)", "on-demand cold / 1k",
     )  # fmt: skip
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for key, entry in report.items():
@@ -210,11 +245,14 @@ def render(report: Mapping[str, Any], init_p50_ms: Mapping[str, float | None]) -
         shown_restore = f"{max(restore):.1f} max" if restore else "not emulated"
         init = init_p50_ms.get(key)
         costs = entry["costs"]
+        cold = costs.get("coldPer1kUsd")
         lines.append(
             f"| {key} | {entry['optimizationStatus']} | {len(entry['environments'])} | "
             f"{'yes' if entry['uniqueness'] else 'no'} | {shown_restore} | "
             f"{f'{init:.1f}' if init is not None else '-'} | ${costs['restoresPer1kUsd']:.6f} | "
-            f"${costs['cachePerHourUsd']:.6f} |"
+            f"${costs['cachePerHourUsd']:.6f} | "
+            f"{'not emulated' if cold is None else f'${cold:.6f}'} | "
+            f"{_usd(on_demand_cold_per_1k.get(key))} |"
         )
     lines += ["", "Ids per environment (trace ids; the first span id):", ""]
     for key, entry in report.items():
@@ -224,11 +262,25 @@ def render(report: Mapping[str, Any], init_p50_ms: Mapping[str, float | None]) -
                 f"- {key} `{env['environment']}`: {', '.join(env['traceIds']) or '-'}; "
                 f"{first_span}; hooks {env['hooks'] or 'none'}"
             )
-    lines += [
-        "",
+    return [*lines, "", *pricing_note()]
+
+
+def pricing_note() -> list[str]:
+    """What the SnapStart cost columns assume (cost.py)."""
+    prices = LAMBDA_PRICES
+    return [
         "Restore Duration and Billed Restore Duration come from AWS's REPORT lines only (the local "
         "runtime does not emulate them). SnapStart adds a charge per restore (memory GB x "
-        f"${SNAPSTART_RESTORE_USD_PER_GB}) and for caching the snapshot (memory GB x "
-        f"${SNAPSTART_CACHE_USD_PER_GB_SECOND} per second while the version exists), us-east-1.",
+        f"${prices.snapstart_restore_usd_per_gb:.10f}) and for caching the snapshot (memory GB x "
+        f"${prices.snapstart_cache_usd_per_gb_second:.10f} per second while the version exists), "
+        f"{prices.basis}. Cold / 1k: 1,000 first invocations of restored environments, each "
+        "(Billed Duration + Billed Restore Duration) x memory x GB-second price + request + "
+        f"restore, plus the cache spread over {CACHE_INVOCATIONS_PER_HOUR:,} invocations an hour "
+        f"(1,000 invocations carry {1000 / CACHE_INVOCATIONS_PER_HOUR:g} hour(s) of cache: an "
+        "assumed traffic, not a measurement); "
+        "on-demand cold / 1k is `$LATEST`'s forced cold starts, init billed.",
     ]
-    return lines
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"${value:.6f}"

@@ -239,3 +239,19 @@ def test_an_emulated_runtime_is_named_and_its_durations_are_not_lambdas() -> Non
     ) in text
     native = render(build_report(record(), []))
     assert "Emulated" not in native and "not AWS's" not in native
+
+
+def test_the_snapstart_section_sets_each_variants_cold_cost_beside_its_functions() -> None:
+    """The hooked variant is working_sdk_test again: both rows carry that function's on-demand
+    cold cost per 1,000 from the cold-start table, beside SnapStart's own."""
+    run = record()
+    snap_costs = {"restoresPer1kUsd": 0.0699, "cachePerHourUsd": 0.002708, "coldPer1kUsd": 0.08}
+    entry = {"optimizationStatus": "On", "environments": [], "uniqueness": None,
+             "restoreMs": [300.0], "costs": snap_costs}  # fmt: skip
+    run.snapstart = {"working_sdk_test": entry, "hooked": entry}
+    report = build_report(run, [])
+    on_demand = report["functions"]["working_sdk_test"]["cold"]["costPer1000Usd"]
+    assert on_demand is not None
+    rows = [line for line in render(report).splitlines() if line.endswith(f"${on_demand:.6f} |")]
+    assert [row.split(" | ")[0] for row in rows] == ["| working_sdk_test", "| hooked"]
+    assert all("| $0.080000 |" in row for row in rows)

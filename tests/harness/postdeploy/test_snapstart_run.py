@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from harness.postdeploy.cost import LAMBDA_PRICES, invocation_cost_usd
 from harness.postdeploy.invoke import Invocation, invocation_from
 from harness.postdeploy.snapstart import EnvironmentIds
 from harness.postdeploy.snapstart_run import (
@@ -25,9 +28,10 @@ REPORT = (
 
 
 def answer(
-    rid: str, stream: str, kind: str = "snap-start", log: str = REPORT, **extra: object
+    rid: str, stream: str | None, kind: str = "snap-start", log: str = REPORT, **extra: object
 ) -> Invocation:
-    body = {"sessionId": f"s-{rid}", "initializationType": kind, "logStream": stream, **extra}
+    body = {"sessionId": f"s-{rid}", "initializationType": kind, "logStream": stream,
+            "coldStart": True, **extra}  # fmt: skip
     return invocation_from(
         name="fn",
         event={},
@@ -55,19 +59,42 @@ def test_the_outputs_name_each_alias_and_the_hooked_variant() -> None:
 
 def test_restore_durations_are_read_from_report_and_environments_checked() -> None:
     variant = Variant("working_sdk_test", "working_sdk_test", ARN.format("w"))
-    variant.invocations = [answer("r1", "a"), answer("r2", "b"), answer("r3", "b", "on-demand")]
+    variant.invocations = [
+        answer("r1", "a"), answer("r2", "b", coldStart=False), answer("r3", "c", "on-demand")
+    ]  # fmt: skip
     assert variant.restore_ms() == [(321.5, 140)] * 3
     problems = environment_problems(variant)
     assert any("ran in a 'on-demand' environment, not 'snap-start'" in p for p in problems)
-    assert any("3 concurrent invocations ran in 2 environment(s)" in p for p in problems)
-    variant.invocations = [answer("r1", "a"), answer("r2", "b")]
+    assert any(
+        "1 of 3 concurrent invocations were not the first call of their environment" in p
+        for p in problems
+    ), problems
+    # As on AWS, where a SnapStart function has no log stream name: first calls suffice.
+    variant.invocations = [answer("r1", None), answer("r2", None)]
     assert environment_problems(variant) == []
 
 
 def test_costs_scale_with_memory() -> None:
-    half = snapstart_costs(512)
-    assert half == {"restoresPer1kUsd": 0.069900, "cachePerHourUsd": 0.002708}
-    assert snapstart_costs(1024)["restoresPer1kUsd"] == 0.1398
+    half = snapstart_costs(512, "x86_64")
+    assert half == {"restoresPer1kUsd": 0.069900, "cachePerHourUsd": 0.002708, "coldPer1kUsd": None}
+    assert snapstart_costs(1024, "x86_64")["restoresPer1kUsd"] == 0.1398
+
+
+def test_the_cold_cost_per_1k_includes_the_restore_duration_the_restore_and_the_cache() -> None:
+    """Each part computed from the prices: duration (Billed Duration + Billed Restore Duration
+    x GB x GB-second) and request, the restore per GB, one hour of cache per 1,000 invocations."""
+    prices = LAMBDA_PRICES
+    for memory, arch in ((512, "x86_64"), (1024, "arm64")):
+        gb = memory / 1024
+        cold = snapstart_costs(memory, arch, [13, 27], [140, 160])["coldPer1kUsd"]
+        duration = 1000 * ((20 + 150) / 1000 * gb * prices.gb_second(arch) + prices.request_usd)
+        restore = 1000 * gb * prices.snapstart_restore_usd_per_gb
+        cache = 3600 * gb * prices.snapstart_cache_usd_per_gb_second
+        assert cold == pytest.approx(duration + restore + cache, abs=1e-6)
+        assert cold == pytest.approx(
+            1000 * invocation_cost_usd(170, memory, arch) + restore + cache, abs=1e-6
+        )
+    assert snapstart_costs(512, "x86_64", [13], [])["coldPer1kUsd"] is None, "local: no restore"
 
 
 def test_the_section_names_shared_ids_and_says_restores_are_aws_only() -> None:
@@ -81,10 +108,16 @@ def test_the_section_names_shared_ids_and_says_restores_are_aws_only() -> None:
     entry = report["working_sdk_test"]
     assert entry["uniqueness"] and "t1 (in 2)" in entry["uniqueness"]
     assert entry["restoreMs"] == [321.5, 321.5] and entry["billedRestoreMs"] == [140, 140]
-    text = "\n".join(render(report, {"working_sdk_test": 1100.0}))
-    assert "| working_sdk_test | On | 2 | yes | 321.5 max | 1100.0 | $0.069900 |" in text
+    cold = report["working_sdk_test"]["costs"]["coldPer1kUsd"]
+    assert cold == snapstart_costs(512, "x86_64", [13, 13], [140, 140])["coldPer1kUsd"]
+    text = "\n".join(render(report, {"working_sdk_test": 1100.0}, {"working_sdk_test": 0.0212}))
+    assert (
+        "| working_sdk_test | On | 2 | yes | 321.5 max | 1100.0 | $0.069900 | $0.002708 | "
+        f"${cold:.6f} | $0.021200 |"
+    ) in text
+    assert "spread over 1,000 invocations an hour" in text
     assert "- working_sdk_test `a`: t1; s1" in text
-    assert render({}, {}) == []
+    assert render({}, {}, {}) == []
 
 
 def test_a_restore_is_reported_with_its_durations_and_without_init() -> None:

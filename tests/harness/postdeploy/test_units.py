@@ -86,6 +86,8 @@ def test_an_unknown_architecture_has_no_price() -> None:
     with pytest.raises(ValueError, match=r"'sparc'.*arm64, x86_64"):
         invocation_cost_usd(1, 128, "sparc")
     assert LAMBDA_PRICES.as_json()["gbSecondUsd"] == {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+    assert LAMBDA_PRICES.as_json()["snapStartRestoreUsdPerGb"] == 0.0001397998
+    assert LAMBDA_PRICES.as_json()["snapStartCacheUsdPerGbSecond"] == 0.0000015046
 
 
 # --- the target ------------------------------------------------------------------------------
