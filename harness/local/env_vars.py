@@ -89,6 +89,10 @@ def function_environment(spec: FunctionConfig, paths: Paths, *, log_stream: str)
     }
     if spec.log_format == "JSON":
         reserved["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+    if spec.snap_start:
+        # "The AWS_LAMBDA_LOG_GROUP_NAME and AWS_LAMBDA_LOG_STREAM_NAME environment variables are
+        # not available in Lambda SnapStart functions" (snapstart-monitoring.html).
+        del reserved["AWS_LAMBDA_LOG_GROUP_NAME"], reserved["AWS_LAMBDA_LOG_STREAM_NAME"]
     return {**unreserved, **spec.environment, **reserved}
 
 

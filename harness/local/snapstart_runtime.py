@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PASSED_ENV = ("AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME")
+PASSED_ENV = ("AWS_LAMBDA_RUNTIME_API",)
 _keep: list[object] = []  # the restored child's control connection: open while it lives
 
 

@@ -52,6 +52,15 @@ def test_in_the_sandbox_the_values_are_lambdas() -> None:
     assert "AWS_LAMBDA_MAX_CONCURRENCY" not in env  # would switch awslambdaric to LMI mode
 
 
+def test_a_snapstart_function_has_no_log_group_or_stream_variables() -> None:
+    on_demand = function_environment(make(), SANDBOX, log_stream="s")
+    snap = function_environment(make(snap_start=True), SANDBOX, log_stream="s")
+    log_variables = {"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"}
+    assert log_variables <= on_demand.keys()
+    assert not log_variables & snap.keys()
+    assert snap["AWS_LAMBDA_FUNCTION_VERSION"] == "1"
+
+
 def test_the_function_overrides_the_unreserved_and_never_the_reserved(tmp_path: Path) -> None:
     spec = make(environment={"TZ": "Europe/Paris", "APP": "1"}, log_format="JSON")
     host = Paths(

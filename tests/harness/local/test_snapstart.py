@@ -50,8 +50,9 @@ def test_every_restored_environment_shares_the_images_state(pools: Any) -> None:
     assert all(a["hooks"][1:] == ["after"] for a in answers), "after-restore hooks: each restore"
     assert all(a["initType"] == "snap-start" for a in answers)
     assert all(a["connection"] != "open" for a in answers), "init's connections do not survive"
-    assert len({a["logStream"] for a in answers}) == ENVIRONMENTS
-    assert all(a["version"] == "1" and "/[1]" in a["logStream"] for a in answers), answers
+    # AWS: "AWS_LAMBDA_LOG_GROUP_NAME and AWS_LAMBDA_LOG_STREAM_NAME ... are not available in
+    # Lambda SnapStart functions", so awslambdaric's context has no log stream either.
+    assert all(a["version"] == "1" and a["logStream"] is None for a in answers), answers
 
 
 def test_an_after_restore_hook_that_reseeds_makes_each_environment_draw_its_own(
