@@ -109,9 +109,9 @@ def test_the_hooks_ran_before_the_first_call_and_within_lambdas_limit(
     for body in hooked.bodies():
         hooks = body.get("snapStartHooks") or {}
         if not (hooks.get("beforeSnapshot") and hooks.get("afterRestore")):
-            problems.append(f"hooked: {body.get('logStream')}: hooks that ran: {hooks}")
+            problems.append(f"hooked: request {body.get('requestId')}: hooks that ran: {hooks}")
         elif not hooks.get("beforeFirstCall"):
-            problems.append(f"hooked: {body.get('logStream')}: after-restore ran after a call")
+            problems.append(f"hooked: request {body.get('requestId')}: after-restore ran late")
         elif float(hooks.get("afterRestoreMs") or 0) > AFTER_RESTORE_LIMIT_S * 1000:
             problems.append(
                 f"hooked: after-restore took {hooks['afterRestoreMs']} ms, over Lambda's "
