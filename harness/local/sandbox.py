@@ -122,7 +122,7 @@ ln -s /proc/self/fd /var/rapid/dev/fd
 ln -s /proc/self/fd/0 /var/rapid/dev/stdin
 ln -s /proc/self/fd/1 /var/rapid/dev/stdout
 ln -s /proc/self/fd/2 /var/rapid/dev/stderr
-mount --move /var/rapid/dev /dev
+mount -n --move /var/rapid/dev /dev
 mount -o remount,bind,ro /dev
 """
 # $1 task  $2 opt  $3 runtime dir  $4 interpreter prefix  $5 RIE  $6 /tmp size in MB
@@ -146,7 +146,7 @@ mount -o bind,ro /usr/bin /var/rapid/host-bin
 ln -s $(printf '/var/rapid/host-bin/%s ' $tools) /var/rapid/bin/
 """
     + _DEV
-    + """mount -o remount,ro /var
+    + """mount -o remount,bind,ro /var
 if [ -d /usr/local/bin ]; then
   mount -t tmpfs -o ro,mode=0755,size=4k lambda-empty /usr/local/bin
 fi
@@ -171,7 +171,8 @@ mount -t tmpfs -o size=1m probe /var
 mkdir /var/rapid /var/rapid/dev
 """
     + _DEV
-    + """mount -o remount,bind,ro /
+    + """mount -o remount,bind,ro /var
+mount -o remount,bind,ro /
 mount -t tmpfs -o size=1m probe /tmp
 """
     + _IDENTITY
