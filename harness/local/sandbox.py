@@ -17,7 +17,7 @@ The setup script runs inside the namespaces, then execs the RIE. Its order matte
 2. the read-only binds: code, runtime dir, the interpreter's prefix at /var/lang (so
    /var/lang/bin/python3.X is the interpreter, as in Lambda), the RIE binary, and this
    machine's /usr/bin at /var/rapid/host-bin, with links to the tools Lambda has (`USR_BIN`);
-3. /var read-only; an empty read-only /usr/local/bin (this machine keeps tools there that
+3. the /dev below; /var read-only; an empty read-only /usr/local/bin (this machine keeps tools there that
    Lambda lacks: docker, terraform...); the layers at /opt;
 4. the root file system read-only;
 5. the private /tmp: it hides the host's /tmp, where the bound sources may live;
@@ -35,7 +35,8 @@ The identity is a kernel uid that is not root and holds no capability: the kerne
 RLIMIT_NPROC only for such a task (copy_process). As root, `setpriv` first becomes uid 993 on
 the host; elsewhere the harness's own uid, mapped to root for the mounts, is mapped to 993.
 Since Linux 5.14 the process count is kept per user namespace, so each environment's function
-counts only its own processes, and the host's uid 993 (or the harness's user) is not limited.
+counts only its own processes (two environments start 1,023 threads each at once; in one
+namespace they shared 1,022), and the host's uid 993 (or the harness's user) is not limited.
 A file owned by root on the host is nobody's in the namespace, so only its "other" bits apply,
 as for Lambda's user, whom the zip's files never belong to. Where the harness is not root, the
 files it writes are the function's own; layout.py then writes the code and layers with their
@@ -318,5 +319,5 @@ def unavailable() -> str | None:
         return f"`unshare` could not run: {exc}"
     if probe.returncode != 0:
         detail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
-        return f"`unshare {' '.join(_namespaces())}` failed: {detail}"
+        return f"`unshare --user --mount --pid` failed: {detail}"
     return None
