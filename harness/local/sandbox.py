@@ -17,8 +17,8 @@ The setup script runs inside the namespaces, then execs the RIE. Its order matte
 2. the read-only binds: code, runtime dir, the interpreter's prefix at /var/lang (so
    /var/lang/bin/python3.X is the interpreter, as in Lambda), the RIE binary, and this
    machine's /usr/bin at /var/rapid/host-bin, with links to the tools Lambda has (`USR_BIN`);
-3. the /dev below; /var read-only; an empty read-only /usr/local/bin (this machine keeps tools there that
-   Lambda lacks: docker, terraform...); the layers at /opt;
+3. the /dev below; /var read-only; an empty read-only /usr/local/bin (this machine keeps tools
+   there that Lambda lacks: docker, terraform...); the layers at /opt;
 4. the root file system read-only;
 5. the private /tmp: it hides the host's /tmp, where the bound sources may live;
 6. the links over /usr/bin (the steps before need this machine's `mount`);
