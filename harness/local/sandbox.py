@@ -113,7 +113,7 @@ if [ "$host_root" = yes ]; then
 fi
 exec "$@"
 """
-# A tmpfs with the device nodes Lambda's /dev has (bound from this machine's), moved over /dev.
+# A tmpfs with a few device nodes (bound from this machine's /dev) and no shm, moved over /dev.
 _DEV: Final = """mount -t tmpfs -o mode=0755,size=64k lambda-dev /var/rapid/dev
 for device in $devices; do
   : > "/var/rapid/dev/$device"
