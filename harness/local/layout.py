@@ -6,13 +6,24 @@ directory; an `opt` is unpacked once per distinct list of layer zips (by content
 and shared read-only, as /opt is in Lambda. The sandbox binds them, read-only, at /var/task and
 /opt (sandbox.py); without it the environment points LAMBDA_TASK_ROOT, PYTHONPATH and cwd at
 them here, and sets PYTHONDONTWRITEBYTECODE so that nothing writes bytecode into them.
+
+Lambda keeps the zip's Unix modes, and its function user owns none of the files: only their
+"other" bits decide what it may read (a 0600 file or a 0700 folder is "permission denied").
+Where the harness runs as root, the function's user is not the files' owner here either
+(sandbox.py). Elsewhere the function runs with the harness's kernel uid, which owns what it
+unpacked: the code and the layers are then written with each entry's "other" bits copied over
+its owner and group bits (`confine_to_other_bits`), so the same bits decide, and
+`remove_tree` gives the harness its directories back before removing them.
 """
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
+import os
 import shutil
+import stat
 import time
 import zipfile
 from dataclasses import dataclass
@@ -31,21 +42,85 @@ CACHE_MAX_IDLE_S = 7 * 24 * 3600
 class Layout:
     task_root: Path
     opt: Path
+    code_sha256: str = ""
+    """A stand-in for CodeSha256: the base64 SHA-256 over the task root's files."""
+    code_size: int = 0
 
 
 def lay_out(code: Code, layers: tuple[Path, ...], root: Path, layer_cache: Path) -> Layout:
     """The code unpacked into `root/task`, and the `opt` of `layers` (from the cache)."""
     task_root = root / "task"
-    shutil.rmtree(root, ignore_errors=True)
+    remove_tree(root)
     task_root.mkdir(parents=True)
     _unpack_code(code, task_root)
-    return Layout(task_root=task_root, opt=unpack_layers(layers, layer_cache))
+    sha256, size = _code_digest(task_root)  # read before the harness may lose the right to
+    if function_owns_files():
+        confine_to_other_bits(task_root)
+    opt = unpack_layers(layers, layer_cache)
+    return Layout(task_root=task_root, opt=opt, code_sha256=sha256, code_size=size)
+
+
+def function_owns_files() -> bool:
+    """Whether the function runs with the kernel uid that owns the files the harness writes:
+    everywhere but where the harness is root (sandbox.py)."""
+    return os.geteuid() != 0
+
+
+def confine_to_other_bits(root: Path) -> None:
+    """Give every entry under `root` (and `root`) its "other" permission bits as its owner's and
+    group's too. Symbolic links are left alone (their modes mean nothing, and chmod follows
+    them)."""
+    for directory, dirs, files in os.walk(root, topdown=False):
+        for name in [*dirs, *files]:
+            _confine(Path(directory) / name)
+    _confine(root)
+
+
+def _confine(path: Path) -> None:
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return
+    other = mode & 0o7
+    path.chmod((stat.S_IMODE(mode) & ~0o777) | other << 6 | other << 3 | other)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove `root` (if there) even where `confine_to_other_bits` took the owner's rights."""
+    if not root.is_dir() or root.is_symlink():
+        root.unlink(missing_ok=True)
+        return
+    if function_owns_files():
+        _restore_owner_rights(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _restore_owner_rights(directory: Path) -> None:
+    try:
+        directory.chmod(0o700)
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _restore_owner_rights(Path(entry.path))
+
+
+def _code_digest(task_root: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for path in sorted(p for p in task_root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        digest.update(path.relative_to(task_root).as_posix().encode() + b"\0" + data)
+        size += len(data)
+    return base64.b64encode(digest.digest()).decode(), size
 
 
 def unpack_layers(layers: tuple[Path, ...], cache: Path) -> Path:
     """`cache/<digest of the zips' contents>`: the layers unpacked in order, made once (under a
     file lock, landed by an atomic rename) and reused by every function and run that has them."""
     digest = hashlib.sha256()
+    if function_owns_files():
+        digest.update(b"other bits ")  # unpacked differently from the same zips as root
     for layer in layers:
         if not zipfile.is_zipfile(layer):
             raise LayoutError(f"layer {layer} is not a zip file: pass the layer's .zip artefact")
@@ -57,10 +132,12 @@ def unpack_layers(layers: tuple[Path, ...], cache: Path) -> Path:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not opt.is_dir():
                 staging = opt.with_name(opt.name + ".partial")
-                shutil.rmtree(staging, ignore_errors=True)
+                remove_tree(staging)
                 staging.mkdir()
                 for layer in layers:
                     _extract(layer, staging)
+                if function_owns_files():
+                    confine_to_other_bits(staging)
                 staging.rename(opt)
         _prune(cache, keep=opt)
     opt.touch()  # the entry's mtime is its last use
@@ -72,7 +149,7 @@ def _prune(cache: Path, keep: Path) -> None:
     cutoff = time.time() - CACHE_MAX_IDLE_S
     for entry in cache.iterdir():
         if entry.is_dir() and entry != keep and entry.stat().st_mtime < cutoff:
-            shutil.rmtree(entry, ignore_errors=True)
+            remove_tree(entry)
             (cache / f".{entry.name}.lock").unlink(missing_ok=True)
 
 

@@ -7,10 +7,10 @@ removed: nothing is shared with a served stack but the runtime dirs.
 from __future__ import annotations
 
 import os
-import shutil
 
 from harness.local.config import FunctionConfig
 from harness.local.invocation import EmulatedInvocation
+from harness.local.layout import remove_tree
 from harness.local.paths import LOCAL_BUILD
 from harness.local.registry import Registry
 
@@ -28,4 +28,4 @@ def invoke_once(spec: FunctionConfig, event: bytes) -> EmulatedInvocation:
         return registry.invoke(record, event)
     finally:
         registry.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_tree(workdir)

@@ -19,8 +19,6 @@ same request id.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import threading
 import time
 import uuid
@@ -107,7 +105,6 @@ class Registry:
                 if spec.layers:
                     progress(f"laying out {spec.name} and its {len(spec.layers)} layer(s)")
                 layout = lay_out(spec.code, spec.layers, workdir / spec.name, layer_cache)
-                sha, size = _code_digest(layout.task_root)
 
                 records = {
                     config.snap_start: FunctionRecord(
@@ -122,8 +119,8 @@ class Registry:
                         ),
                         str(uuid.uuid4()),
                         datetime.now(UTC),
-                        sha,
-                        size,
+                        layout.code_sha256,
+                        layout.code_size,
                     )
                     for config in _published(spec)
                 }
@@ -266,14 +263,3 @@ def _split_function_name(value: str) -> tuple[str, str | None, str | None]:
     if len(parts) == 2:
         return parts[0], parts[1], None
     return value, None, None
-
-
-def _code_digest(task_root: Path) -> tuple[str, int]:
-    """A stand-in for CodeSha256/CodeSize: the base64 SHA-256 over the task root's files."""
-    digest = hashlib.sha256()
-    size = 0
-    for path in sorted(p for p in task_root.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        digest.update(path.relative_to(task_root).as_posix().encode() + b"\0" + data)
-        size += len(data)
-    return base64.b64encode(digest.digest()).decode(), size

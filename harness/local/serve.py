@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import threading
 from collections.abc import Iterable, Mapping
@@ -26,6 +25,7 @@ from harness.ingest import IngestServer
 from harness.local.api import LambdaApi
 from harness.local.config import FunctionConfig
 from harness.local.from_capture import specs_from_capture
+from harness.local.layout import remove_tree
 from harness.local.paths import LOCAL_BUILD
 from harness.local.progress import progress
 from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_DELAY_S, Registry
@@ -111,7 +111,7 @@ def serve(options: ServeOptions, stop: threading.Event | None = None) -> int:
         finally:
             if registry is not None:
                 registry.close()
-            shutil.rmtree(workdir, ignore_errors=True)
+            remove_tree(workdir)
             options.outputs.unlink(missing_ok=True)
     progress("stopped: every environment, the Lambda API and the ingest are down")
     return 0

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.local import host
+from harness.local import host, layout
 from harness.local.errors import HostError, LayoutError
 from harness.local.host import host_architecture, rie_binary
-from harness.local.layout import lay_out
+from harness.local.layout import lay_out, remove_tree
 from layer.provider import interpreter_for
 from tests.harness.local.fixtures import HANDLERS
 
@@ -55,6 +55,53 @@ def test_layers_unpack_in_order_into_opt_keeping_modes(tmp_path: Path) -> None:
     again = lay_out(HANDLERS, (first, second), tmp_path / "fn2", tmp_path / "cache")
     assert again.opt == layout.opt  # unpacked once, shared
     assert lay_out(HANDLERS, (second,), tmp_path / "fn3", tmp_path / "cache").opt != layout.opt
+
+
+def test_where_the_function_owns_its_files_only_their_other_bits_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not root, the harness's uid is the function's: the code and the layers get each entry's
+    "other" bits in the owner's and group's place, so Lambda's user reads what it could there.
+    Links are left alone (chmod would follow them out of the tree)."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the function's")
+    outside.chmod(0o640)
+    code = tmp_path / "code"
+    (code / "secret").mkdir(parents=True)
+    for name, mode in {"public.txt": 0o644, "private.txt": 0o600, "tool": 0o754}.items():
+        (code / name).write_text(name)
+        (code / name).chmod(mode)
+    (code / "secret" / "inner.txt").write_text("inner")
+    (code / "secret").chmod(0o700)
+    (code / "link").symlink_to(outside)
+    layer = _zip(tmp_path / "layer.zip", {"python/mod.py": "X = 1\n"}, 0o640)
+    as_root = lay_out(code, (layer,), tmp_path / "as-root", tmp_path / "cache")
+    monkeypatch.setattr(layout, "function_owns_files", lambda: True)
+    confined = lay_out(code, (layer,), tmp_path / "confined", tmp_path / "cache")
+
+    def modes(root: Path) -> dict[str, int]:
+        return {
+            p.relative_to(root).as_posix(): stat.S_IMODE(p.lstat().st_mode)
+            for p in [root, *root.rglob("*")]
+            if not p.is_symlink()
+        }
+
+    assert modes(confined.task_root) == {
+        ".": 0o555,
+        "public.txt": 0o444,
+        "private.txt": 0o000,
+        "tool": 0o444,
+        "secret": 0o000,
+        "secret/inner.txt": 0o444,
+    }
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o640
+    assert modes(confined.opt)["python/mod.py"] == 0o000
+    assert confined.opt != as_root.opt  # a cache entry of its own
+    assert modes(as_root.task_root)["private.txt"] == 0o600  # as root, the zip's modes
+    assert (confined.code_sha256, confined.code_size) == (as_root.code_sha256, as_root.code_size)
+    assert confined.code_size == len("public.txtprivate.txttoolinner") + len(outside.read_text())
+    remove_tree(tmp_path / "confined")
+    assert not (tmp_path / "confined").exists()
 
 
 def test_bad_archives_are_named(tmp_path: Path) -> None:

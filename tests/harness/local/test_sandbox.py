@@ -5,6 +5,7 @@ storage, the rest read-only; where the namespaces cannot be made, the pool says 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,16 @@ def test_without_namespaces_the_pool_says_so_once(
     said = capsys.readouterr().err
     assert said.count("no sandbox for the functions (user namespaces are disabled)") == 1
     assert "code and layers writable" in said
+
+
+def test_a_user_namespace_is_made_for_the_mounts_only_where_the_harness_is_not_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As root, the setup mounts without one and `setpriv` leaves uid 0 before the function's
+    own user namespace (the kernel enforces RLIMIT_NPROC only for a uid that is not root)."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert sandbox._namespaces() == sandbox.UNSHARE
+    assert sandbox._identity()[-1] == "yes"
+    monkeypatch.setattr(os, "geteuid", lambda: 1001)
+    assert sandbox._namespaces()[:2] == ("--user", "--map-root-user")
+    assert sandbox._identity() == ("993", "990", "1024", "1024", "no")
