@@ -83,6 +83,13 @@ def _loopback_port(url: str) -> int | None:
     return port if parts.hostname in LOOPBACK_HOSTS else None
 
 
+def _user_namespace(pid: int) -> tuple[str, ...]:
+    """`--user` where the namespace is owned by a user namespace of its own (the harness is not
+    root, sandbox.py); as root it is the harness's own, which setns(2) refuses to re-enter."""
+    ours = Path("/proc/self/ns/user").readlink()
+    return () if Path(f"/proc/{pid}/ns/user").readlink() == ours else ("--user",)
+
+
 class HelperGoneError(OSError):
     """The helper that makes sockets inside the namespace is gone (or never started)."""
 
@@ -97,7 +104,7 @@ class Loopback:
         self._relays: list[_Relay] = []
         nsenter = shutil.which("nsenter") or "nsenter"
         argv = [
-            nsenter, f"--target={pid}", "--user", "--net", "--preserve-credentials",
+            nsenter, f"--target={pid}", *_user_namespace(pid), "--net", "--preserve-credentials",
             sys.executable, "-I", "-S", "-c", _HELPER, str(theirs.fileno()),
         ]  # fmt: skip
         with theirs:
