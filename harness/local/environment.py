@@ -207,8 +207,9 @@ class Environment:
         # `-S`, no site directories: kept, unverified. Lambda's python3.12+ bootstrap
         # (/var/runtime/bootstrap, bootstrap.py in public.ecr.aws/lambda/python:3.12) is in Git
         # LFS in aws/aws-lambda-base-images and not readable here; third parties' transcripts of
-        # the python3.10/3.11 images show no `-S` and `site.addsitedir(LAMBDA_TASK_ROOT)`
-        # (docs/local-runtime.md, "What differs from Lambda": how Python starts).
+        # the python3.10/3.11 images show no `-S` and `site.addsitedir(LAMBDA_TASK_ROOT)`, as
+        # does AWS SAM CLI's debug entry point for 3.12-3.14 (samcli/local/docker/
+        # lambda_debug_settings.py); docs/local-runtime.md, "What differs": how Python starts.
         command = [paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler]
         if self._image is not None:
             command = runtime_command(paths.interpreter, self._image.socket_path)
