@@ -63,7 +63,7 @@ from harness.local.rie_output import Event, LineKind, classify
 from harness.local.runtime_api import Dispatch, RuntimeApiProxy
 from harness.local.sandbox import Paths, host_paths, sandbox_paths, sandboxed
 from harness.local.snapstart import SnapshotImage, runtime_command
-from harness.local.telemetry_log import TELEMETRY_FD_ENV
+from harness.local.telemetry_log import TELEMETRY_FD_ENV, telemetry_pipe
 from harness.local.toolchain import Toolchain
 from harness.local.tree import ProcessTree
 from harness.local.watch import Phases, Verdict, Watch
@@ -213,7 +213,7 @@ class Environment:
         command = [paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler]
         if self._image is not None:
             command = runtime_command(paths.interpreter, self._image.socket_path)
-        telemetry, telemetry_writer = os.pipe()
+        telemetry, telemetry_writer = telemetry_pipe()
         runtime = [
             ENV,
             "-u",

@@ -7,7 +7,11 @@ one event, however many lines it holds; stdout and stderr stay line by line. The
 such fd, so the local runtime makes the pipe itself: the environment passes its write end to the
 RIE, which keeps inherited descriptors open across the exec of the runtime (it is Go: its own
 descriptors are close-on-exec, inherited ones are left alone; checked with an RIE whose runtime
-listed /proc/self/fd), and the runtime command names it (environment.py).
+listed /proc/self/fd), and the runtime command names it (environment.py). One exception: Go's
+exec moves its exec-error pipe onto the first descriptor above the ones it hands the runtime as
+stdio, which the RIE opens afresh for each runtime (its /dev/null and output pipes, the lowest
+free numbers: an inherited descriptor 11 was replaced there, and the runtime found none). So the
+write end is moved to `FD_FLOOR` or above, far over what the RIE opens (`telemetry_pipe`).
 
 A frame (awslambdaric's `lambda_runtime_log_utils` and `FramedTelemetryLogSink.log`), big-endian:
 - 4 bytes type: `0xA55A` then the frame kind: bit 0 is the format (1 text, 0 JSON), bits 2-4
@@ -20,14 +24,31 @@ text, so nothing written there is lost.
 
 from __future__ import annotations
 
+import fcntl
+import os
 from typing import Final
 
 from harness.local.log_event import LogEvent, now_ms
 
 TELEMETRY_FD_ENV: Final = "_LAMBDA_TELEMETRY_LOG_FD"
+FD_FLOOR: Final = 200
+"""The telemetry fd's lowest number (the RIE holds a few dozen descriptors at most)."""
 MAGIC: Final = 0xA55A
 HEADER_BYTES: Final = 16
 LEVELS: Final = (None, "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
+def telemetry_pipe() -> tuple[int, int]:
+    """(read end, write end) of a new telemetry log pipe, both close-on-exec here (the write end
+    is passed on with `pass_fds`), the write end numbered `FD_FLOOR` or above."""
+    read_end, write_end = os.pipe()
+    try:
+        return read_end, fcntl.fcntl(write_end, fcntl.F_DUPFD_CLOEXEC, FD_FLOOR)
+    except OSError:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
 
 
 class FrameDecoder:
