@@ -8,8 +8,9 @@ aws_secret_access_key="x")` works against it (signatures are not checked). Opera
   synchronous invoke only ("Lambda passes the ClientContext object to your function for
   synchronous invocations only", botocore's Invoke documentation); `X-Amz-Log-Type: Tail` ->
   `X-Amz-Log-Result`; function errors -> `X-Amz-Function-Error: Unhandled`; payloads over 6 MB
-  (1 MB for Event) -> 413 RequestTooLargeException; a body that is not JSON, or nests deeper
-  than this endpoint's parser can follow, -> 400 InvalidRequestContentException; unknown
+  (1 MB for Event) -> 413 RequestEntityTooLargeException (invoke_limits.py); a body that is
+  not JSON, or nests deeper than this endpoint's parser can follow, -> 400
+  InvalidRequestContentException; unknown
   function or qualifier -> 404 ResourceNotFoundException.
 - GetFunction (with the function's tags), GetFunctionConfiguration, ListFunctions, ListTags.
 - UpdateFunctionConfiguration (Environment, MemorySize, Timeout, Handler, Description,
@@ -54,13 +55,12 @@ from harness.local.errors import (
     TooManyEnvironments,
     UpdateInProgress,
 )
+from harness.local.invoke_limits import check_request_size
 from harness.local.logs_service import TARGET_PREFIX as LOGS_TARGET_PREFIX
 from harness.local.registry import FunctionRecord, Registry
 from infra.spec import DEFAULT_REGION
 
 T = TypeVar("T")
-SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
-ASYNC_PAYLOAD_MAX = 1024 * 1024
 _UPDATABLE = {
     "Environment",
     "MemorySize",
@@ -142,14 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _invoke(self, name: str, query: dict[str, str], body: bytes) -> None:
         record = self._record(name, query.get("Qualifier"))
         kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-        limit = ASYNC_PAYLOAD_MAX if kind == "Event" else SYNC_PAYLOAD_MAX
-        if len(body) > limit:
-            operation = "InvokeAsync" if kind == "Event" else "InvokeFunction"
-            raise ApiError(
-                413,
-                "RequestTooLargeException",
-                f"Request must be smaller than {limit} bytes for the {operation} operation",
-            )
+        check_request_size(len(body), kind)
         payload = body or b"{}"
         _check_json(payload)
         if kind == "DryRun":

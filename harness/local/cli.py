@@ -4,7 +4,8 @@
   its functions behind Lambda's API (for boto3's `endpoint_url`) with a local HoneyHive ingest,
   until SIGINT or SIGTERM.
 - `invoke --code DIR --handler mod.fn [...]`: any handler, once; the response goes to stdout,
-  the log (START/END/REPORT) to stderr; exit 1 on a function error.
+  the log (START/END/REPORT) to stderr; exit 1 on a function error, or when Lambda would refuse
+  the request (an event over Invoke's 6 MB: 413, and the handler never runs; invoke_limits.py).
 
 Exit codes follow `harness.errors`: 1 = the function failed (or the program refused its config),
 2 = the command could not run.
@@ -17,9 +18,11 @@ import json
 import sys
 from pathlib import Path
 
+from harness.local.api_shapes import ApiError
 from harness.local.config import FunctionConfig
 from harness.local.errors import LocalRuntimeError, UsageError
 from harness.local.host import host_architecture
+from harness.local.invoke_limits import REQUEST_RESPONSE, check_request_size
 from harness.local.oneshot import invoke_once
 from harness.local.registry import DEFAULT_EVENT_RETRY_DELAYS_S, DEFAULT_UPDATE_DELAY_S
 from harness.program.errors import ProgramError, ProgramRefused
@@ -48,7 +51,8 @@ def main(argv: list[str]) -> int:
             "invoke",
             help="run one handler (any directory or zip) once, print the response and REPORT",
             description="Run a handler once on the RIE; the response goes to stdout, the log "
-            "(START/END/REPORT) to stderr; exit 1 on a function error.",
+            "(START/END/REPORT) to stderr; exit 1 on a function error, or when Lambda would "
+            "refuse the request (an event over 6 MB: 413, the handler never runs).",
         )
     )
     args = parser.parse_args(argv)
@@ -175,7 +179,9 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
         help="x86_64 or arm64 (default: this machine's; the other one runs under qemu-user)",
     )
     parser.add_argument(
-        "--event", default="{}", help="the event: JSON text, or @FILE to read it from a file"
+        "--event",
+        default="{}",
+        help="the event: JSON text, @FILE to read it from a file, or @- from stdin",
     )
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="a variable (repeatable)"
@@ -189,10 +195,20 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
 def _invoke(args: argparse.Namespace) -> int:
     try:
         config = _function_config(args)
-        invocation = invoke_once(config, _event(args.event))
+        event = _event(args.event)
+        check_request_size(len(event), REQUEST_RESPONSE)  # before its JSON, as Lambda checks
+        _check_json(event)
+        invocation = invoke_once(config, event)
     except LocalRuntimeError as exc:
         print(f"local invoke: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except ApiError as refused:  # what Lambda answers before any environment sees the event
+        print(
+            f"local invoke: Lambda refuses the request ({refused.status} {refused.code}): "
+            f"{refused.message}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     sys.stderr.write(invocation.log)
     sys.stdout.write(invocation.payload.decode("utf-8", errors="replace") + "\n")
     if invocation.function_error:
@@ -225,19 +241,23 @@ def _function_config(args: argparse.Namespace) -> FunctionConfig:
 
 
 def _event(value: str) -> bytes:
-    if value.startswith("@"):
-        path = Path(value[1:])
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise UsageError(f"--event {value}: cannot read {path}: {exc}") from exc
-    else:
-        text = value
+    """The event's bytes, as Invoke's request body would carry them."""
+    if value == "@-":
+        return sys.stdin.buffer.read()
+    if not value.startswith("@"):
+        return value.encode()
+    path = Path(value[1:])
     try:
-        json.loads(text)
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--event {value}: cannot read {path}: {exc}") from exc
+
+
+def _check_json(event: bytes) -> None:
+    try:
+        json.loads(event)
     except (ValueError, RecursionError) as exc:
-        raise UsageError(f"--event is not JSON ({exc}): pass JSON text or @FILE") from exc
-    return text.encode()
+        raise UsageError(f"--event is not JSON ({exc}): pass JSON text, @FILE or @-") from exc
 
 
 def _pairs(items: list[str]) -> dict[str, str]:

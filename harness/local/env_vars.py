@@ -89,6 +89,9 @@ def function_environment(spec: FunctionConfig, paths: Paths, *, log_stream: str)
     }
     if spec.log_format == "JSON":
         reserved["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        # AWS_LAMBDA_LOG_LEVEL stays unset (awslambdaric then leaves the root logger at
+        # WARNING): whether Lambda sets it to INFO by default for JSON is unverified
+        # (docs/local-runtime.md, "What differs from Lambda": JSON log format: level).
     if spec.snap_start:
         # "The AWS_LAMBDA_LOG_GROUP_NAME and AWS_LAMBDA_LOG_STREAM_NAME environment variables are
         # not available in Lambda SnapStart functions" (snapstart-monitoring.html).

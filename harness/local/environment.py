@@ -8,9 +8,11 @@ The command, from the outside in:
   process group of its own, and serves one invoke at a time (the pool never sends a second one
   before the first has returned);
 - the runtime command, `env -u AWS_LAMBDA_FUNCTION_TIMEOUT AWS_LAMBDA_RUNTIME_API=127.0.0.1:P3
-  <python3.X> -S -m awslambdaric <handler>`: `env` (coreutils) execs the interpreter, so the
-  runtime keeps its pid; it drops the variable only the RIE reads and points the runtime at
-  the Runtime API proxy on P3 (runtime_api.py), which forwards to the RIE's on P2.
+  _LAMBDA_TELEMETRY_LOG_FD=N <python3.X> -S -m awslambdaric <handler>`: `env` (coreutils) execs
+  the interpreter, so the runtime keeps its pid; it drops the variable only the RIE reads,
+  points the runtime at the Runtime API proxy on P3 (runtime_api.py), which forwards to the
+  RIE's on P2, and names the telemetry log fd N: the write end of a pipe the harness reads, on
+  which awslambdaric frames each log record, one CloudWatch event each (telemetry_log.py).
 In the sandbox the environment has a loopback of its own (netns.py): P1 and P2 are fixed ports
 inside it, the proxy serves P3 = 9001 (Lambda's) there, and the harness reaches both through
 sockets made inside.
@@ -62,6 +64,7 @@ from harness.local.env_vars import RIE_TIMEOUT, function_environment, rie_only
 from harness.local.errors import StartError
 from harness.local.extensions import check_supported, external_extensions
 from harness.local.layout import Layout
+from harness.local.log_event import LogEvent, now_ms
 from harness.local.netns import (
     RIE_INVOKE_PORT,
     RIE_RUNTIME_API_PORT,
@@ -78,6 +81,7 @@ from harness.local.rie_output import Event, LineKind, classify
 from harness.local.runtime_api import Dispatch, RuntimeApiProxy
 from harness.local.sandbox import Paths, host_paths, sandbox_paths, sandboxed
 from harness.local.snapstart import SnapshotImage, runtime_command
+from harness.local.telemetry_log import TELEMETRY_FD_ENV, telemetry_pipe
 from harness.local.toolchain import Toolchain
 from harness.local.tree import ProcessTree
 from harness.local.watch import Phases, Verdict, Watch
@@ -113,8 +117,8 @@ class RawResult:
     wall_ms: float = 0.0
     """From sending the invoke to the RIE's response, less init."""
     verdict: Verdict | None = None
-    init_lines: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    init_lines: list[LogEvent] = field(default_factory=list)
+    lines: list[LogEvent] = field(default_factory=list)
     peak_rss_kb: int | None = None
     rie_tail: list[str] = field(default_factory=list)
     runtime_version: str = ""
@@ -129,8 +133,8 @@ class _Capture:
     init_ms: float | None = None
     init_status: str = ""
     reported: bool = False
-    init_lines: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    init_lines: list[LogEvent] = field(default_factory=list)
+    lines: list[LogEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -193,7 +197,7 @@ class Environment:
         self._initialized = False
         self._ahead = False
         """The invocation in flight is the environment's own, for a proactive init."""
-        self._orphans: list[str] = []
+        self._orphans: list[LogEvent] = []
         self._eof = False
         self._rie_tail: deque[str] = deque(maxlen=200)  # every output line (a Go panic is long)
         self._stopped = False
@@ -232,14 +236,22 @@ class Environment:
             self._proxy = RuntimeApiProxy(runtime_port, self)
             proxy_port = self._proxy.start()
         paths = self._paths
+        # `-S`, no site directories: kept, unverified. Lambda's python3.12+ bootstrap
+        # (/var/runtime/bootstrap, bootstrap.py in public.ecr.aws/lambda/python:3.12) is in Git
+        # LFS in aws/aws-lambda-base-images and not readable here; third parties' transcripts of
+        # the python3.10/3.11 images show no `-S` and `site.addsitedir(LAMBDA_TASK_ROOT)`, as
+        # does AWS SAM CLI's debug entry point for 3.12-3.14 (samcli/local/docker/
+        # lambda_debug_settings.py); docs/local-runtime.md, "What differs": how Python starts.
         command = [paths.interpreter, "-S", "-m", "awslambdaric", self.spec.handler]
         if self._image is not None:
             command = runtime_command(paths.interpreter, self._image.socket_path)
+        telemetry, telemetry_writer = telemetry_pipe()
         runtime = [
             ENV,
             "-u",
             RIE_TIMEOUT,
             f"AWS_LAMBDA_RUNTIME_API=127.0.0.1:{proxy_port}",
+            f"{TELEMETRY_FD_ENV}={telemetry_writer}",
             *command,
         ]
         argv = [
@@ -263,15 +275,22 @@ class Environment:
                 self.spec.ephemeral_storage,
                 own_network=self._own_network,
             )
-        self._proc = subprocess.Popen(
-            argv,
-            cwd="/" if self._sandbox else self._layout.task_root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                argv,
+                cwd="/" if self._sandbox else self._layout.task_root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(telemetry_writer,),
+            )
+        except BaseException:
+            os.close(telemetry)
+            raise
+        finally:
+            os.close(telemetry_writer)  # the environment's processes hold it now
         assert self._proc.stdout is not None
         self._tree = ProcessTree(
             self._proc,
@@ -280,7 +299,12 @@ class Environment:
             extensions_api=f"127.0.0.1:{runtime_port}",
         )
         self._reader = OutputReader(
-            self._proc.stdout, f"rie-{self.spec.name}-{self.id[:8]}", self._on_line, self._on_eof
+            self._proc.stdout,
+            f"rie-{self.spec.name}-{self.id[:8]}",
+            self._on_line,
+            self._on_eof,
+            telemetry=telemetry,
+            on_record=self._on_record,
         )
         self._reader.start()
         deadline = time.monotonic() + self._start_timeout_s
@@ -513,10 +537,18 @@ class Environment:
 
     def _on_line(self, text: str) -> None:
         events = classify(text)
+        read_at = now_ms()
         with self._cond:
             self._rie_tail.append(text)
             for event in events:
-                self._on_event(event)
+                self._on_event(event, read_at)
+            self._cond.notify_all()
+
+    def _on_record(self, record: LogEvent) -> None:
+        """A record awslambdaric framed on the telemetry log fd: one event, with its time."""
+        with self._cond:
+            self._rie_tail.append(record.message)
+            self._file(record)
             self._cond.notify_all()
 
     def _on_eof(self) -> None:
@@ -524,14 +556,23 @@ class Environment:
             self._eof = True
             self._cond.notify_all()
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: Event, read_at: int) -> None:
         capture = self._capture
         if capture is None:
             if event.kind is LineKind.FUNCTION:
-                self._orphans.append(event.text)  # printed between invokes: Lambda logs it next
+                self._file(LogEvent(event.text, read_at))
             return
         if not _record_platform_event(capture, event):
-            (capture.init_lines if capture.in_init else capture.lines).append(event.text)
+            self._file(LogEvent(event.text, read_at))
+
+    def _file(self, event: LogEvent) -> None:
+        """The function's output goes to the invocation in flight (its init, or its handler);
+        between invocations, to the next one, as Lambda logs it."""
+        capture = self._capture
+        if capture is None:
+            self._orphans.append(event)
+        else:
+            (capture.init_lines if capture.in_init else capture.lines).append(event)
 
 
 def _record_platform_event(capture: _Capture, event: Event) -> bool:

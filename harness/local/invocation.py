@@ -35,7 +35,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from harness.lambda_report import (
@@ -49,6 +49,7 @@ from harness.lambda_report import (
 from harness.local.config import LATEST, FunctionConfig
 from harness.local.environment import RawResult
 from harness.local.errors import ServiceError
+from harness.local.log_event import LogEvent, at, now_ms, text_of
 from harness.local.watch import Verdict
 
 LOG_TAIL_BYTES: Final = 4096
@@ -65,11 +66,17 @@ class EmulatedInvocation:
     function_error: str | None
     error_type: str | None
     report: Report
-    log: str
-    """The execution log of this invocation, as CloudWatch would hold it (START ... REPORT)."""
+    events: tuple[LogEvent, ...]
+    """The execution log of this invocation, as CloudWatch would hold it (START ... REPORT):
+    one event per printed line, per framed log record, per platform line."""
     reusable: bool
     log_stream: str = ""
     """The log stream of the environment that ran it (one per environment, as in Lambda)."""
+
+    @property
+    def log(self) -> str:
+        """The log as text (a multi-line record spans several lines here)."""
+        return text_of(self.events)
 
     def log_tail(self) -> str:
         """Base64 of the log's last 4 KB: Invoke's `LogResult` for `LogType=Tail`."""
@@ -83,11 +90,11 @@ class _Outcome:
     error_type: str | None
     function_error: str | None
     duration_ms: float
-    extra: list[str]
+    extra: list[LogEvent]
 
 
 def build(
-    raw: RawResult, spec: FunctionConfig, prelude: tuple[str, ...] = ()
+    raw: RawResult, spec: FunctionConfig, prelude: tuple[LogEvent, ...] = ()
 ) -> EmulatedInvocation:
     """`prelude`: log lines before this invocation's own (an init that ran out of its budget)."""
     outcome = _outcome(raw, spec)
@@ -115,7 +122,7 @@ def build(
         function_error=outcome.function_error,
         error_type=outcome.error_type,
         report=report,
-        log="\n".join(log) + "\n",
+        events=tuple(log),
         reusable=outcome.status == STATUS_SUCCESS,
         log_stream=raw.log_stream,
     )
@@ -132,7 +139,7 @@ def _outcome(raw: RawResult, spec: FunctionConfig) -> _Outcome:
             OUT_OF_MEMORY,
             UNHANDLED,
             raw.wall_ms,
-            [message, OUT_OF_MEMORY],
+            [LogEvent(message, now_ms()), LogEvent(OUT_OF_MEMORY, now_ms())],
         )
     if raw.verdict in _TIMEOUTS or (raw.status == 200 and raw.body.startswith(b"Task timed out")):
         seconds = f"{spec.timeout:.2f}"
@@ -148,7 +155,11 @@ def _outcome(raw: RawResult, spec: FunctionConfig) -> _Outcome:
             "Sandbox.Timedout",
             UNHANDLED,
             spec.timeout * 1000.0,
-            [f"{iso_time()} {request_id} Task timed out after {seconds} seconds"],
+            [
+                LogEvent(
+                    f"{iso_time()} {request_id} Task timed out after {seconds} seconds", now_ms()
+                )
+            ],
         )
     if raw.status == 200:
         handled = _is_error_document(document, request_id)
@@ -163,7 +174,11 @@ def _outcome(raw: RawResult, spec: FunctionConfig) -> _Outcome:
     if raw.status == 502 and isinstance(document, dict) and "errorType" in document:
         error_type = str(document["errorType"])
         message = str(document.get("errorMessage", ""))
-        extra = [message, error_type] if message.startswith("RequestId:") else []
+        extra = (
+            [LogEvent(message, now_ms()), LogEvent(error_type, now_ms())]
+            if message.startswith("RequestId:")
+            else []
+        )
         return _Outcome(raw.body, STATUS_ERROR, error_type, UNHANDLED, raw.wall_ms, extra)
     raise ServiceError(
         f"the RIE for {spec.name} answered {raw.status or 'nothing'}: "
@@ -171,7 +186,9 @@ def _outcome(raw: RawResult, spec: FunctionConfig) -> _Outcome:
     )
 
 
-def init_timeout_prelude(raw: RawResult, spec: FunctionConfig, budget_s: float) -> tuple[str, ...]:
+def init_timeout_prelude(
+    raw: RawResult, spec: FunctionConfig, budget_s: float
+) -> tuple[LogEvent, ...]:
     """The log of an init that ran out of its budget: Lambda then retries it inside the
     invocation, with the function's timeout."""
     duration = raw.init_ms if raw.init_ms is not None else budget_s * 1000
@@ -185,36 +202,38 @@ def init_timeout_prelude(raw: RawResult, spec: FunctionConfig, budget_s: float) 
 
 def _log(
     spec: FunctionConfig, raw: RawResult, report: Report, outcome: _Outcome, *, init_failed: bool
-) -> list[str]:
+) -> list[LogEvent]:
     rid = report.request_id
     cold = raw.init_ms is not None and not raw.init_in_timeout
     lines = [*_init_start(spec, raw), *raw.init_lines] if cold else []
     if init_failed and raw.init_ms is not None:
         lines.append(_init_report(spec, raw, raw.init_ms, STATUS_ERROR, report.error_type))
+    start = raw.started_at + timedelta(milliseconds=raw.init_ms or 0.0)
     if spec.log_format == "JSON":
-        start = raw.started_at + timedelta(milliseconds=raw.init_ms or 0.0)
         record = {"requestId": rid, "functionArn": spec.arn, "version": LATEST}
         lines.append(_event(start, "platform.start", record))
     else:
-        lines.append(f"START RequestId: {rid} Version: {LATEST}")
+        lines.append(LogEvent(f"START RequestId: {rid} Version: {LATEST}", at(start)))
     if raw.init_in_timeout:
         lines += raw.init_lines
     lines += raw.lines
+    end = now_ms()
     if spec.log_format == "JSON":
-        lines.append(json.dumps(report.json_record(), separators=(",", ":")))
+        lines.append(LogEvent(json.dumps(report.json_record(), separators=(",", ":")), end))
     else:
         lines += outcome.extra
-        lines.append(f"END RequestId: {rid}")
-        lines.append(report.text())
+        lines.append(LogEvent(f"END RequestId: {rid}", end))
+        lines.append(LogEvent(report.text(), end))
     return lines
 
 
-def _init_start(spec: FunctionConfig, raw: RawResult) -> list[str]:
+def _init_start(spec: FunctionConfig, raw: RawResult) -> list[LogEvent]:
     if spec.log_format != "JSON":
-        return [
+        line = (
             f"INIT_START Runtime Version: {raw.runtime_version}\t"
             f"Runtime Version ARN: {raw.runtime_version_arn}"
-        ]
+        )
+        return [LogEvent(line, at(raw.started_at))]
     record = {
         "initializationType": "on-demand",
         "phase": "init",
@@ -230,10 +249,11 @@ def _init_start(spec: FunctionConfig, raw: RawResult) -> list[str]:
 
 def _init_report(
     spec: FunctionConfig, raw: RawResult, duration_ms: float, status: str, error_type: str | None
-) -> str:
+) -> LogEvent:
+    end = raw.started_at + timedelta(milliseconds=duration_ms)
     if spec.log_format != "JSON":
         line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: init\tStatus: {status}"
-        return line + (f"\tError Type: {error_type}" if error_type else "")
+        return LogEvent(line + (f"\tError Type: {error_type}" if error_type else ""), at(end))
     record: dict[str, Any] = {
         "initializationType": "on-demand",
         "phase": "init",
@@ -242,13 +262,12 @@ def _init_report(
     }
     if error_type:
         record["errorType"] = error_type
-    end = raw.started_at + timedelta(milliseconds=duration_ms)
     return _event(end, "platform.initReport", record)
 
 
-def _event(time: datetime | None, kind: str, record: dict[str, Any]) -> str:
-    event = {"time": iso_time(time or datetime.now(UTC)), "type": kind, "record": record}
-    return json.dumps(event, separators=(",", ":"))
+def _event(time: datetime, kind: str, record: dict[str, Any]) -> LogEvent:
+    event = {"time": iso_time(time), "type": kind, "record": record}
+    return LogEvent(json.dumps(event, separators=(",", ":")), at(time))
 
 
 def _is_error_document(document: Any, request_id: str) -> bool:

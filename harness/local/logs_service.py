@@ -1,5 +1,8 @@
-"""CloudWatch Logs for the local runtime: every line a function's environments write, in its log
-group, one stream per environment, searchable with FilterLogEvents as on AWS.
+"""CloudWatch Logs for the local runtime: every event a function's environments write, in its log
+group, one stream per environment, searchable with FilterLogEvents as on AWS. An event is a
+printed line, a framed log record (several lines, if it has them) or a platform line, with its
+own time (log_event.py); within a stream the times never go back, so the events keep the order
+in which they were filed.
 
 The store and the search are moto's CloudWatch Logs backend (its filter patterns, streams and
 pagination); this module files the lines and answers the JSON protocol's calls the suite makes
@@ -11,9 +14,10 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from harness.local.log_event import LogEvent
 
 if TYPE_CHECKING:
     from moto.logs.models import LogsBackend
@@ -30,22 +34,22 @@ class LocalLogs:
         self._store: LogsBackend | None = None
         self._pending: list[tuple[str, str, list[dict[str, Any]]]] = []
         self._lock = threading.Lock()
-        self._last_ms = 0
+        self._last_ms: dict[tuple[str, str], int] = {}
 
-    def _now_ms(self) -> int:
-        """Wall-clock milliseconds, never going back (events in a stream stay in order)."""
-        self._last_ms = max(self._last_ms, int(time.time() * 1000))
-        return self._last_ms
-
-    def record(self, log_group: str, stream: str, text: str) -> None:
-        """File `text`'s lines as events of `stream` (created, with its group, on first use)."""
-        lines = [line for line in text.splitlines() if line.strip()]
-        if not lines:
+    def record(self, log_group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        """File `events` in `stream` (created, with its group, on first use); blank ones are
+        dropped, as CloudWatch drops empty messages."""
+        kept = [event for event in events if event.message.strip()]
+        if not kept:
             return
         with self._lock:
-            now = self._now_ms()
-            events = [{"timestamp": now, "message": line} for line in lines]
-            self._pending.append((log_group, stream, events))
+            last = self._last_ms.get((log_group, stream), 0)
+            filed = []
+            for event in kept:
+                last = max(last, event.timestamp_ms)
+                filed.append({"timestamp": last, "message": event.message})
+            self._last_ms[(log_group, stream)] = last
+            self._pending.append((log_group, stream, filed))
 
     def _backend(self) -> LogsBackend:
         """moto's store, with every event recorded so far filed into it in order; call it with

@@ -236,7 +236,7 @@ class Registry:
 
     def _write_log(self, spec: FunctionConfig, invocation: EmulatedInvocation) -> None:
         log_group = spec.log_group or log_group_name(spec.name)
-        self.logs.record(log_group, invocation.log_stream or "unknown", invocation.log)
+        self.logs.record(log_group, invocation.log_stream or "unknown", invocation.events)
         if self._log_dir is None:
             return
         with self._log_lock:

@@ -37,8 +37,10 @@ from harness.local.config import FunctionConfig
 from harness.local.env_vars import function_environment
 from harness.local.errors import LocalRuntimeError
 from harness.local.layout import Layout
+from harness.local.log_event import text_of
 from harness.local.procs import kill_tree
 from harness.local.sandbox import host_paths
+from harness.local.telemetry_log import TELEMETRY_FD_ENV, FrameDecoder
 from harness.local.toolchain import Toolchain
 from infra.snapstart import INITIALIZATION_TYPE_ENV, SNAPSTART_INITIALIZATION_TYPE
 
@@ -110,6 +112,8 @@ class SnapshotImage:
         self._dir = Path(tempfile.mkdtemp(prefix="hh-snapstart-"))
         self.socket_path = self._dir / "image.sock"
         self._output = self._dir / "image.log"
+        self._records = self._dir / "image.records"
+        """The image's telemetry log fd (its init's framed log records; telemetry_log.py)."""
         self._proc: subprocess.Popen[bytes] | None = None
         self._api: _ImageApi | None = None
         self.init_ms: float | None = None
@@ -130,7 +134,8 @@ class SnapshotImage:
             "image", str(self.socket_path), self.spec.handler,
         ]  # fmt: skip
         started = time.monotonic()
-        with self._output.open("wb") as output:
+        with self._output.open("wb") as output, self._records.open("wb") as records:
+            env[TELEMETRY_FD_ENV] = str(records.fileno())
             self._proc = subprocess.Popen(
                 argv,
                 cwd=paths.task_root,
@@ -139,6 +144,7 @@ class SnapshotImage:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                pass_fds=(records.fileno(),),
             )
         deadline = started + IMAGE_INIT_LIMIT_S
         while not self.socket_path.exists():
@@ -150,9 +156,15 @@ class SnapshotImage:
         self.init_ms = (time.monotonic() - started) * 1000
 
     def output(self) -> str:
+        """What the image's init printed, then the log records it wrote."""
+        text = ""
         with contextlib.suppress(OSError):
-            return self._output.read_text(errors="replace")
-        return ""
+            text = self._output.read_text(errors="replace")
+        with contextlib.suppress(OSError):
+            decoder = FrameDecoder()
+            events = [*decoder.feed(self._records.read_bytes()), *decoder.flush()]
+            text += text_of(events)
+        return text
 
     def _fail(self, why: str) -> None:
         tail = self.output()[-4000:]

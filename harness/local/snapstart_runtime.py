@@ -11,7 +11,8 @@ runtime). Standard library only; the function's own `sys.path` is untouched.
   sets `random`'s state back to the image's (CPython's at-fork hook reseeded it: Lambda's
   restore reseeds nothing), gives every inherited TCP connection a dead socket in its place
   (a snapshot's connections do not survive the restore), takes the environment's stdin/stdout/
-  stderr and its Runtime API address, and returns from `restore_next`: awslambdaric runs the
+  stderr, its telemetry log fd (in place of the image's: awslambdaric's log sink writes to that
+  descriptor) and its Runtime API address, and returns from `restore_next`: awslambdaric runs the
   after-restore hooks and asks that environment's Runtime API for its first invocation.
   awslambdaric's native HTTP client (`runtime_client`, aws-lambda-cpp) fixes its endpoint when
   it is first initialised, before the snapshot; the child's calls go through `_RuntimeClient`,
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 PASSED_ENV = ("AWS_LAMBDA_RUNTIME_API",)
+TELEMETRY_FD_ENV = "_LAMBDA_TELEMETRY_LOG_FD"  # telemetry_log.py's (this file imports nothing)
+_image_telemetry_fd: list[int] = []  # the image's telemetry log fd, which its log sink writes to
 _keep: list[object] = []  # the restored child's control connection: open while it lives
 
 
@@ -146,11 +149,13 @@ def _become_restored(
     client: Any, conn: socket.socket, message: dict[str, Any], fds: list[int]
 ) -> None:
     os.setsid()  # a process group of its own, as the RIE gives its runtime
-    for target, fd in zip((0, 1, 2), fds, strict=True):
-        os.dup2(fd, target)
+    targets = [0, 1, 2, *_image_telemetry_fd][: len(fds)]
+    for index, fd in enumerate(fds):
+        if index < len(targets):
+            os.dup2(fd, targets[index])
         os.close(fd)
     os.environ.update(message["environ"])
-    _dead_tcp_sockets({0, 1, 2, conn.fileno()})
+    _dead_tcp_sockets({*targets, conn.fileno()})
     from awslambdaric import lambda_runtime_client  # noqa: PLC0415
 
     address = os.environ["AWS_LAMBDA_RUNTIME_API"]
@@ -170,7 +175,7 @@ def _serve_restores(client: Any, path: str) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps restored environments
     while True:
         conn, _ = listener.accept()
-        message, fds, _flags, _address = socket.recv_fds(conn, 1 << 16, 3)
+        message, fds, _flags, _address = socket.recv_fds(conn, 1 << 16, 4)
         state = random.getstate()
         pid = os.fork()
         if pid == 0:
@@ -195,6 +200,8 @@ def image(path: str, handler: str) -> None:
         _serve_restores(self, path)
 
     LambdaRuntimeClient.restore_next = restore_next
+    if TELEMETRY_FD_ENV in os.environ:  # awslambdaric takes the variable out when it reads it
+        _image_telemetry_fd.append(int(os.environ[TELEMETRY_FD_ENV]))
     ric.main([sys.argv[0], handler])
 
 
@@ -202,8 +209,11 @@ def restore(path: str) -> None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(path)
     environ = {key: os.environ[key] for key in PASSED_ENV if key in os.environ}
-    socket.send_fds(conn, [json.dumps({"environ": environ}).encode()], [0, 1, 2])
-    for fd in (0, 1, 2):  # the restored process holds them now
+    fds = [0, 1, 2]
+    if TELEMETRY_FD_ENV in os.environ:
+        fds.append(int(os.environ[TELEMETRY_FD_ENV]))
+    socket.send_fds(conn, [json.dumps({"environ": environ}).encode()], fds)
+    for fd in fds:  # the restored process holds them now
         os.close(fd)
     reader = conn.makefile("rb")
     line = reader.readline()

@@ -31,10 +31,11 @@ def handler(event, context):
 """
 
 
-def local(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def local(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness", "local", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -83,6 +84,43 @@ def test_a_function_error_exits_1(outside: Path, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert json.loads(result.stdout)["errorType"] == "RuntimeError"
     assert "function error (Unhandled): RuntimeError" in result.stderr
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_an_event_over_6_mb_is_refused_before_the_handler_runs(
+    outside: Path, tmp_path: Path, source: str
+) -> None:
+    """Lambda answers 413 before any environment sees the request: no init, no START, no
+    output of the handler; the same limit and answer as `serve` (invoke_limits.py)."""
+    event = json.dumps({"name": "x" * (7 * 1024 * 1024)})
+    path = tmp_path / "big.json"
+    path.write_text(event)
+    result = local(
+        "invoke", "--code", str(outside), "--handler", "main.handler",
+        "--layer", str(layer_zip(tmp_path)), "--env", "GREETING=hi",
+        "--event", f"@{path}" if source == "file" else "@-",
+        cwd=tmp_path, stdin=event if source == "stdin" else None,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert (
+        "Lambda refuses the request (413 RequestEntityTooLargeException): Request must be "
+        "smaller than 6291456 bytes for the InvokeFunction operation"
+    ) in result.stderr
+    assert "handling" not in result.stderr and "START" not in result.stderr
+    assert "UnmarshalError" not in result.stderr
+
+
+def test_an_event_of_exactly_6_mb_runs(outside: Path, tmp_path: Path) -> None:
+    """The limit counts the request body's bytes: 6291456 of them still run."""
+    name = "y" * (6 * 1024 * 1024 - len(json.dumps({"name": ""})))
+    result = local(
+        "invoke", "--code", str(outside), "--handler", "main.handler",
+        "--layer", str(layer_zip(tmp_path)), "--env", "GREETING=hi", "--event", "@-",
+        cwd=tmp_path, stdin=json.dumps({"name": name}),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["hello"] == name
 
 
 @pytest.mark.parametrize(

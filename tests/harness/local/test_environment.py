@@ -158,6 +158,9 @@ def test_timeout_kills_the_runtime_and_the_environment_is_replaced(pools: Any) -
     assert timed_out.report.duration_ms == 1000.0
     assert f"{timed_out.request_id} Task timed out after 1.00 seconds" in timed_out.log
     assert timed_out.log.rstrip().endswith("Status: timeout")
+    assert [e.message.split("\t")[-1] for e in timed_out.events if "\n" in e.message] == [
+        "going to sleep\nfor 30 s"  # written before the kill: read, one event
+    ]
     assert all_dead(list(pids)), f"still alive after the timeout: {pids}"
     assert pool.state().idle == 0
     again = pool.invoke(b'{"seconds": 0}')
@@ -196,6 +199,9 @@ def test_exit_or_crash_is_runtime_exit_error_and_replaces_the_environment(
         "errorMessage": f"RequestId: {failed.request_id} Error: {message}",
     }
     assert (failed.report.status, failed.report.error_type) == ("error", "Runtime.ExitError")
+    assert [e.message.split("\t")[-1] for e in failed.events if "\n" in e.message] == [
+        "last record\nbefore the end"  # written before the runtime died: read, one event
+    ]
     assert pool.pids() == []
     replaced = pool.invoke(b"{}")
     assert replaced.report.init_duration_ms is not None
@@ -239,6 +245,17 @@ def test_json_log_format_writes_platform_events(pools: Any) -> None:
     }
     warm_events = [json.loads(line)["type"] for line in warm.log.splitlines() if line[:1] == "{"]
     assert warm_events == ["platform.start", "platform.report"]
+    logged = pool.invoke(b'{"log": "record one\\nrecord two", "print": "one\\ntwo"}')
+    (record,) = [event for event in logged.events if "record one" in event.message]
+    fields = json.loads(record.message)
+    assert (fields["message"], fields["level"]) == ("record one\nrecord two", "WARNING")
+    assert (fields["requestId"], record.level) == (logged.request_id, "WARN")  # the frame's
+    start, report = logged.events[0], logged.events[-1]
+    assert start.timestamp_ms <= record.timestamp_ms <= report.timestamp_ms
+    assert [event.message for event in logged.events if event.message in {"one", "two"}] == [
+        "one",
+        "two",
+    ]
     parsed = parse_report(cold.log)
     assert parsed.request_id == cold.request_id
     assert parsed.duration_ms == pytest.approx(cold.report.duration_ms, abs=0.001)

@@ -11,6 +11,7 @@ from harness.lambda_report import parse_report
 from harness.local.config import FunctionConfig
 from harness.local.environment import RawResult
 from harness.local.invocation import build, init_timeout_prelude
+from harness.local.log_event import LogEvent
 from harness.local.watch import Verdict
 from tests.harness.local.fixtures import HANDLERS
 
@@ -53,10 +54,13 @@ def test_a_response_over_memory_size_is_still_out_of_memory() -> None:
 def test_a_retried_init_is_logged_once_and_counted_in_the_duration() -> None:
     spec = function(timeout=5)
     failed = raw(
-        status=502, init_ms=1000.0, init_lines=["loading..."], verdict=Verdict.INIT_TIMEOUT
+        status=502,
+        init_ms=1000.0,
+        init_lines=[LogEvent("loading...", 0)],
+        verdict=Verdict.INIT_TIMEOUT,
     )
     prelude = init_timeout_prelude(failed, spec, budget_s=1.0)
-    retried = raw(init_ms=1500.0, init_in_timeout=True, init_lines=["loaded"])
+    retried = raw(init_ms=1500.0, init_in_timeout=True, init_lines=[LogEvent("loaded", 0)])
     invocation = build(retried, spec, prelude)
     lines = invocation.log.splitlines()
     assert lines[0].startswith("INIT_START Runtime Version: python:3.13.local\t")

@@ -30,6 +30,9 @@ def restored_answers(pools: Any, name: str, **settings: Any) -> list[dict[str, A
     with ThreadPoolExecutor(ENVIRONMENTS) as executor:
         invocations = list(executor.map(lambda _: pool.invoke(b"{}"), range(ENVIRONMENTS)))
     assert [i.function_error for i in invocations] == [None] * ENVIRONMENTS, invocations
+    for invocation in invocations:  # in this environment's log, one event (its telemetry fd)
+        records = [e.message for e in invocation.events if "restored record" in e.message]
+        assert [record.split("\t")[-1] for record in records] == ["restored record\nof two lines"]
     answers = [json.loads(i.payload) for i in invocations]
     assert len({a["pid"] for a in answers}) == ENVIRONMENTS, "one environment each"
     pids = pool.pids()
@@ -72,6 +75,9 @@ def test_an_init_that_fails_is_reported_with_its_output(tools: Toolchain, tmp_pa
     assert "the SnapStart image of snap-broken could not be made: its init failed" in str(
         info.value
     )
+    assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'broken'" in str(
+        info.value
+    )  # the error record awslambdaric framed on the image's telemetry log fd
     assert not image.alive
 
 
