@@ -33,6 +33,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from harness.local.errors import StartError
+from harness.local.procs import probe_failure
 from harness.local.progress import progress
 from infra.spec import API_URL_VARIABLES, LOOPBACK_HOSTS
 
@@ -311,19 +312,8 @@ def unavailable() -> str | None:
     # What an environment's start does: `lo` up, then the helper's interpreter run inside.
     script = '"$1" link set lo up && exec "$2" -I -S -c pass'
     argv = [unshare, "--user", "--map-root-user", *UNSHARE_NET, "/bin/sh", "-c", script]
-    try:
-        probe = subprocess.run(
-            [*argv, "netns-probe", _ip(), sys.executable],
-            capture_output=True,
-            text=True,
-            timeout=_PROBE_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"`unshare --net` could not run: {exc}"
-    if probe.returncode != 0:
-        detail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
-        return (
-            f"`unshare --user --net` with `ip link set lo up` and {sys.executable} failed: {detail}"
-        )
-    return None
+    return probe_failure(
+        [*argv, "netns-probe", _ip(), sys.executable],
+        f"`unshare --user --net` with `ip link set lo up` and {sys.executable}",
+        _PROBE_TIMEOUT_S,
+    )

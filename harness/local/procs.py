@@ -10,6 +10,7 @@ import os
 import platform
 import signal
 import socket
+import subprocess
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -201,3 +202,16 @@ def port_accepts(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def probe_failure(argv: list[str], what: str, timeout_s: float) -> str | None:
+    """Run a probe of what this machine can do: None when it exits 0, else why (its last line
+    on stderr), naming `what` was tried."""
+    try:
+        probe = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{what} could not run: {exc}"
+    if probe.returncode != 0:
+        detail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
+        return f"{what} failed: {detail}"
+    return None

@@ -53,13 +53,13 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from harness.local import netns
 from harness.local.layout import Layout
+from harness.local.procs import probe_failure
 from harness.local.progress import progress
 from harness.local.toolchain import Toolchain
 
@@ -303,28 +303,8 @@ def unavailable() -> str | None:
     for mount_point in (OPT, "/var", "/tmp"):  # noqa: S108 - mount points, nothing is written
         if not Path(mount_point).is_dir():
             return f"{mount_point} is not a directory on this machine"
-    try:
-        probe = subprocess.run(
-            [
-                unshare,
-                *_namespaces(),
-                "/bin/sh",
-                "-c",
-                _PROBE,
-                "lambda-probe",
-                " ".join(DEVICES),
-                "/usr/bin",
-                *_identity(),
-                "true",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=_PROBE_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"`unshare` could not run: {exc}"
-    if probe.returncode != 0:
-        detail = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
-        return f"`unshare --user --mount --pid` failed: {detail}"
-    return None
+    argv = [
+        unshare, *_namespaces(), "/bin/sh", "-c", _PROBE, "lambda-probe", " ".join(DEVICES),
+        "/usr/bin", *_identity(), "true",
+    ]  # fmt: skip
+    return probe_failure(argv, "`unshare --user --mount --pid`", _PROBE_TIMEOUT_S)

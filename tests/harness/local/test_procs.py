@@ -13,6 +13,7 @@ from harness.local.procs import (
     descendants,
     pipe_holders,
     private_kb,
+    probe_failure,
     rss_kb,
     run_delay_s,
     same_memory,
@@ -71,3 +72,13 @@ def test_the_tree_of_a_live_process_is_walked_and_a_gone_one_has_none() -> None:
         child.kill()
         child.wait()
     assert children(child.pid) == [] and descendants(child.pid) == []
+
+
+def test_a_probe_says_what_failed_and_why() -> None:
+    assert probe_failure(["sh", "-c", "exit 0"], "sh", 10) is None
+    failing = ["sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3"]
+    assert probe_failure(failing, "`sh -c`", 10) == "`sh -c` failed: the reason"
+    assert probe_failure(["sh", "-c", "exit 4"], "sh", 10) == "sh failed: exit 4"
+    missing = probe_failure(["/nonexistent/tool"], "the tool", 10)
+    assert missing is not None and missing.startswith("the tool could not run: ")
+
