@@ -81,4 +81,3 @@ def test_a_probe_says_what_failed_and_why() -> None:
     assert probe_failure(["sh", "-c", "exit 4"], "sh", 10) == "sh failed: exit 4"
     missing = probe_failure(["/nonexistent/tool"], "the tool", 10)
     assert missing is not None and missing.startswith("the tool could not run: ")
-
