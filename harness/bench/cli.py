@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -252,6 +253,21 @@ SERVED_KEYS = (
 """Config the bench sets on the stack it serves; the rest of --set passes through."""
 
 
+def _served_overrides(
+    user: Mapping[str, str], target: LayerTarget, head_sdk: str, head_root: Path, *extra: str
+) -> list[str]:
+    """The served bench stack's config: the user's `--set` values but the keys the bench sets
+    itself, then the target and the head SDK's layer, then `extra`."""
+    return [
+        *(f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS),
+        f"runtime={target.runtime}",
+        f"architecture={target.arch}",
+        f"sdk={head_sdk}",
+        f"layerArtifactDir={head_root}",
+        *extra,
+    ]
+
+
 def _local_snapstart(args: argparse.Namespace) -> dict[str, Any]:
     """One SDK served with snapStart on: `$LATEST` on demand against the alias (snapstart.py)."""
     user = parse_overrides(args.overrides)
@@ -260,15 +276,11 @@ def _local_snapstart(args: argparse.Namespace) -> dict[str, Any]:
     target = LayerTarget(args.runtime or settings.runtime, host_architecture())
     progress(f"head: the layer of {head.sdk.label} ({head.recipe} recipe)")
     built = head.build(target)
-    overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
-    overrides += [
-        f"runtime={target.runtime}",
-        f"architecture={target.arch}",
-        f"sdk={head.stack_value}",
-        f"layerArtifactDir={built.root}",
+    overrides = _served_overrides(
+        user, target, head.stack_value, built.root,
         "snapStart=true",
         "baseSdk=",  # one SDK: no base function, whatever the stack's config says
-    ]
+    )  # fmt: skip
     files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
     progress(f"serving stack {BENCH_STACK} with snapStart on")
     with local_serve(BENCH_STACK, *files, overrides) as outputs:
@@ -308,15 +320,11 @@ def _local(args: argparse.Namespace, plan: run.Plan) -> dict[str, Any]:
             },
         }
     else:
-        overrides = [f"{key}={value}" for key, value in user.items() if key not in SERVED_KEYS]
-        overrides += [
-            f"runtime={target.runtime}",
-            f"architecture={target.arch}",
-            f"sdk={head.stack_value}",
-            f"layerArtifactDir={built['head'].root}",
+        overrides = _served_overrides(
+            user, target, head.stack_value, built["head"].root,
             f"baseSdk={base.stack_value}",
             f"baseLayerArtifactDir={built['base'].root}",
-        ]
+        )  # fmt: skip
         files = (args.out / "serve" / "outputs.json", args.out / "serve" / "serve.log")
         progress(f"serving stack {BENCH_STACK}: head and base side by side")
         with local_serve(BENCH_STACK, *files, overrides) as outputs:
